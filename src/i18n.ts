@@ -1,0 +1,93 @@
+import { createInstance, type TOptions } from 'i18next';
+
+/** The languages every string and the notice exist in. */
+export const LOCALES = ['fi', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'fi';
+
+/** `ui`: element strings; `notice`: the notice document; `purposes`: the purpose catalogue. */
+export type Namespace = 'ui' | 'notice';
+
+type Loader = () => Promise<{ default: unknown }>;
+
+// One dynamic import per language and namespace, so a page downloads only the
+// language it shows; bundlers turn each into its own chunk.
+const loaders: Record<Locale, Record<Namespace, Loader>> = {
+  fi: {
+    ui: () => import('../locales/fi/ui.json'),
+    notice: () => import('../locales/fi/notice.json'),
+  },
+  en: {
+    ui: () => import('../locales/en/ui.json'),
+    notice: () => import('../locales/en/notice.json'),
+  },
+};
+
+// A private instance: the host page's own i18next (if any) is never touched.
+const i18n = createInstance();
+void i18n.init({
+  lng: DEFAULT_LOCALE,
+  fallbackLng: false,
+  supportedLngs: [...LOCALES],
+  ns: [],
+  resources: {},
+  partialBundledLanguages: true,
+  initAsync: false,
+  // lit escapes everything it renders; escaping here would double-escape.
+  interpolation: { escapeValue: false },
+  returnNull: false,
+});
+
+const pending = new Map<string, Promise<void>>();
+
+/** Loads the namespaces for a locale once; later calls share the same promise. */
+export function loadNamespaces(locale: Locale, namespaces: readonly Namespace[]): Promise<void> {
+  return Promise.all(
+    namespaces.map((ns) => {
+      const key = `${locale}/${ns}`;
+      let promise = pending.get(key);
+      if (!promise) {
+        promise = loaders[locale][ns]().then(
+          (module) => {
+            i18n.addResourceBundle(locale, ns, module.default as object, true, true);
+          },
+          (error: unknown) => {
+            pending.delete(key); // let a later attempt retry
+            throw error;
+          },
+        );
+        pending.set(key, promise);
+      }
+      return promise;
+    }),
+  ).then(() => undefined);
+}
+
+export function hasNamespaces(locale: Locale, namespaces: readonly Namespace[]): boolean {
+  return namespaces.every((ns) => i18n.hasResourceBundle(locale, ns));
+}
+
+/** A UI string in the given locale. */
+export function translate(locale: Locale, key: string, options?: TOptions): string {
+  return i18n.t(key, { ...options, lng: locale, ns: 'ui' }) as string;
+}
+
+/** The raw resource bundle of a namespace (e.g. the notice document), or undefined if not loaded. */
+export function resourceBundle(locale: Locale, ns: Namespace): unknown {
+  return i18n.getResourceBundle(locale, ns) as unknown;
+}
+
+/** Maps a BCP 47 tag to a supported locale (`en-GB` → `en`), or undefined. */
+export function toLocale(tag: string | null | undefined): Locale | undefined {
+  const primary = tag?.trim().toLowerCase().split('-')[0];
+  return LOCALES.find((locale) => locale === primary);
+}
+
+/** The first supported locale among the candidates, else Finnish. */
+export function resolveLocale(...candidates: (string | null | undefined)[]): Locale {
+  for (const candidate of candidates) {
+    const locale = toLocale(candidate);
+    if (locale) return locale;
+  }
+  return DEFAULT_LOCALE;
+}

@@ -1,0 +1,95 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import { literal, html as staticHtml, type StaticValue } from 'lit/static-html.js';
+import type { NoticeBlock, NoticeSection } from './notice-schema.js';
+import { tokenize, tokenizeValue, type TextToken } from './text.js';
+
+// Heading tags as static literals: the level is chosen from this list, never
+// built from a string, so no markup can come from a document or attribute.
+const HEADINGS: StaticValue[] = [
+  literal`h1`,
+  literal`h2`,
+  literal`h3`,
+  literal`h4`,
+  literal`h5`,
+  literal`h6`,
+];
+
+/** Clamps a heading level to 1–6. */
+export function clampLevel(level: number): number {
+  return Math.min(6, Math.max(1, Math.trunc(level) || 2));
+}
+
+export function heading(
+  level: number,
+  content: unknown,
+  attrs: { id?: string; className: string; part: string; focusable?: boolean },
+): TemplateResult {
+  const tag = HEADINGS[clampLevel(level) - 1]!;
+  return staticHtml`<${tag} id=${attrs.id ?? nothing} class=${attrs.className} part=${attrs.part}
+    tabindex=${attrs.focusable ? '-1' : nothing}>${content}</${tag}>`;
+}
+
+function tokens(list: TextToken[]): unknown[] {
+  return list.map((token) =>
+    token.href ? html`<a href=${token.href} part="link">${token.text}</a>` : token.text,
+  );
+}
+
+/** Renders one block; `level` is the level of the enclosing section heading. */
+export function renderBlock(
+  block: NoticeBlock,
+  level: number,
+  requestHref: string,
+): TemplateResult | typeof nothing {
+  switch (block.type) {
+    case 'paragraph':
+      return html`<p>${tokens(tokenize(block.text))}</p>`;
+    case 'subheading':
+      return heading(level + 1, block.text, { className: 'subheading', part: 'subheading' });
+    case 'list':
+      return html`<ul part="list">
+        ${block.items.map((item) => html`<li>${tokens(tokenize(item))}</li>`)}
+      </ul>`;
+    case 'ordered-list':
+      return html`<ol class="bases" part="list">
+        ${block.items.map(
+          (item) =>
+            html`<li>
+              ${tokens(tokenize(item.text))}
+              ${item.items?.length
+                ? html`<ol>
+                    ${item.items.map((sub) => html`<li>${tokens(tokenize(sub))}</li>`)}
+                  </ol>`
+                : nothing}
+            </li>`,
+        )}
+      </ol>`;
+    case 'details':
+      return html`<dl part="details">
+        ${block.items.map(
+          (item) => html`<dt>${item.term}</dt>
+            <dd>${tokens(tokenizeValue(item.value))}</dd>`,
+        )}
+      </dl>`;
+    case 'request-link':
+      return html`<p><a class="request-link" part="request-link" href=${requestHref}>${block.text}</a></p>`;
+    default:
+      return nothing;
+  }
+}
+
+export function renderSection(
+  section: NoticeSection,
+  level: number,
+  requestHref: string,
+): TemplateResult {
+  return html`<section id=${section.id} part="section" aria-labelledby=${`${section.id}-heading`}>
+    ${heading(level, section.heading, {
+      id: `${section.id}-heading`,
+      className: 'section-heading',
+      part: 'section-heading',
+      focusable: true,
+    })}
+    ${section.blocks.map((block) => renderBlock(block, level, requestHref))}
+  </section>`;
+}
