@@ -264,3 +264,9 @@ export class PrivacyNotice extends LitElement {
     </div>`;
   }
 }
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'privacy-notice': PrivacyNotice;
+  }
+}

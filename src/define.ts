@@ -1,0 +1,2 @@
+// Defines every element: the entry of the CDN bundle (`dist/cdn/define.js`).
+import './notice/privacy-notice.define.js';
