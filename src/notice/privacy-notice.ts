@@ -4,7 +4,7 @@ import { LOCALES, resourceBundle, type Locale } from '../i18n.js';
 import { LocaleController } from '../ui/locale-controller.js';
 import { safeHref } from '../ui/safe-href.js';
 import { tokens } from '../ui/tokens.js';
-import { parseNotice, type NoticeDocument } from './notice-schema.js';
+import type { NoticeDocument } from './notice-schema.js';
 import { clampLevel, heading, renderSection } from './notice-blocks.js';
 import { styles } from './privacy-notice.styles.js';
 import { formatDate } from './text.js';
@@ -69,7 +69,7 @@ export class PrivacyNotice extends LitElement {
 
   readonly #locale = new LocaleController(this, () => (this.#hasOwnDocument ? ['ui'] : ['ui', 'notice']));
   readonly #parsed = new WeakMap<object, Shown>();
-  readonly #fetched = new Map<string, Shown>();
+  readonly #fetched = new Map<string, { json: unknown } | 'loading' | 'failed'>();
   #shown: Shown = { state: 'loading' };
   #scrolledForHash = false;
 
@@ -135,41 +135,50 @@ export class PrivacyNotice extends LitElement {
   #resolve(locale: Locale): Shown {
     if (this.notice != null) return this.#validate(this.notice);
     if (this.src) return this.#load(this.src.replaceAll('{lang}', locale));
-    return this.#validate(resourceBundle(locale, 'notice'));
+    // The built-in notice is checked against the schema at build time and in
+    // the tests, so the schema code is only downloaded for documents of others.
+    const builtIn = resourceBundle(locale, 'notice') as NoticeDocument | undefined;
+    return builtIn ? { state: 'ok', notice: builtIn } : { state: 'loading' };
   }
 
   #validate(value: unknown): Shown {
     if (typeof value !== 'object' || value === null) {
       return { state: 'invalid', problems: ['(document): expected an object'] };
     }
-    let shown = this.#parsed.get(value);
-    if (!shown) {
+    const known = this.#parsed.get(value);
+    if (known) return known;
+    this.#parsed.set(value, { state: 'loading' });
+    void import('./notice-schema.js').then(({ parseNotice }) => {
       const result = parseNotice(value);
-      shown = result.ok
-        ? { state: 'ok', notice: result.notice }
-        : { state: 'invalid', problems: result.problems };
-      this.#parsed.set(value, shown);
-    }
-    return shown;
+      this.#parsed.set(
+        value,
+        result.ok ? { state: 'ok', notice: result.notice } : { state: 'invalid', problems: result.problems },
+      );
+      this.requestUpdate();
+    });
+    return { state: 'loading' };
   }
 
   #load(url: string): Shown {
-    const known = this.#fetched.get(url);
-    if (known) return known;
-    this.#fetched.set(url, { state: 'loading' });
-    fetch(url, { headers: { accept: 'application/json' } })
-      .then((response) => {
-        if (!response.ok) throw new Error(`HTTP ${String(response.status)} for ${url}`);
-        return response.json() as Promise<unknown>;
-      })
-      .then(
-        (json) => this.#fetched.set(url, this.#validate(json)),
-        (error: unknown) => {
-          console.error('[privacy-notice] could not load the notice document', error);
-          this.#fetched.set(url, { state: 'failed' });
-        },
-      )
-      .finally(() => this.requestUpdate());
+    const entry = this.#fetched.get(url);
+    if (entry === 'failed') return { state: 'failed' };
+    if (typeof entry === 'object') return this.#validate(entry.json);
+    if (!entry) {
+      this.#fetched.set(url, 'loading');
+      fetch(url, { headers: { accept: 'application/json' } })
+        .then((response) => {
+          if (!response.ok) throw new Error(`HTTP ${String(response.status)} for ${url}`);
+          return response.json() as Promise<unknown>;
+        })
+        .then(
+          (json) => this.#fetched.set(url, { json }),
+          (error: unknown) => {
+            console.error('[privacy-notice] could not load the notice document', error);
+            this.#fetched.set(url, 'failed');
+          },
+        )
+        .finally(() => this.requestUpdate());
+    }
     return { state: 'loading' };
   }
 

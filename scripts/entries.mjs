@@ -1,0 +1,18 @@
+// The package's public entry points, in one place: the build, the size
+// benchmark and the exports test all read this list.
+export const elements = [
+  { tag: 'privacy-notice', module: 'src/notice/privacy-notice.ts', define: 'src/notice/privacy-notice.define.ts' },
+];
+
+/** Browser entries of the library build (unbundled, dependencies external). */
+export const libraryEntries = [
+  'src/index.ts',
+  'src/define.ts',
+  ...elements.flatMap((element) => [element.module, element.define]),
+];
+
+/** Self-contained module bundles for `<script type="module">`, one per define entry plus all. */
+export const cdnEntries = [
+  { name: 'define', input: 'src/define.ts' },
+  ...elements.map((element) => ({ name: element.tag, input: element.define })),
+];
