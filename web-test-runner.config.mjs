@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import puppeteer from 'puppeteer-core';
+import { defaultReporter } from '@web/test-runner';
 import { testEndpoints } from './test/helpers/test-endpoints.mjs';
+import { summaryReporter } from './scripts/wtr-summary-reporter.mjs';
 
 // Debian's browsers; nothing is downloaded. BROWSERS=chromium,firefox picks them.
 const wanted = (process.env.BROWSERS ?? 'chromium,firefox').split(',');
@@ -45,6 +47,7 @@ export default {
   concurrency: 2,
   concurrentBrowsers: 1,
   browsers,
+  reporters: [defaultReporter(), ...(process.env.WTR_SUMMARY ? [summaryReporter(process.env.WTR_SUMMARY)] : [])],
   middleware: testEndpoints,
   filterBrowserLogs: ({ args }) => !String(args[0]).startsWith('Lit is in dev mode'),
   plugins: [esbuildPlugin({ ts: true, json: true, target: 'es2022', tsconfig: 'tsconfig.json' })],

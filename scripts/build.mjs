@@ -56,4 +56,7 @@ for (const { name, input } of cdnEntries) {
 // 3. Type declarations next to the modules.
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
+// 4. The static HTML notice (checks the notice data against the schema first).
+execFileSync('npx', ['tsx', 'scripts/build-static.ts'], { stdio: 'inherit' });
+
 console.log(`build: dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,5 +1,6 @@
 import { expect, html, waitUntil } from '@open-wc/testing';
-import { emulateMedia, sendKeys } from '@web/test-runner-commands';
+import { sendKeys } from '@web/test-runner-commands';
+import { scrollSettled, tryEmulateMedia } from '../helpers/media.js';
 import { headings, renderNotice, shadow, text, waitForLang } from '../helpers/notice.js';
 
 const FI_HEADINGS = [
@@ -57,7 +58,7 @@ async function renderScrollable(lang: string) {
 describe('<privacy-notice>', () => {
   afterEach(async () => {
     window.scrollTo(0, 0);
-    await emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+    await tryEmulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
     if (window.location.hash) history.replaceState(null, '', window.location.pathname + window.location.search);
   });
 
@@ -131,14 +132,12 @@ describe('<privacy-notice>', () => {
     await sendKeys({ down: 'Shift' });
     await sendKeys({ press: 'Tab' });
     await sendKeys({ up: 'Shift' });
-    await sendKeys({ press: 'Space' });
+    await sendKeys({ press: ' ' }); // Space
     await waitForLang(el, 'fi');
     expect(headings(el)[0]).to.equal('Yleistä');
   });
 
   it('lists every section in a table of contents whose links scroll to it', async () => {
-    // reduced motion: scrolling is immediate, so one scroll cannot overlap the next
-    await emulateMedia({ reducedMotion: 'reduce' });
     const el = await renderScrollable('fi');
     const links = [...shadow(el).querySelectorAll<HTMLAnchorElement>('nav a')];
     expect(links.map((a) => a.textContent!.trim())).to.deep.equal(FI_HEADINGS);
@@ -149,6 +148,7 @@ describe('<privacy-notice>', () => {
       timeout: 3000,
     });
     expect(window.location.hash).to.equal('#security');
+    await scrollSettled();
     // following the same link again (no hashchange) still scrolls back to it
     window.scrollTo(0, 0);
     links[11]!.click();
@@ -213,8 +213,10 @@ describe('<privacy-notice>', () => {
   for (const lang of ['fi', 'en']) {
     for (const scheme of ['light', 'dark'] as const) {
       it(`passes axe in ${lang}, ${scheme} scheme`, async () => {
-        await emulateMedia({ colorScheme: scheme });
+        const emulated = await tryEmulateMedia({ colorScheme: scheme });
         const el = await renderNotice(html`<privacy-notice lang=${lang}></privacy-notice>`);
+        // Firefox over BiDi cannot emulate the scheme; force it the way a page would.
+        if (!emulated) el.style.colorScheme = scheme;
         const bg = getComputedStyle(el).backgroundColor;
         expect(bg, 'background follows the colour scheme').to.equal(
           scheme === 'dark' ? 'rgb(22, 25, 29)' : 'rgb(255, 255, 255)',
