@@ -1,7 +1,7 @@
 // Builds dist/: the library (unbundled ES modules + .d.ts), the server half,
 // the CDN bundles, the JSON Schemas and the static HTML notice.
 import { execFileSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { rollup } from 'rollup';
 import json from '@rollup/plugin-json';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -24,8 +24,31 @@ const ts = () =>
 async function build(input, output, plugins) {
   const bundle = await rollup({ input, plugins, external: output.bundled ? undefined : external, onwarn, preserveEntrySignatures: 'strict' });
   delete output.bundled;
-  await bundle.write(output);
+  const { output: files } = await bundle.write(output);
   await bundle.close();
+  return files;
+}
+
+/**
+ * What a page loads for a CDN entry: the entry and its static imports, then
+ * per language the locale chunks, and the chunks loaded only on demand.
+ */
+function describeEntry(files) {
+  const chunks = new Map(files.filter((f) => f.type === 'chunk').map((f) => [f.fileName, f]));
+  const entry = files.find((f) => f.type === 'chunk' && f.isEntry);
+  const closure = (names, seen = new Set()) => {
+    for (const name of names) if (!seen.has(name)) { seen.add(name); closure(chunks.get(name).imports, seen); }
+    return seen;
+  };
+  const initial = closure([entry.fileName]);
+  const locales = {};
+  const onDemand = [];
+  for (const name of new Set([...initial].flatMap((n) => chunks.get(n).dynamicImports))) {
+    const locale = chunks.get(name).facadeModuleId?.match(/\/locales\/(\w+)\//)?.[1];
+    if (locale) (locales[locale] ??= []).push(name);
+    else onDemand.push(name);
+  }
+  return { file: entry.fileName, initial: [...initial], locales, onDemand };
 }
 
 const started = Date.now();
@@ -42,16 +65,19 @@ await build(libraryEntries, {
 }, [nodeResolve(), json({ preferConst: true }), ts()]);
 
 // 2. CDN bundles: everything inlined and minified; each language is its own chunk.
+const manifest = {};
 for (const { name, input } of cdnEntries) {
-  await build(input, {
+  const files = await build(input, {
     dir: 'dist/cdn',
     format: 'es',
     bundled: true,
     entryFileNames: `${name}.js`,
     chunkFileNames: 'chunks/[name]-[hash].js',
     sourcemap: true,
-  }, [nodeResolve({ browser: true }), json({ preferConst: true, compact: true }), ts(), terser({ ecma: 2022, module: true, format: { comments: false } })]);
+  }, [nodeResolve({ browser: true }), json({ preferConst: true, compact: true }), ts(), terser({ ecma: 2022, module: true, compress: { passes: 2 }, format: { comments: false } })]);
+  manifest[name] = describeEntry(files);
 }
+await writeFile('dist/cdn/manifest.json', JSON.stringify(manifest, null, 2));
 
 // 3. Type declarations next to the modules.
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
