@@ -1,0 +1,84 @@
+/**
+ * A tiny promise wrapper over IndexedDB, shared by the device signer and the
+ * outbox. Everything lives in one database (`privacy-widgets`); a new store
+ * means a new entry in STORES and a version bump here.
+ */
+export const DB_NAME = 'privacy-widgets';
+const VERSION = 1;
+/** `keys`: the device key (out-of-line key `device`). `outbox`: queued records by `id`. */
+const STORES: Record<string, IDBObjectStoreParameters> = { keys: {}, outbox: { keyPath: 'id' } };
+export type StoreName = 'keys' | 'outbox';
+
+/** Resolves an IDBRequest. */
+export function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = tx.onabort = () => reject(tx.error ?? new DOMException('Transaction aborted', 'AbortError'));
+  });
+}
+
+export interface Db {
+  get<T>(store: StoreName, key: IDBValidKey): Promise<T | undefined>;
+  getAll<T>(store: StoreName): Promise<T[]>;
+  put(store: StoreName, value: unknown, key?: IDBValidKey): Promise<void>;
+  delete(store: StoreName, key: IDBValidKey): Promise<void>;
+  /**
+   * Returns the stored value under `key`, or stores `value` and returns it, in
+   * one readwrite transaction: IndexedDB runs such transactions on a store one
+   * after another, so two tabs racing here end up with the same value.
+   */
+  getOrPut<T>(store: StoreName, key: IDBValidKey, value: T, valid?: (stored: unknown) => boolean): Promise<T>;
+  close(): void;
+}
+
+/**
+ * Opens (creating on first use) the widgets' database. Rejects when IndexedDB
+ * is missing or refused (some private modes), so callers can fall back.
+ */
+export async function openDb(name = DB_NAME, factory: IDBFactory | null | undefined = globalThis.indexedDB): Promise<Db> {
+  if (!factory) throw new DOMException('IndexedDB is not available', 'NotSupportedError');
+  const open = factory.open(name, VERSION);
+  open.onupgradeneeded = () => {
+    for (const [store, params] of Object.entries(STORES)) {
+      if (!open.result.objectStoreNames.contains(store)) open.result.createObjectStore(store, params);
+    }
+  };
+  const db = await request(open);
+  // Let a newer version of the package (in another tab) upgrade the database.
+  db.onversionchange = () => db.close();
+
+  return {
+    get: (store, key) => request(db.transaction(store).objectStore(store).get(key)),
+    getAll: (store) => request(db.transaction(store).objectStore(store).getAll()),
+    async put(store, value, key) {
+      const tx = db.transaction(store, 'readwrite');
+      tx.objectStore(store).put(value, key);
+      await done(tx);
+    },
+    async delete(store, key) {
+      const tx = db.transaction(store, 'readwrite');
+      tx.objectStore(store).delete(key);
+      await done(tx);
+    },
+    async getOrPut<T>(store: StoreName, key: IDBValidKey, value: T, valid = (stored: unknown) => stored !== undefined) {
+      const tx = db.transaction(store, 'readwrite');
+      const objects = tx.objectStore(store);
+      let result = value;
+      const get = objects.get(key);
+      get.onsuccess = () => {
+        if (valid(get.result)) result = get.result as T;
+        else objects.put(value, key);
+      };
+      await done(tx);
+      return result;
+    },
+    close: () => db.close(),
+  };
+}

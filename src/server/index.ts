@@ -1,0 +1,20 @@
+/**
+ * `@optimesys/privacy-widgets/server` (Node 20): verify signed records, issue
+ * countersigned receipts, and the record schemas for the site's backend.
+ */
+export { verifyRecord, type VerifyError, type VerifyErrorCode, type VerifyOptions, type VerifyResult } from './verify.js';
+export {
+  createServerKey,
+  dueDate,
+  loadServerKey,
+  publicJwks,
+  signReceipt,
+  type ReceiptOptions,
+  type ServerKey,
+} from './receipt.js';
+export * from '../records/schemas.js';
+export * from '../records/vocabulary.js';
+export { canonicalJson } from '../records/canonical.js';
+export { hmacSigner, signRecord, type Signer, type SignerKey } from '../records/sign.js';
+export { createConsentRecord, createDataRequest, noticeDigest, processingNotice } from '../records/create.js';
+export { verifyReceipt, type Jwks, type ReceiptCheck } from '../records/receipt.js';

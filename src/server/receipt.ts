@@ -1,0 +1,100 @@
+/**
+ * Server receipts: the receiver countersigns what it received with its own
+ * ES256 key, so a visitor (or a DPO) can later prove the server got exactly
+ * that JWS, when, and by when a data request must be answered.
+ */
+import { createHash } from 'node:crypto';
+import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { canonicalJson } from '../records/canonical.js';
+import type { PublicJwk } from '../records/jws.js';
+import type { ConfirmedReceipt, PrivacyRecord, ReceiptPayload } from '../records/schemas.js';
+
+/** A loaded server signing key. */
+export interface ServerKey {
+  kid: string;
+  privateKey: CryptoKey;
+  /** The public half as published in the JWKS. */
+  publicJwk: PublicJwk & { kid: string; alg: 'ES256'; use: 'sig' };
+}
+
+/** A new ES256 key as a private JWK (with `kid`) for the receiver to persist, e.g. in a 0600 file. */
+export async function createServerKey(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, kid: await calculateJwkThumbprint(jwk, 'sha256'), alg: 'ES256', use: 'sig' };
+}
+
+/** Loads a private JWK made by `createServerKey`. */
+export async function loadServerKey(jwk: JWK): Promise<ServerKey> {
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d || !jwk.x || !jwk.y) {
+    throw new TypeError('The server key must be a private P-256 JWK');
+  }
+  const publicJwk: PublicJwk = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
+  const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
+  const privateKey = (await importJWK({ ...jwk, alg: 'ES256' }, 'ES256')) as CryptoKey;
+  return { kid, privateKey, publicJwk: { ...publicJwk, kid, alg: 'ES256', use: 'sig' } };
+}
+
+/** The JWKS to serve at `/.well-known/jwks.json`. */
+export function publicJwks(...keys: ServerKey[]): { keys: ServerKey['publicJwk'][] } {
+  return { keys: keys.map((k) => k.publicJwk) };
+}
+
+/** `YYYY-MM-DD` of `instant` in `timeZone`. */
+function localDate(instant: Date, timeZone: string): [number, number, number] {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return [get('year'), get('month'), get('day')];
+}
+
+/**
+ * The date one calendar month after `received` (GDPR Art. 12(3), counted as
+ * in Regulation 1182/71: the same day next month, or that month's last day
+ * when it has no such day: 31 Jan → 28/29 Feb). `timeZone` decides which
+ * calendar day the request arrived on; UTC by default.
+ */
+export function dueDate(received: Date, timeZone = 'UTC'): string {
+  const [year, month, day] = localDate(received, timeZone);
+  const next = new Date(Date.UTC(year, month, 1)); // first day of the following month
+  const lastDay = new Date(Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 0)).getUTCDate();
+  next.setUTCDate(Math.min(day, lastDay));
+  return next.toISOString().slice(0, 10);
+}
+
+export interface ReceiptOptions {
+  now?: Date;
+  /** `duplicate` when answering a retry of a stored record. */
+  status?: 'stored' | 'duplicate';
+  /** Calendar of the due date (default UTC), e.g. `Europe/Helsinki`. */
+  timeZone?: string;
+}
+
+/**
+ * Countersigns a received record: an ES256 JWS (header `alg`, `kid`) whose
+ * payload is the canonical JSON of `{ recordId, jwsSha256, receivedAt, dueBy? }`,
+ * `jwsSha256` being the lower-case hex SHA-256 of the client's JWS string.
+ */
+export async function signReceipt(
+  record: Pick<PrivacyRecord, 'id' | 'type'>,
+  clientJws: string,
+  key: ServerKey,
+  options: ReceiptOptions = {},
+): Promise<ConfirmedReceipt> {
+  const received = options.now ?? new Date();
+  const payload: ReceiptPayload = {
+    recordId: record.id,
+    jwsSha256: createHash('sha256').update(clientJws, 'utf8').digest('hex'),
+    receivedAt: received.toISOString(),
+    ...(record.type === 'data-request' ? { dueBy: dueDate(received, options.timeZone) } : {}),
+  };
+  const receipt = await new CompactSign(new TextEncoder().encode(canonicalJson(payload)))
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+    .sign(key.privateKey);
+  return {
+    recordId: payload.recordId,
+    status: options.status ?? 'stored',
+    receivedAt: payload.receivedAt,
+    ...(payload.dueBy ? { dueBy: payload.dueBy } : {}),
+    receipt,
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Server-side verification of a signed record (Node 20; uses jose). Never
+ * throws for bad input: every refusal is a typed error a receiver can return.
+ */
+import { calculateJwkThumbprint, compactVerify, EmbeddedJWK } from 'jose';
+import { canonicalJson } from '../records/canonical.js';
+import { PrivacyRecord } from '../records/schemas.js';
+import type { PublicJwk } from '../records/jws.js';
+
+export type VerifyErrorCode =
+  | 'too-large'
+  | 'malformed'
+  | 'unsupported-alg'
+  | 'kid-mismatch'
+  | 'bad-signature'
+  | 'bad-schema'
+  | 'stale'
+  | 'future';
+
+export interface VerifyError {
+  code: VerifyErrorCode;
+  message: string;
+  /** For `bad-schema`: where and what (the schemas' machine codes). */
+  issues?: { path: string; message: string }[];
+}
+
+export type VerifyResult =
+  | { ok: true; record: PrivacyRecord; kid: string; alg: 'ES256' | 'HS256'; jwk?: PublicJwk }
+  | { ok: false; error: VerifyError };
+
+export interface VerifyOptions {
+  /** The receiver's clock (default: now). */
+  now?: Date | number;
+  /** How far `issuedAt` may lie in the future (device clocks drift); default 300 s. Beyond: `future`. */
+  maxSkewSeconds?: number;
+  /**
+   * How old `issuedAt` may be; default 30 days, because the outbox delivers
+   * records made offline when the browser is next online. Beyond: `stale`.
+   */
+  maxAgeSeconds?: number;
+  /** Largest accepted JWS in bytes (UTF-8); default 64 KiB. */
+  maxBytes?: number;
+  /** Allows HS256 records signed with this secret (bytes, or base64url text as for `hmacSigner`). */
+  hmacSecret?: Uint8Array | string;
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const fail = (code: VerifyErrorCode, message: string, issues?: VerifyError['issues']): VerifyResult => ({
+  ok: false,
+  error: issues ? { code, message, issues } : { code, message },
+});
+
+/** Decodes strict, canonical, unpadded base64url, or returns undefined. */
+function decode(part: string): Buffer | undefined {
+  if (!B64URL.test(part) || part.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(part, 'base64url');
+  // Node's decoder ignores stray trailing bits: without this check a changed
+  // last character could decode to the same bytes and still verify.
+  return bytes.toString('base64url') === part ? bytes : undefined;
+}
+
+function isPublicP256(jwk: unknown): jwk is PublicJwk {
+  if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk)) return false;
+  const { kty, crv, x, y, ...rest } = jwk as Record<string, unknown>;
+  const coordinate = (v: unknown) => typeof v === 'string' && v.length === 43 && decode(v)?.length === 32;
+  // Exactly the four public members: no `d`, nothing a verifier might misread.
+  return kty === 'EC' && crv === 'P-256' && coordinate(x) && coordinate(y) && Object.keys(rest).length === 0;
+}
+
+/**
+ * Verifies a signed record, checking in this order: size (`too-large`), shape
+ * (`malformed`), algorithm (`unsupported-alg`: ES256, or HS256 with a configured
+ * secret), embedded key and `kid` = its RFC 7638 thumbprint (`malformed`,
+ * `kid-mismatch`), signature with jose (`bad-signature`), payload is its own
+ * RFC 8785 canonical JSON (`malformed`), schema (`bad-schema`), and `issuedAt`
+ * (`future` beyond `maxSkewSeconds` ahead, `stale` beyond `maxAgeSeconds` old).
+ */
+export async function verifyRecord(jws: unknown, options: VerifyOptions = {}): Promise<VerifyResult> {
+  try {
+    return await verify(jws, options);
+  } catch (error) {
+    return fail('malformed', `Unreadable record: ${(error as Error)?.message ?? error}`);
+  }
+}
+
+async function verify(jws: unknown, options: VerifyOptions): Promise<VerifyResult> {
+  const maxBytes = options.maxBytes ?? 65_536;
+  if (typeof jws !== 'string') return fail('malformed', 'A record is a JWS compact serialization string');
+  // UTF-8 never has fewer bytes than UTF-16 units, so long strings fail before counting.
+  if (jws.length > maxBytes || Buffer.byteLength(jws) > maxBytes) {
+    return fail('too-large', `A record may have at most ${maxBytes} bytes`);
+  }
+
+  const parts = jws.split('.');
+  const bytes = parts.map(decode);
+  if (parts.length !== 3 || bytes.some((b) => !b)) return fail('malformed', 'Not a JWS compact serialization');
+  let header: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes[0]));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TypeError();
+    header = parsed as Record<string, unknown>;
+  } catch {
+    return fail('malformed', 'The JWS header is not a JSON object');
+  }
+
+  const alg = header.alg;
+  const secret = typeof options.hmacSecret === 'string' ? decode(options.hmacSecret) : options.hmacSecret;
+  if (alg !== 'ES256' && !(alg === 'HS256' && secret)) {
+    return fail('unsupported-alg', `Algorithm ${JSON.stringify(alg)} is not accepted`);
+  }
+
+  let kid: string;
+  let jwk: PublicJwk | undefined;
+  if (alg === 'ES256') {
+    if (!isPublicP256(header.jwk)) return fail('malformed', 'The header jwk must be a public P-256 key (kty, crv, x, y)');
+    jwk = header.jwk;
+    const thumbprint = await calculateJwkThumbprint(jwk, 'sha256');
+    if (header.kid !== thumbprint) return fail('kid-mismatch', 'The kid is not the RFC 7638 thumbprint of the header jwk');
+    kid = thumbprint;
+  } else {
+    if (header.jwk !== undefined) return fail('malformed', 'An HS256 record carries no jwk');
+    kid = typeof header.kid === 'string' ? header.kid : 'hs256';
+  }
+
+  try {
+    await compactVerify(jws, alg === 'ES256' ? EmbeddedJWK : secret!, { algorithms: [alg] });
+  } catch {
+    return fail('bad-signature', 'The signature does not verify');
+  }
+
+  let payload: unknown;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes[1]);
+    payload = JSON.parse(text);
+  } catch {
+    return fail('malformed', 'The payload is not UTF-8 JSON');
+  }
+  if (canonicalJson(payload) !== text) return fail('malformed', 'The payload is not RFC 8785 canonical JSON');
+
+  const checked = PrivacyRecord.safeParse(payload);
+  if (!checked.success) {
+    const issues = checked.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+    return fail('bad-schema', `The record does not match the schema: ${issues.map((i) => `${i.path} ${i.message}`).join(', ')}`, issues);
+  }
+  const record = checked.data;
+
+  const now = options.now === undefined ? Date.now() : +options.now;
+  const issued = Date.parse(record.issuedAt);
+  if (Number.isNaN(issued)) return fail('bad-schema', 'issuedAt is not a valid time', [{ path: 'issuedAt', message: 'invalid-format' }]);
+  if (issued - now > (options.maxSkewSeconds ?? 300) * 1000) return fail('future', 'issuedAt is too far in the future');
+  if (now - issued > (options.maxAgeSeconds ?? 30 * 86_400) * 1000) return fail('stale', 'issuedAt is too old');
+
+  return jwk ? { ok: true, record, kid, alg, jwk } : { ok: true, record, kid, alg };
+}
