@@ -50,9 +50,9 @@ const fail = (code: VerifyErrorCode, message: string, issues?: VerifyError['issu
   error: issues ? { code, message, issues } : { code, message },
 });
 
-/** Decodes strict, canonical, unpadded base64url, or returns undefined. */
+/** Decodes strict, canonical, unpadded base64url (empty allowed), or returns undefined. */
 function decode(part: string): Buffer | undefined {
-  if (!B64URL.test(part) || part.length % 4 === 1) return undefined;
+  if ((part && !B64URL.test(part)) || part.length % 4 === 1) return undefined;
   const bytes = Buffer.from(part, 'base64url');
   // Node's decoder ignores stray trailing bits: without this check a changed
   // last character could decode to the same bytes and still verify.
@@ -93,7 +93,10 @@ async function verify(jws: unknown, options: VerifyOptions): Promise<VerifyResul
 
   const parts = jws.split('.');
   const bytes = parts.map(decode);
-  if (parts.length !== 3 || bytes.some((b) => !b)) return fail('malformed', 'Not a JWS compact serialization');
+  // An empty signature is well-formed here so that `alg: none` is refused as such below.
+  if (parts.length !== 3 || bytes.some((b) => !b) || !parts[0] || !parts[1]) {
+    return fail('malformed', 'Not a JWS compact serialization');
+  }
   let header: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes[0]));

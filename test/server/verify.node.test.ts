@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { canonicalJson } from '../../src/records/canonical.js';
+import { deviceSigner, hmacSigner, signRecord } from '../../src/records/sign.js';
+import { verifyRecord } from '../../src/server/index.js';
+import { consentSample, requestSample } from '../records/samples.js';
+
+const enc = new TextEncoder();
+const b64 = (text: string) => Buffer.from(text).toString('base64url');
+
+/** Signs any payload with any header using jose, bypassing signRecord's own checks. */
+async function rawSign(payload: string, header: Record<string, unknown>, key: CryptoKey | Uint8Array): Promise<string> {
+  return new CompactSign(enc.encode(payload)).setProtectedHeader(header as { alg: string }).sign(key);
+}
+
+async function es256Key() {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const { kty, crv, x, y } = await exportJWK(publicKey);
+  const jwk = { kty, crv, x, y };
+  return { privateKey, jwk, kid: await calculateJwkThumbprint(jwk, 'sha256') };
+}
+
+/** A browser-made ES256 record (Node's WebCrypto, per-page key). */
+async function signed(record = consentSample()) {
+  return signRecord(record, deviceSigner({ indexedDB: null }));
+}
+
+describe('verifyRecord', () => {
+  let jws: string;
+  let record: Awaited<ReturnType<typeof signed>>['record'];
+  before(async () => ({ jws, record } = await signed()));
+
+  test('accepts a signed consent record and returns it with the signer key thumbprint', async () => {
+    const result = await verifyRecord(jws);
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.deepEqual(result.record, record);
+    assert.equal(result.kid, await calculateJwkThumbprint(result.jwk!, 'sha256'));
+    assert.equal(result.record.signer.persistent, false, 'a key without IndexedDB says so in the record');
+  });
+
+  test('accepts a data request', async () => {
+    const { jws: request } = await signed(requestSample() as never);
+    const result = await verifyRecord(request);
+    assert.ok(result.ok && result.record.type === 'data-request' && result.record.requestType === 'rectification');
+  });
+
+  test('refuses every one-character change anywhere in the JWS (header, payload, signature)', async () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    let checked = 0;
+    for (let i = 0; i < jws.length; i++) {
+      const at = alphabet.indexOf(jws[i]!);
+      // Flip the lowest and the highest bit of the 6-bit value: the lowest bit of
+      // a segment's last character is padding a lenient decoder would ignore.
+      const substitutes = at < 0 ? ['A'] : [alphabet[at ^ 1]!, alphabet[at ^ 32]!];
+      for (const c of substitutes) {
+        const changed = jws.slice(0, i) + c + jws.slice(i + 1);
+        const result = await verifyRecord(changed);
+        assert.equal(result.ok, false, `change at ${i} (${jws[i]} → ${c}) was accepted`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= jws.length * 2 - 2);
+  });
+
+  test('refuses a record signed by another key that copies the victim kid (and jwk)', async () => {
+    const victim = await es256Key();
+    const attacker = await es256Key();
+    const payload = canonicalJson({ ...consentSample(), signer: { persistent: true } });
+    const copiedBoth = await rawSign(payload, { alg: 'ES256', jwk: victim.jwk, kid: victim.kid }, attacker.privateKey);
+    const r1 = await verifyRecord(copiedBoth);
+    assert.ok(!r1.ok && r1.error.code === 'bad-signature', JSON.stringify(r1));
+    const ownKeyCopiedKid = await rawSign(payload, { alg: 'ES256', jwk: attacker.jwk, kid: victim.kid }, attacker.privateKey);
+    const r2 = await verifyRecord(ownKeyCopiedKid);
+    assert.ok(!r2.ok && r2.error.code === 'kid-mismatch', JSON.stringify(r2));
+    // The attacker's honest record verifies, under the attacker's kid.
+    const honest = await verifyRecord(await rawSign(payload, { alg: 'ES256', jwk: attacker.jwk, kid: attacker.kid }, attacker.privateKey));
+    assert.ok(honest.ok && honest.kid === attacker.kid && honest.kid !== victim.kid);
+  });
+
+  test('refuses a missing kid and a header key that is not a bare public P-256 key', async () => {
+    const key = await es256Key();
+    const { d } = await exportJWK(key.privateKey);
+    const payload = canonicalJson({ ...consentSample(), signer: { persistent: true } });
+    const noKid = await verifyRecord(await rawSign(payload, { alg: 'ES256', jwk: key.jwk }, key.privateKey));
+    assert.ok(!noKid.ok && noKid.error.code === 'kid-mismatch');
+    const withPrivate = await verifyRecord(await rawSign(payload, { alg: 'ES256', jwk: { ...key.jwk, d }, kid: key.kid }, key.privateKey));
+    assert.ok(!withPrivate.ok && withPrivate.error.code === 'malformed', 'a header leaking the private key is refused');
+    const noJwk = await verifyRecord(await rawSign(payload, { alg: 'ES256', kid: key.kid }, key.privateKey));
+    assert.ok(!noJwk.ok && noJwk.error.code === 'malformed');
+  });
+
+  test('refuses a schema-invalid record with bad-schema and the issue paths', async () => {
+    const key = await es256Key();
+    const sign = (value: unknown) => rawSign(canonicalJson(value), { alg: 'ES256', jwk: key.jwk, kid: key.kid }, key.privateKey);
+    const base = { ...consentSample(), signer: { persistent: true } };
+    const cases: [unknown, string][] = [
+      [{ ...base, subject: { email: 'not-an-address' } }, 'subject.email'],
+      [{ ...base, tracking: 'extra field' }, ''],
+      [{ ...base, decisions: [{ ...base.decisions[0], basis: 'contract' }] }, 'decisions.0.basis'],
+      [{ ...base, issuedAt: '2026-11-25 10:00:00' }, 'issuedAt'],
+      [{ ...base, signer: undefined }, 'signer'],
+      [{ ...requestSample(), signer: { persistent: true }, details: '  ' }, 'details'],
+    ];
+    for (const [value, path] of cases) {
+      const result = await verifyRecord(await sign(value));
+      assert.ok(!result.ok && result.error.code === 'bad-schema', JSON.stringify(result));
+      assert.ok(result.error.issues?.some((i) => i.path === path), `${path}: ${JSON.stringify(result.error.issues)}`);
+    }
+  });
+
+  test('refuses a payload that is not its own canonical JSON (the signature must cover canonical bytes)', async () => {
+    const key = await es256Key();
+    const header = { alg: 'ES256', jwk: key.jwk, kid: key.kid };
+    const value = { ...consentSample(), signer: { persistent: true } };
+    const canonical = await rawSign(canonicalJson(value), header, key.privateKey);
+    assert.ok((await verifyRecord(canonical)).ok);
+    for (const payload of [JSON.stringify(value), JSON.stringify(value, null, 2), canonicalJson(value).replace('{', '{"type":"consent",')]) {
+      const result = await verifyRecord(await rawSign(payload, header, key.privateKey));
+      assert.ok(!result.ok && result.error.code === 'malformed', payload.slice(0, 60));
+    }
+  });
+
+  test('refuses stale and future-dated records, accepting the edges of the window', async () => {
+    const now = new Date('2026-11-25T12:00:00Z');
+    const at = async (iso: string) => (await signed(consentSample({}, new Date(iso)))).jws;
+    const verdict = async (iso: string, options = {}) => {
+      const result = await verifyRecord(await at(iso), { now, ...options });
+      return result.ok ? 'ok' : result.error.code;
+    };
+    assert.equal(await verdict('2026-11-25T12:05:00Z'), 'ok', 'five minutes of clock skew is fine');
+    assert.equal(await verdict('2026-11-25T12:05:01Z'), 'future');
+    assert.equal(await verdict('2026-11-26T12:00:00Z'), 'future');
+    assert.equal(await verdict('2026-10-26T12:00:00Z'), 'ok', 'made offline 30 days ago, delivered now');
+    assert.equal(await verdict('2026-10-26T11:59:59Z'), 'stale');
+    assert.equal(await verdict('2026-11-25T11:00:00Z', { maxAgeSeconds: 600 }), 'stale');
+    assert.equal(await verdict('2026-11-25T12:00:30Z', { maxSkewSeconds: 10 }), 'future');
+  });
+
+  test('refuses oversized input before parsing it', async () => {
+    const small = await verifyRecord(jws, { maxBytes: jws.length - 1 });
+    assert.ok(!small.ok && small.error.code === 'too-large');
+    assert.ok((await verifyRecord(jws, { maxBytes: jws.length })).ok);
+    const huge = await verifyRecord('a'.repeat(70_000));
+    assert.ok(!huge.ok && huge.error.code === 'too-large', 'default limit is 64 KiB');
+    // Multi-byte characters count as their UTF-8 bytes.
+    const multibyte = await verifyRecord('ä'.repeat(40_000));
+    assert.ok(!multibyte.ok && multibyte.error.code === 'too-large');
+  });
+
+  test('refuses alg none and algorithms outside the allow-list', async () => {
+    const payload = b64(canonicalJson({ ...consentSample(), signer: { persistent: true } }));
+    for (const alg of ['none', 'None', 'RS256', 'ES384', 'HS256', 'EdDSA', undefined]) {
+      const header = b64(JSON.stringify(alg === undefined ? {} : { alg }));
+      for (const jwsNone of [`${header}.${payload}.`, `${header}.${payload}.${b64('sig')}`]) {
+        const result = await verifyRecord(jwsNone);
+        assert.ok(!result.ok && result.error.code === 'unsupported-alg', `${alg}: ${JSON.stringify(result)}`);
+      }
+    }
+  });
+
+  test('accepts HS256 only with the configured secret', async () => {
+    const secret = crypto.getRandomValues(new Uint8Array(32));
+    const { jws: mac } = await signRecord(consentSample(), hmacSigner(secret, { kid: 'crm-import' }));
+    const result = await verifyRecord(mac, { hmacSecret: secret });
+    assert.ok(result.ok && result.kid === 'crm-import' && result.alg === 'HS256');
+    const noSecret = await verifyRecord(mac);
+    assert.ok(!noSecret.ok && noSecret.error.code === 'unsupported-alg');
+    const wrong = await verifyRecord(mac, { hmacSecret: crypto.getRandomValues(new Uint8Array(32)) });
+    assert.ok(!wrong.ok && wrong.error.code === 'bad-signature');
+    const base64url = await verifyRecord(mac, { hmacSecret: Buffer.from(secret).toString('base64url') });
+    assert.ok(base64url.ok, 'the secret may be given as base64url text');
+  });
+
+  test('never throws, whatever it is given', async () => {
+    const inputs: unknown[] = [undefined, null, 42, {}, [], '', '.', '..', '...', 'a.b', 'a.b.c.d', '!!!.###.$$$', `${b64('[]')}.${b64('{}')}.`,
+      `${b64('{"alg":"ES256"}')}.${b64('{}')}.AAAA`, `${b64('{"alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}}')}.e30.AA`,
+      `${b64('{"alg":"ES256"')}.e30.AA`, `\uD800.\uDFFF.x`];
+    for (const input of inputs) {
+      const result = await verifyRecord(input);
+      assert.equal(result.ok, false, String(input));
+      if (!result.ok) assert.ok(['malformed', 'unsupported-alg', 'too-large'].includes(result.error.code), `${String(input)} → ${result.error.code}`);
+    }
+  });
+});
