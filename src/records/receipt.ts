@@ -3,12 +3,12 @@
  * The receipt proves the server received exactly our JWS: it signs the
  * SHA-256 of the JWS string, with a key published at `/.well-known/jwks.json`.
  */
-import { parseCompact, sha256Hex, utf8, verifyEs256, type PublicJwk } from './jws.js';
+import { parseCompact, sha256Hex, utf8, verifyEs256 } from './jws.js';
 import { ReceiptPayload } from './schemas.js';
 
 /** A JWK Set as served at `/.well-known/jwks.json`. */
 export interface Jwks {
-  keys: readonly (Partial<PublicJwk> & { kid?: string; [member: string]: unknown })[];
+  keys: readonly { kty?: string; crv?: string; x?: string; y?: string; kid?: string }[];
 }
 
 export type ReceiptCheck =
