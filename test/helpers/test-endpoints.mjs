@@ -1,3 +1,129 @@
 // Koa middleware the test runner's dev server mounts: endpoints that browser
-// tests post records to (see web-test-runner.config.mjs).
-export const testEndpoints = [];
+// tests post records to (see web-test-runner.config.mjs). They run in Node,
+// so they check what browsers signed with jose and with our server half.
+//
+//   POST /test-api/jose-verify          JWS body → what jose alone makes of it
+//   POST /test-api/verify-record        JWS body → verifyRecord() result
+//   GET  /test-api/jwks                 the test server's public JWKS
+//   POST /test-api/reset?bucket=b       JSON config for a receiving bucket:
+//        { failFirst, failStatus, reject: { status, code }, delayMs, noReceipt }
+//   POST /test-api/records?bucket=b     a receiver: fails the first `failFirst`
+//        attempts, verifies, counts deliveries per record id, countersigns
+//   GET  /test-api/inspect?bucket=b     { attempts, delivered, requests } per bucket
+import { calculateJwkThumbprint, compactVerify, EmbeddedJWK } from 'jose';
+import { tsImport } from 'tsx/esm/api';
+
+let serverHalf;
+/** src/server (TypeScript), loaded once through tsx. */
+async function server() {
+  serverHalf ??= (async () => {
+    const api = await tsImport('../../src/server/index.ts', import.meta.url);
+    const key = await api.loadServerKey(await api.createServerKey());
+    return { api, key };
+  })();
+  return serverHalf;
+}
+
+const buckets = new Map();
+function fresh(config = {}) {
+  const settings = { failFirst: 0, failStatus: 503, reject: null, delayMs: 0, noReceipt: false, ...config };
+  return { settings, failuresLeft: settings.failFirst, attempts: {}, delivered: {}, receipts: new Map(), requests: [] };
+}
+const bucket = (name) => {
+  if (!buckets.has(name)) buckets.set(name, fresh());
+  return buckets.get(name);
+};
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function json(ctx, status, body) {
+  ctx.status = status;
+  ctx.set('cache-control', 'no-store');
+  ctx.type = 'application/json';
+  ctx.body = JSON.stringify(body);
+}
+
+/** The record id from an unverified JWS, to count attempts even for broken records. */
+function peekId(jws) {
+  try {
+    return JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString('utf8')).id ?? '(none)';
+  } catch {
+    return '(unreadable)';
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const routes = {
+  async 'POST /test-api/jose-verify'(ctx) {
+    const jws = await readBody(ctx.req);
+    try {
+      const { payload, protectedHeader } = await compactVerify(jws, EmbeddedJWK, { algorithms: ['ES256'] });
+      const thumbprint = await calculateJwkThumbprint(protectedHeader.jwk, 'sha256');
+      json(ctx, 200, { ok: true, header: protectedHeader, thumbprint, payload: new TextDecoder().decode(payload) });
+    } catch (error) {
+      json(ctx, 200, { ok: false, error: String(error?.code ?? error) });
+    }
+  },
+  async 'POST /test-api/verify-record'(ctx) {
+    const { api } = await server();
+    json(ctx, 200, await api.verifyRecord(await readBody(ctx.req)));
+  },
+  async 'GET /test-api/jwks'(ctx) {
+    const { api, key } = await server();
+    json(ctx, 200, api.publicJwks(key));
+  },
+  async 'POST /test-api/reset'(ctx) {
+    const text = await readBody(ctx.req);
+    buckets.set(ctx.query.bucket, fresh(text ? JSON.parse(text) : {}));
+    json(ctx, 200, { ok: true });
+  },
+  async 'GET /test-api/inspect'(ctx) {
+    const { attempts, delivered, requests } = bucket(ctx.query.bucket);
+    json(ctx, 200, { attempts, delivered, requests });
+  },
+  async 'POST /test-api/records'(ctx) {
+    const b = bucket(ctx.query.bucket);
+    const jws = await readBody(ctx.req);
+    const id = peekId(jws);
+    b.requests.push({ id, contentType: ctx.get('content-type'), cookie: ctx.get('cookie') || null });
+    b.attempts[id] = (b.attempts[id] ?? 0) + 1;
+    if (b.settings.delayMs) await sleep(b.settings.delayMs);
+    if (b.failuresLeft > 0) {
+      b.failuresLeft--;
+      return json(ctx, b.settings.failStatus, { error: { code: 'unavailable', message: 'Failing as the test asked' } });
+    }
+    if (b.settings.reject) {
+      const { status, code } = b.settings.reject;
+      return json(ctx, status, { error: { code, message: 'Refusing as the test asked' } });
+    }
+    const { api, key } = await server();
+    const verified = await api.verifyRecord(jws);
+    if (!verified.ok) return json(ctx, 400, { error: verified.error });
+    b.delivered[id] = (b.delivered[id] ?? 0) + 1;
+    const known = b.receipts.get(id);
+    if (known) return json(ctx, 200, { ...known, status: 'duplicate' });
+    const receipt = await api.signReceipt(verified.record, jws, key);
+    b.receipts.set(id, receipt);
+    if (b.settings.noReceipt) {
+      ctx.status = 204;
+      return;
+    }
+    json(ctx, 201, receipt);
+  },
+};
+
+export const testEndpoints = [
+  async (ctx, next) => {
+    const route = routes[`${ctx.method} ${ctx.path}`];
+    if (!route) return next();
+    await route(ctx);
+  },
+];
