@@ -141,9 +141,11 @@ export function createOutbox(adapter: BackendAdapter, options: OutboxOptions = {
     rejected: new Set(),
   };
   const local = new Set<string>(); // ids this page is sending (the fallback when Web Locks are missing)
+  const busy = new Set<string>(); // ids this page is attempting right now: no timer for them
   let timer: unknown;
   let closed = false;
   let chain: Promise<void> = Promise.resolve();
+  let scheduling: Promise<void> = Promise.resolve();
 
   function emit<K extends keyof OutboxEvents>(type: K, detail: OutboxEvents[K]): void {
     for (const listener of listeners[type]) {
@@ -204,17 +206,30 @@ export function createOutbox(adapter: BackendAdapter, options: OutboxOptions = {
     return (await (await store).all()).sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** Sets one timer for the earliest due retry. */
-  async function schedule(): Promise<void> {
-    const entries = await pending();
-    if (timer !== undefined) timers.clearTimeout(timer);
-    timer = undefined;
-    if (closed || !entries.length) return;
-    const due = Math.min(...entries.map((e) => e.nextAttemptAt));
-    timer = timers.setTimeout(() => {
+  /** Sets one timer for the earliest due retry; calls run in order, so the latest state wins. */
+  function schedule(): Promise<void> {
+    scheduling = scheduling.then(async () => {
+      const entries = (await pending()).filter((e) => !busy.has(e.id));
+      if (timer !== undefined) timers.clearTimeout(timer);
       timer = undefined;
-      void flush();
-    }, Math.max(0, due - now()));
+      if (closed || !entries.length) return;
+      const due = Math.min(...entries.map((e) => e.nextAttemptAt));
+      timer = timers.setTimeout(() => {
+        timer = undefined;
+        void flush();
+      }, Math.max(0, due - now()));
+    }).catch((error: unknown) => globalThis.reportError?.(error));
+    return scheduling;
+  }
+
+  /** `attempt` with the id marked busy, so timers are not set for it meanwhile. */
+  async function attemptBusy(entry: OutboxEntry): Promise<SendResult> {
+    busy.add(entry.id);
+    try {
+      return await attempt(entry);
+    } finally {
+      busy.delete(entry.id);
+    }
   }
 
   async function run(force: boolean): Promise<void> {
@@ -226,7 +241,7 @@ export function createOutbox(adapter: BackendAdapter, options: OutboxOptions = {
       await withLock(entry.id, true, async () => {
         // Another tab may have delivered it between our listing and our lock.
         const current = await db.get(entry.id);
-        if (current) await attempt(current);
+        if (current) await attemptBusy(current);
       });
     }
     await schedule();
@@ -243,16 +258,17 @@ export function createOutbox(adapter: BackendAdapter, options: OutboxOptions = {
 
   return {
     async send(jws, record) {
+      busy.add(record.id);
       const result = await withLock(record.id, false, async () => {
         const db = await store;
         const known = await db.get(record.id);
         const t = now();
         const entry: OutboxEntry = known ?? { id: record.id, jws, record, attempts: 0, nextAttemptAt: t, createdAt: t };
         if (!known) await db.put(entry);
-        return attempt(entry);
-      });
+        return attemptBusy(entry);
+      }).finally(() => busy.delete(record.id));
       if (result === SKIPPED) throw new Error('unreachable: send waits for its lock');
-      if (result.status === 'queued') await schedule();
+      await schedule();
       return result;
     },
     flush,

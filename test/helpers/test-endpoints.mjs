@@ -6,10 +6,12 @@
 //   POST /test-api/verify-record        JWS body → verifyRecord() result
 //   GET  /test-api/jwks                 the test server's public JWKS
 //   POST /test-api/reset?bucket=b       JSON config for a receiving bucket:
-//        { failFirst, failStatus, reject: { status, code }, delayMs, noReceipt }
-//   POST /test-api/records?bucket=b     a receiver: fails the first `failFirst`
-//        attempts, verifies, counts deliveries per record id, countersigns
-//   GET  /test-api/inspect?bucket=b     { attempts, delivered, requests } per bucket
+//        { failFirst, failStatus, reject: { status, code }, delayMs, delayCount, noReceipt }
+//   POST /test-api/records?bucket=b     a receiver: answers slowly (`delayMs`, for the
+//        first `delayCount` requests or all), fails the first `failFirst` attempts,
+//        verifies, stores each id once, countersigns
+//   GET  /test-api/inspect?bucket=b     per record id: attempts (requests), delivered
+//        (2xx answers) and stored (new records, so at most 1); the request log
 import { calculateJwkThumbprint, compactVerify, EmbeddedJWK } from 'jose';
 import { tsImport } from 'tsx/esm/api';
 
@@ -26,8 +28,8 @@ async function server() {
 
 const buckets = new Map();
 function fresh(config = {}) {
-  const settings = { failFirst: 0, failStatus: 503, reject: null, delayMs: 0, noReceipt: false, ...config };
-  return { settings, failuresLeft: settings.failFirst, attempts: {}, delivered: {}, receipts: new Map(), requests: [] };
+  const settings = { failFirst: 0, failStatus: 503, reject: null, delayMs: 0, delayCount: Infinity, noReceipt: false, ...config };
+  return { settings, failuresLeft: settings.failFirst, delaysLeft: settings.delayCount ?? Infinity, attempts: {}, delivered: {}, stored: {}, receipts: new Map(), requests: [] };
 }
 const bucket = (name) => {
   if (!buckets.has(name)) buckets.set(name, fresh());
@@ -86,8 +88,8 @@ const routes = {
     json(ctx, 200, { ok: true });
   },
   async 'GET /test-api/inspect'(ctx) {
-    const { attempts, delivered, requests } = bucket(ctx.query.bucket);
-    json(ctx, 200, { attempts, delivered, requests });
+    const { attempts, delivered, stored, requests } = bucket(ctx.query.bucket);
+    json(ctx, 200, { attempts, delivered, stored, requests });
   },
   async 'POST /test-api/records'(ctx) {
     const b = bucket(ctx.query.bucket);
@@ -95,7 +97,7 @@ const routes = {
     const id = peekId(jws);
     b.requests.push({ id, contentType: ctx.get('content-type'), cookie: ctx.get('cookie') || null });
     b.attempts[id] = (b.attempts[id] ?? 0) + 1;
-    if (b.settings.delayMs) await sleep(b.settings.delayMs);
+    if (b.settings.delayMs && b.delaysLeft-- > 0) await sleep(b.settings.delayMs);
     if (b.failuresLeft > 0) {
       b.failuresLeft--;
       return json(ctx, b.settings.failStatus, { error: { code: 'unavailable', message: 'Failing as the test asked' } });
@@ -109,9 +111,12 @@ const routes = {
     if (!verified.ok) return json(ctx, 400, { error: verified.error });
     b.delivered[id] = (b.delivered[id] ?? 0) + 1;
     const known = b.receipts.get(id);
-    if (known) return json(ctx, 200, { ...known, status: 'duplicate' });
-    const receipt = await api.signReceipt(verified.record, jws, key);
-    b.receipts.set(id, receipt);
+    if (known) return json(ctx, 200, { ...(await known), status: 'duplicate' });
+    // Claimed before awaiting, so two concurrent deliveries store it once, like a unique key.
+    const signing = api.signReceipt(verified.record, jws, key);
+    b.receipts.set(id, signing);
+    b.stored[id] = (b.stored[id] ?? 0) + 1;
+    const receipt = await signing;
     if (b.settings.noReceipt) {
       ctx.status = 204;
       return;
