@@ -11,7 +11,7 @@ import {
   PrivacyRecord,
   RequiredDetails,
 } from '../../src/records/schemas.js';
-import { consentSample, requestSample } from './samples.js';
+import { consentSample, requestSample } from '../records/samples.js';
 
 /** The first issue's code, or 'ok'. */
 function verdict(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, value: unknown) {
