@@ -5,8 +5,8 @@ export const LOCALES = ['fi', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'fi';
 
-/** `ui`: element strings; `notice`: the notice document; `purposes`: the purpose catalogue. */
-export type Namespace = 'ui' | 'notice';
+/** `ui`: shared and notice strings; `notice`: the notice document; `consent`: consent strings and the purpose catalogue. */
+export type Namespace = 'ui' | 'notice' | 'consent';
 
 type Loader = () => Promise<{ default: unknown }>;
 
@@ -16,10 +16,12 @@ const loaders: Record<Locale, Record<Namespace, Loader>> = {
   fi: {
     ui: () => import('../locales/fi/ui.json'),
     notice: () => import('../locales/fi/notice.json'),
+    consent: () => import('../locales/fi/consent.json'),
   },
   en: {
     ui: () => import('../locales/en/ui.json'),
     notice: () => import('../locales/en/notice.json'),
+    consent: () => import('../locales/en/consent.json'),
   },
 };
 
@@ -67,9 +69,9 @@ export function hasNamespaces(locale: Locale, namespaces: readonly Namespace[]):
   return namespaces.every((ns) => i18n.hasResourceBundle(locale, ns));
 }
 
-/** A UI string in the given locale. */
+/** A string in the given locale; `key` may name its namespace (`consent:form.save`), else `ui`. */
 export function translate(locale: Locale, key: string, options?: TOptions): string {
-  return i18n.t(key, { ...options, lng: locale, ns: 'ui' }) as string;
+  return i18n.t(key, { ...options, lng: locale, ns: 'ui', nsSeparator: ':' }) as string;
 }
 
 /** The raw resource bundle of a namespace (e.g. the notice document), or undefined if not loaded. */

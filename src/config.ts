@@ -1,0 +1,54 @@
+import type { Locale } from './i18n.js';
+import type { Basis } from './records/vocabulary.js';
+
+/** Texts of a purpose in one language, as the toggle and its info popover show them. */
+export interface PurposeText {
+  /** The switch label; recorded verbatim in the consent record. */
+  label: string;
+  /** What is sent. */
+  sent: string;
+  /** How often. */
+  frequency: string;
+  /** How long the data is kept. */
+  retention: string;
+  /** How to withdraw (or object). */
+  withdraw: string;
+}
+
+/** A purpose a site adds to the built-in catalogue (newsletter, blog, events, event-participation). */
+export interface PurposeDefinition {
+  basis: Basis;
+  /** W3C DPV purpose identifier, e.g. `dpv:DirectMarketing`. */
+  dpv: string;
+  /** Texts in every language the package speaks. */
+  text: Record<Locale, PurposeText>;
+}
+
+/** Site-wide defaults, set once with `configure()` before or after the elements are defined. */
+export interface PrivacyWidgetsConfig {
+  /** Extra purposes by id (a slug such as `webinar-recordings`). */
+  purposes?: Record<string, PurposeDefinition>;
+  /** Link from the forms to the privacy notice. */
+  noticeHref?: string;
+  /** Link to the data-request form (used for objections). */
+  requestHref?: string;
+}
+
+let current: Readonly<PrivacyWidgetsConfig> = {};
+const listeners = new Set<() => void>();
+
+/** Merges site-wide defaults; elements already on the page pick them up. */
+export function configure(config: PrivacyWidgetsConfig): void {
+  current = { ...current, ...config, purposes: { ...current.purposes, ...config.purposes } };
+  listeners.forEach((listener) => listener());
+}
+
+export function getConfig(): Readonly<PrivacyWidgetsConfig> {
+  return current;
+}
+
+/** Calls `listener` after each `configure()`; returns the unsubscribe function. */
+export function onConfigure(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}

@@ -1,0 +1,108 @@
+import { parseArgs } from 'node:util';
+
+/** Receiver settings: flags win over environment variables, which win over defaults. */
+export interface ReceiverConfig {
+  command: 'serve' | 'export' | 'consents' | 'requests' | 'close-request' | 'verify' | 'help';
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  allowedOrigins: string[];
+  rateLimit: { burst: number; perSecond: number } | false;
+  maxBytes: number;
+  maxSkewSeconds: number;
+  trustProxy: boolean;
+  email: string | undefined;
+  id: string | undefined;
+  note: string;
+  open: boolean;
+}
+
+export const USAGE = `Usage: privacy-receiver [command] [options]
+
+Commands:
+  serve                      start the receiver (default)
+  export --email X           print every record about one person as JSON (GDPR Art. 15)
+  consents --email X         print the current consent per purpose
+  requests --open            print the open data requests with due dates, overdue first
+  close-request --id X [--note "..."]   mark a data request answered (appended, never changed)
+  verify                     re-check every stored signature and report any that fail
+
+Options (environment variable in brackets):
+  --port N                   [PORT] default 8787
+  --host H                   [HOST] default 127.0.0.1
+  --data-dir DIR             [DATA_DIR] SQLite file and server key, default ./data
+  --database-url URL         [DATABASE_URL] use PostgreSQL instead of SQLite
+  --allowed-origins A,B      [ALLOWED_ORIGINS] other origins that may post records (CORS)
+  --rate-burst N             [RATE_LIMIT_BURST] records at once per address, default 30
+  --rate-per-second N        [RATE_LIMIT_PER_SECOND] steady records per second per address, default 5; 0 turns limiting off
+  --max-bytes N              [MAX_RECORD_BYTES] largest accepted record, default 16384
+  --max-skew-seconds N       [MAX_SKEW_SECONDS] accepted clock difference of issuedAt, default 600
+  --trust-proxy              [TRUST_PROXY=1] rate-limit by X-Forwarded-For (only behind your own proxy)
+`;
+
+export class ConfigError extends Error {}
+
+function integer(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number ≥ ${min}, not "${value}"`);
+  return n;
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'database-url': { type: 'string' },
+        'allowed-origins': { type: 'string' },
+        'rate-burst': { type: 'string' },
+        'rate-per-second': { type: 'string' },
+        'max-bytes': { type: 'string' },
+        'max-skew-seconds': { type: 'string' },
+        'trust-proxy': { type: 'boolean' },
+        email: { type: 'string' },
+        id: { type: 'string' },
+        note: { type: 'string' },
+        open: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const command = (values.help ? 'help' : (positionals[0] ?? 'serve')) as ReceiverConfig['command'];
+  if (!['serve', 'export', 'consents', 'requests', 'close-request', 'verify', 'help'].includes(command)) {
+    throw new ConfigError(`unknown command "${command}"`);
+  }
+  const perSecond = integer('--rate-per-second', values['rate-per-second'] ?? env.RATE_LIMIT_PER_SECOND, 5);
+  const config: ReceiverConfig = {
+    command,
+    port: integer('--port', values.port ?? env.PORT, 8787),
+    host: values.host ?? env.HOST ?? '127.0.0.1',
+    dataDir: values['data-dir'] ?? env.DATA_DIR ?? 'data',
+    databaseUrl: values['database-url'] ?? (env.DATABASE_URL || undefined),
+    allowedOrigins: (values['allowed-origins'] ?? env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/$/, ''))
+      .filter(Boolean),
+    rateLimit: perSecond === 0 ? false : { burst: integer('--rate-burst', values['rate-burst'] ?? env.RATE_LIMIT_BURST, 30, 1), perSecond },
+    maxBytes: integer('--max-bytes', values['max-bytes'] ?? env.MAX_RECORD_BYTES, 16_384, 256),
+    maxSkewSeconds: integer('--max-skew-seconds', values['max-skew-seconds'] ?? env.MAX_SKEW_SECONDS, 600, 1),
+    trustProxy: values['trust-proxy'] ?? env.TRUST_PROXY === '1',
+    email: values.email,
+    id: values.id,
+    note: values.note ?? '',
+    open: values.open ?? false,
+  };
+  if ((command === 'export' || command === 'consents') && !config.email) throw new ConfigError(`${command} needs --email`);
+  if (command === 'close-request' && !config.id) throw new ConfigError('close-request needs --id');
+  return config;
+}

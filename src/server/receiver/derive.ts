@@ -1,0 +1,74 @@
+import type { RequestClosure, StoredRecord } from './store.js';
+
+/** The current state of one consent purpose for one person, derived from their records. */
+export interface ConsentState {
+  purpose: string;
+  granted: boolean;
+  /** The label the visitor saw when deciding. */
+  text: string;
+  decidedAt: string;
+  recordId: string;
+  kid: string;
+}
+
+interface Decision {
+  purpose: string;
+  granted: boolean;
+  text: string;
+}
+
+/** Latest decision per purpose, by the time the visitor's browser issued it (then by arrival). */
+export function currentConsents(records: StoredRecord[]): ConsentState[] {
+  const latest = new Map<string, ConsentState>();
+  const consents = records
+    .filter((r) => r.type === 'consent')
+    .sort((a, b) => String(a.record.issuedAt).localeCompare(String(b.record.issuedAt)) || a.receivedAt.localeCompare(b.receivedAt));
+  for (const row of consents) {
+    for (const d of (row.record.decisions as Decision[] | undefined) ?? []) {
+      latest.set(d.purpose, {
+        purpose: d.purpose,
+        granted: d.granted,
+        text: d.text,
+        decidedAt: String(row.record.issuedAt),
+        recordId: row.id,
+        kid: row.kid,
+      });
+    }
+  }
+  return [...latest.values()].sort((a, b) => a.purpose.localeCompare(b.purpose));
+}
+
+export interface OpenRequest {
+  id: string;
+  requestType: string;
+  name: string;
+  email: string;
+  receivedAt: string;
+  dueBy: string;
+  overdue: boolean;
+  daysLeft: number;
+}
+
+/** Data requests without a closure, overdue first, then by due date. */
+export function openRequests(records: StoredRecord[], closures: RequestClosure[], now = new Date()): OpenRequest[] {
+  const closed = new Set(closures.map((c) => c.requestId));
+  const today = now.toISOString().slice(0, 10);
+  const day = 86_400_000;
+  return records
+    .filter((r) => r.type === 'data-request' && !closed.has(r.id))
+    .map((r) => {
+      const subject = r.record.subject as { name: string; email: string };
+      const dueBy = r.dueBy ?? today;
+      return {
+        id: r.id,
+        requestType: String(r.record.requestType),
+        name: subject.name,
+        email: subject.email,
+        receivedAt: r.receivedAt,
+        dueBy,
+        overdue: dueBy < today,
+        daysLeft: Math.round((Date.parse(dueBy) - Date.parse(today)) / day),
+      };
+    })
+    .sort((a, b) => a.dueBy.localeCompare(b.dueBy));
+}
