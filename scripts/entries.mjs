@@ -4,11 +4,15 @@ export const elements = [
   { tag: 'privacy-notice', module: 'src/notice/privacy-notice.ts', define: 'src/notice/privacy-notice.define.ts' },
 ];
 
-/** Browser entries of the library build (unbundled, dependencies external). */
+/** Node entries: the server half and the reference receiver's command line. */
+export const serverEntries = ['src/server/index.ts', 'src/server/receiver/cli.ts'];
+
+/** Entries of the library build (unbundled ES modules, dependencies external). */
 export const libraryEntries = [
   'src/index.ts',
   'src/define.ts',
   ...elements.flatMap((element) => [element.module, element.define]),
+  ...serverEntries,
 ];
 
 /** Self-contained module bundles for `<script type="module">`, one per define entry plus all. */

@@ -156,7 +156,8 @@ export function createReceiver(options: ReceiverOptions) {
     if (row.jws !== jws) {
       throw new HttpError(409, 'conflict', 'A different record with this id has already been stored.');
     }
-    send(res, 200, row.receipt, cors);
+    // The same receipt (its JWS unchanged), marked as the answer to a repeat.
+    send(res, 200, { ...row.receipt, status: 'duplicate' }, cors);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

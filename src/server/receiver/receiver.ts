@@ -1,0 +1,83 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createServerKey, loadServerKey, publicJwks, signReceipt, type ServerKey } from '../receipt.js';
+import { verifyRecord } from '../verify.js';
+import { createReceiver, type ReceiverOptions } from './app.js';
+import type { ReceiverConfig } from './config.js';
+import { pgStore } from './pg-store.js';
+import { sqliteStore } from './sqlite-store.js';
+import type { RecordStore } from './store.js';
+
+/** Opens the configured store: PostgreSQL when a database URL is set, else SQLite under the data directory. */
+export async function openStore(config: Pick<ReceiverConfig, 'dataDir' | 'databaseUrl'>): Promise<RecordStore> {
+  if (config.databaseUrl) return pgStore(config.databaseUrl);
+  await mkdir(config.dataDir, { recursive: true });
+  return sqliteStore(join(config.dataDir, 'records.db'));
+}
+
+/** The receiver's signing key: created on first start and kept beside the database (mode 0600). */
+export async function openServerKey(dataDir: string): Promise<ServerKey> {
+  await mkdir(dataDir, { recursive: true });
+  const file = join(dataDir, 'receiver-key.json');
+  if (!existsSync(file)) {
+    writeFileSync(file, JSON.stringify(await createServerKey()), { mode: 0o600, flag: 'wx' });
+  }
+  return loadServerKey(JSON.parse(readFileSync(file, 'utf8')) as Parameters<typeof loadServerKey>[0]);
+}
+
+export interface RunningReceiver {
+  server: Server;
+  url: string;
+  store: RecordStore;
+  key: ServerKey;
+  /** Stops accepting, finishes the requests in flight, flushes and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Starts the receiver as configured; `staticRoots` adds the demo pages and the built package. */
+export async function startReceiver(
+  config: ReceiverConfig,
+  extra: Pick<ReceiverOptions, 'staticRoots'> = {},
+): Promise<RunningReceiver> {
+  const store = await openStore(config);
+  const key = await openServerKey(config.dataDir);
+  const receiver = createReceiver({
+    store,
+    jwks: publicJwks(key),
+    maxBytes: config.maxBytes,
+    allowedOrigins: config.allowedOrigins,
+    rateLimit: config.rateLimit,
+    trustProxy: config.trustProxy,
+    staticRoots: extra.staticRoots,
+    verify: async (jws) => {
+      const result = await verifyRecord(jws, { maxBytes: config.maxBytes, maxSkewSeconds: config.maxSkewSeconds });
+      return result.ok ? { ok: true, record: result.record, kid: result.kid } : { ok: false, error: result.error };
+    },
+    countersign: (record, jws) => signReceipt(record, jws, key, { timeZone: 'Europe/Helsinki' }),
+  });
+  const server = createServer(receiver.handler);
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    server,
+    url: `http://${host}:${port}/`,
+    store,
+    key,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await receiver.drain();
+      await store.close();
+    },
+  };
+}
