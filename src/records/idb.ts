@@ -20,7 +20,8 @@ export function request<T>(req: IDBRequest<T>): Promise<T> {
 function done(tx: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
-    tx.onerror = tx.onabort = () => reject(tx.error ?? new DOMException('Transaction aborted', 'AbortError'));
+    // Not onerror: a request error handled with preventDefault() lets the transaction commit.
+    tx.onabort = () => reject(tx.error ?? new DOMException('Transaction aborted', 'AbortError'));
   });
 }
 
@@ -29,6 +30,8 @@ export interface Db {
   getAll<T>(store: StoreName): Promise<T[]>;
   put(store: StoreName, value: unknown, key?: IDBValidKey): Promise<void>;
   delete(store: StoreName, key: IDBValidKey): Promise<void>;
+  /** Stores `value` (in a store with a key path) unless its key exists; false when it did. */
+  add(store: StoreName, value: unknown): Promise<boolean>;
   /**
    * Returns the stored value under `key`, or stores `value` and returns it, in
    * one readwrite transaction: IndexedDB runs such transactions on a store one
@@ -67,6 +70,18 @@ export async function openDb(name = DB_NAME, factory: IDBFactory | null | undefi
       tx.objectStore(store).delete(key);
       await done(tx);
     },
+    async add(store, value) {
+      const tx = db.transaction(store, 'readwrite');
+      const req = tx.objectStore(store).add(value);
+      let added = true;
+      req.onerror = (event) => {
+        if (req.error?.name !== 'ConstraintError') return;
+        added = false;
+        event.preventDefault(); // a known key is an answer, not a failed transaction
+      };
+      await done(tx);
+      return added;
+    },
     async getOrPut<T>(store: StoreName, key: IDBValidKey, value: T, valid = (stored: unknown) => stored !== undefined) {
       const tx = db.transaction(store, 'readwrite');
       const objects = tx.objectStore(store);
@@ -74,7 +89,8 @@ export async function openDb(name = DB_NAME, factory: IDBFactory | null | undefi
       const get = objects.get(key);
       get.onsuccess = () => {
         if (valid(get.result)) result = get.result as T;
-        else objects.put(value, key);
+        else if (objects.keyPath === null) objects.put(value, key);
+        else objects.put(value); // the key is inside the value
       };
       await done(tx);
       return result;

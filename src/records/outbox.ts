@@ -94,6 +94,8 @@ interface Store {
   all(): Promise<OutboxEntry[]>;
   get(id: string): Promise<OutboxEntry | undefined>;
   put(entry: OutboxEntry): Promise<void>;
+  /** Stores `entry` unless its id is already stored; returns what is stored (one transaction). */
+  add(entry: OutboxEntry): Promise<OutboxEntry>;
   delete(id: string): Promise<void>;
   close(): void;
 }
@@ -105,6 +107,8 @@ async function openStore(dbName: string, factory: IDBFactory | null | undefined)
       all: () => db.getAll<OutboxEntry>('outbox'),
       get: (id) => db.get<OutboxEntry>('outbox', id),
       put: (entry) => db.put('outbox', entry),
+      // One cheap write in the usual case (a new id); a read only for a record sent twice.
+      add: async (entry) => ((await db.add('outbox', entry)) ? entry : ((await db.get<OutboxEntry>('outbox', entry.id)) ?? entry)),
       delete: (id) => db.delete('outbox', id),
       close: () => db.close(),
     };
@@ -115,6 +119,10 @@ async function openStore(dbName: string, factory: IDBFactory | null | undefined)
       all: async () => [...map.values()],
       get: async (id) => map.get(id),
       put: async (entry) => void map.set(entry.id, structuredClone(entry)),
+      add: async (entry) => {
+        if (!map.has(entry.id)) map.set(entry.id, structuredClone(entry));
+        return map.get(entry.id)!;
+      },
       delete: async (id) => void map.delete(id),
       close: () => {},
     };
@@ -260,15 +268,14 @@ export function createOutbox(adapter: BackendAdapter, options: OutboxOptions = {
     async send(jws, record) {
       busy.add(record.id);
       const result = await withLock(record.id, false, async () => {
-        const db = await store;
-        const known = await db.get(record.id);
         const t = now();
-        const entry: OutboxEntry = known ?? { id: record.id, jws, record, attempts: 0, nextAttemptAt: t, createdAt: t };
-        if (!known) await db.put(entry);
+        // A record sent twice (a double click) keeps its first entry and its attempt count.
+        const entry = await (await store).add({ id: record.id, jws, record, attempts: 0, nextAttemptAt: t, createdAt: t });
         return attemptBusy(entry);
       }).finally(() => busy.delete(record.id));
       if (result === SKIPPED) throw new Error('unreachable: send waits for its lock');
-      await schedule();
+      // A timer may have been set for this record while it was in flight; renew it then.
+      if (result.status === 'queued' || timer !== undefined) await schedule();
       return result;
     },
     flush,

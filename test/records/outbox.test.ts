@@ -67,6 +67,7 @@ describe('outbox', () => {
     adapter.failNext(3, 503);
     const timers = manualTimers();
     const box = outbox(adapter, { timers, now: timers.now, random: () => 0 });
+    await box.ready;
     const events: string[] = [];
     box.on('queued', (d) => events.push(`queued ${d.attempts} ${d.error.code}`));
     box.on('sent', () => events.push('sent'));
@@ -87,6 +88,19 @@ describe('outbox', () => {
     // random() = 0: the lower half of 2 s, 4 s, 8 s.
     expect(timers.delays).to.deep.equal([1000, 2000, 4000]);
     expect(timers.count, 'no timer left once the outbox is empty').to.equal(0);
+  });
+
+  it('the same record sent twice (a double click) stays one entry and counts its attempts', async () => {
+    const adapter = memoryAdapter();
+    adapter.failNext(2);
+    const box = outbox(adapter, { timers: manualTimers() });
+    const { jws, record } = await newRecord();
+    await box.send(jws, record);
+    await box.send(jws, record);
+    const entries = await box.pending();
+    expect(entries.map((e) => [e.id, e.attempts])).to.deep.equal([[record.id, 2]]);
+    expect((await box.send(jws, record)).status).to.equal('sent');
+    expect(adapter.received).to.have.length(1);
   });
 
   it('default backoff doubles up to five minutes, with jitter between half and all of the step', () => {
