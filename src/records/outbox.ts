@@ -6,6 +6,10 @@
  * backoff and jitter, at once when the browser comes back online, and when
  * the next page creates its outbox.
  *
+ * Needs a secure context (HTTPS or localhost) like the signer; without Web
+ * Locks it still works, serializing only this page's own attempts. It does
+ * not read `Retry-After`; its own backoff applies.
+ *
  * The record `id` is the idempotency key. Tabs share the store, so each
  * attempt holds a Web Lock named after the record and re-reads the record
  * inside it: two tabs never send the same record at the same time, and a tab
@@ -76,7 +80,11 @@ export interface Outbox {
   flush(options?: { force?: boolean }): Promise<void>;
   /** Records still waiting, oldest first. */
   pending(): Promise<OutboxEntry[]>;
-  /** Subscribes to sent/queued/rejected; returns the unsubscribe function. */
+  /**
+   * Subscribes to sent/queued/rejected; returns the unsubscribe function.
+   * Listeners hear what this page's outbox does, retries of records made by
+   * earlier pages included; a record another tab delivers is reported there.
+   */
   on<K extends keyof OutboxEvents>(type: K, listener: (detail: OutboxEvents[K]) => void): () => void;
   /** Settles when the resume-on-creation flush has run. */
   readonly ready: Promise<void>;

@@ -107,6 +107,7 @@ export interface DeviceSignerOptions {
  * after reloads, so later records (a withdrawal too) provably come from the
  * browser that made the earlier ones. Without IndexedDB the key lives only
  * as long as the page and records say `signer.persistent: false`.
+ * Needs a secure context (HTTPS or localhost): WebCrypto exists only there.
  */
 export function deviceSigner(options: DeviceSignerOptions = {}): Signer {
   let loaded: Promise<StoredKey & { persistent: boolean }> | undefined;
