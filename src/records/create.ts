@@ -45,3 +45,28 @@ export function processingNotice(purpose: string, dpv: string, basis: Processing
 export function noticeDigest(doc: unknown): Promise<string> {
   return sha256Hex(utf8(canonicalJson(doc)));
 }
+
+// Characters that end a URL host: a domain holding one of them is not a
+// domain, and converting it through URL would silently cut the rest off.
+const NOT_IN_DOMAIN = /[\s/?#:@\\%[\]]/;
+
+/**
+ * An e-mail address as typed, made ready for the `Email` schema: trimmed, and
+ * an internationalized domain (`matti@yhtiö.fi`, common under `.fi`) turned
+ * into its ASCII form (`matti@xn--yhti-8qa.fi`), which is what the schema and
+ * mail servers take. ASCII domains and the local part stay as typed; input
+ * that is not an address comes back trimmed, for the schema to refuse. Forms
+ * call this before validating.
+ */
+export function normalizeEmail(input: string): string {
+  const text = input.trim();
+  const at = text.lastIndexOf('@');
+  const domain = text.slice(at + 1);
+  if (at < 1 || !/[^\x00-\x7F]/.test(domain) || NOT_IN_DOMAIN.test(domain)) return text;
+  try {
+    // URL applies IDNA (UTS #46) to hosts in every browser and in Node.
+    return `${text.slice(0, at)}@${new URL(`http://${domain}`).hostname}`;
+  } catch {
+    return text;
+  }
+}

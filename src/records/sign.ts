@@ -52,8 +52,11 @@ export async function signRecord<R extends UnsignedRecord>(
     signer.alg === 'ES256'
       ? { alg: 'ES256', jwk: key.jwk, kid: key.kid }
       : { alg: 'HS256', ...(key.kid ? { kid: key.kid } : {}) };
-  const jws = await compactSign(header, utf8(canonicalJson(signed)), (input) => signer.sign(input));
-  return { jws, record: signed };
+  const payload = canonicalJson(signed);
+  const jws = await compactSign(header, utf8(payload), (input) => signer.sign(input));
+  // The record as signed, read back from the payload: no `undefined` members
+  // (left out of JSON) that a caller's copy would have and the server's not.
+  return { jws, record: JSON.parse(payload) as R & { signer: { persistent: boolean } } };
 }
 
 interface StoredKey {
