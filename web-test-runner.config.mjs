@@ -44,7 +44,8 @@ export default {
   files: ['test/**/*.test.ts', '!test/**/*.node.test.ts'],
   nodeResolve: true,
   rootDir: '.',
-  concurrency: 2,
+  // One page at a time: focus and keyboard tests need the page to be the focused one.
+  concurrency: 1,
   concurrentBrowsers: 1,
   browsers,
   reporters: [defaultReporter(), ...(process.env.WTR_SUMMARY ? [summaryReporter(process.env.WTR_SUMMARY)] : [])],

@@ -99,6 +99,7 @@ export function createReceiver(options: ReceiverOptions) {
   const limiter = options.rateLimit ? rateLimiter(options.rateLimit) : undefined;
   let inFlight = 0;
   let idle: (() => void) | undefined;
+  let stopping = false;
 
   function corsHeaders(req: IncomingMessage): Record<string, string> | undefined {
     const origin = req.headers.origin;
@@ -161,6 +162,11 @@ export function createReceiver(options: ReceiverOptions) {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (stopping) {
+      // Keep-alive connections would otherwise keep a stopping server busy forever.
+      res.shouldKeepAlive = false;
+      throw new HttpError(503, 'shutting-down', 'The receiver is restarting; try again shortly.', { 'retry-after': '5' });
+    }
     const url = new URL(req.url ?? '/', 'http://receiver');
     if (url.pathname === '/api/records') {
       const cors = corsHeaders(req);
@@ -207,8 +213,9 @@ export function createReceiver(options: ReceiverOptions) {
           if (--inFlight === 0) idle?.();
         });
     },
-    /** Resolves once no request is being handled (for a clean shutdown). */
+    /** Refuses new requests (503, retried by the outbox) and resolves once none is being handled. */
     drain(): Promise<void> {
+      stopping = true;
       return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => (idle = resolve));
     },
   };

@@ -70,8 +70,9 @@ async function report(config: ReceiverConfig): Promise<number> {
           console.error(`no data request with id ${config.id!}`);
           return 1;
         }
-        await store.closeRequest({ requestId: row.id, closedAt: new Date().toISOString(), note: config.note });
-        console.log(`closed ${row.id}`);
+        const closure = { requestId: row.id, closedAt: new Date().toISOString(), note: config.note };
+        await store.closeRequest(closure);
+        print(closure);
         return 0;
       }
       case 'verify': {

@@ -72,11 +72,15 @@ export async function startReceiver(
     store,
     key,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await receiver.drain();
+      // Stop taking records, let the ones in flight finish (their 201 means stored), then flush the store.
+      const drained = receiver.drain();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const force = setTimeout(() => server.closeAllConnections(), 10_000);
+      await drained;
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(force);
       await store.close();
     },
   };

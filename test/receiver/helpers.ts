@@ -1,0 +1,69 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { canonicalJson } from '../../src/records/canonical.js';
+import { createConsentRecord, createDataRequest } from '../../src/records/create.js';
+import { deviceSigner, signRecord, type Signer } from '../../src/records/sign.js';
+import { parseConfig, type ReceiverConfig } from '../../src/server/receiver/config.js';
+
+export const tempDir = (prefix = 'pw-receiver-') => mkdtempSync(join(tmpdir(), prefix));
+
+export function config(overrides: Partial<ReceiverConfig> = {}): ReceiverConfig {
+  return { ...parseConfig(['serve', '--port', '0', '--data-dir', tempDir()], {}), ...overrides };
+}
+
+const NOTICE = { version: '2018-05-24', digest: 'a'.repeat(64) };
+const SOURCE = { url: 'https://www.optimesys.fi/webinaari', element: 'consent-form', context: 'webinar-42' };
+
+/** A signer per test run: in Node the device signer keeps its key for this process (no IndexedDB). */
+let signer: Signer | undefined;
+export const nodeSigner = () => (signer ??= deviceSigner());
+
+export function consentRecord(email = 'maija.meikalainen@example.fi', granted = true, now = new Date()) {
+  return createConsentRecord(
+    {
+      subject: { email },
+      locale: 'fi',
+      notice: NOTICE,
+      source: SOURCE,
+      decisions: [
+        { purpose: 'newsletter', dpv: 'dpv:DirectMarketing', basis: 'consent', granted, text: 'Haluan OptimeSysin uutiskirjeen sähköpostiini' },
+      ],
+      processing: [],
+    },
+    { now },
+  );
+}
+
+export function dataRequest(email = 'maija.meikalainen@example.fi') {
+  return createDataRequest({
+    subject: { name: 'Maija Meikäläinen', email },
+    locale: 'fi',
+    notice: NOTICE,
+    source: { ...SOURCE, element: 'data-request-form' },
+    requestType: 'access',
+  });
+}
+
+export async function signed(record: Parameters<typeof signRecord>[0]) {
+  return signRecord(record, nodeSigner());
+}
+
+/** Signs any payload with a fresh ES256 key and a correct header, bypassing our schema checks (for refusals). */
+export async function signRaw(payload: unknown): Promise<string> {
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  const jwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return new CompactSign(new TextEncoder().encode(canonicalJson(payload)))
+    .setProtectedHeader({ alg: 'ES256', jwk: { kty: jwk.kty!, crv: jwk.crv!, x: jwk.x!, y: jwk.y! }, kid })
+    .sign(privateKey);
+}
+
+export function post(url: string, body: string, headers: Record<string, string> = {}) {
+  return fetch(new URL('/api/records', url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/jose', ...headers },
+    body,
+  });
+}
