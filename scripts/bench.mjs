@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { measureSizes } from './bench/sizes.mjs';
 import { benchNoticeRender } from './bench/notice-render.mjs';
+import { benchRecords } from './bench/records.mjs';
 
 if (!process.argv.includes('--no-build')) {
   const build = spawnSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });
@@ -13,3 +14,6 @@ console.log(measureSizes('fi').text);
 
 console.log('\n## Time\n');
 console.log((await benchNoticeRender()).text);
+
+console.log('\n## Records core\n');
+console.log((await benchRecords()).text);

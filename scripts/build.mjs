@@ -82,7 +82,9 @@ await writeFile('dist/cdn/manifest.json', JSON.stringify(manifest, null, 2));
 // 3. Type declarations next to the modules.
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
-// 4. The static HTML notice (checks the notice data against the schema first).
+// 4. The static HTML notice (checks the notice data against the schema first)
+//    and the record schemas as JSON Schema for backends in other languages.
 execFileSync('npx', ['tsx', 'scripts/build-static.ts'], { stdio: 'inherit' });
+execFileSync('npx', ['tsx', 'scripts/build-schemas.ts'], { stdio: 'inherit' });
 
 console.log(`build: dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -2,6 +2,7 @@
 // benchmark and the exports test all read this list.
 export const elements = [
   { tag: 'privacy-notice', module: 'src/notice/privacy-notice.ts', define: 'src/notice/privacy-notice.define.ts' },
+  { tag: 'consent-toggle', module: 'src/consent/consent-toggle.ts', define: 'src/consent/consent-toggle.define.ts' },
 ];
 
 /** Node entries: the server half and the reference receiver's command line. */

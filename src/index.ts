@@ -1,5 +1,15 @@
 // Every public export; importing this module defines no element.
+
+// Elements (classes only; `…/define` modules register the tags)
 export { PrivacyNotice } from './notice/privacy-notice.js';
+export { ConsentToggle } from './consent/consent-toggle.js';
+
+// Configuration, languages and events
+export { configure, type PrivacyWidgetsConfig, type PurposeDefinition, type PurposeText } from './config.js';
+export { LOCALES, type Locale } from './i18n.js';
+export { ConsentChangeEvent, RecordFailedEvent, RecordQueuedEvent, RecordSentEvent } from './events.js';
+
+// The notice as data
 export {
   NoticeDocument,
   NoticeSection,
@@ -9,4 +19,18 @@ export {
   type NoticeTopic,
 } from './notice/notice-schema.js';
 export { checkNotice, type NoticeFinding } from './notice/check-notice.js';
-export { LOCALES, type Locale } from './i18n.js';
+
+// Records: schemas, vocabulary, signing, outbox
+export * from './records/schemas.js';
+export * from './records/vocabulary.js';
+export { canonicalJson } from './records/canonical.js';
+export { createConsentRecord, createDataRequest, noticeDigest, processingNotice } from './records/create.js';
+export { deviceSigner, hmacSigner, signRecord, InvalidRecordError, type Signer, type SignerKey } from './records/sign.js';
+export { createOutbox, type Outbox, type OutboxEntry, type OutboxEvents, type OutboxOptions, type SendResult } from './records/outbox.js';
+export { verifyReceipt, type Jwks, type ReceiptCheck } from './records/receipt.js';
+
+// Adapters
+export { AdapterError, type BackendAdapter, type ServerError } from './adapters/types.js';
+export { httpAdapter, type HttpAdapterOptions } from './adapters/http.js';
+export { beaconAdapter } from './adapters/beacon.js';
+export { memoryAdapter } from './adapters/memory.js';
