@@ -15,6 +15,8 @@ function onwarn(warning, warn) {
   // zod's annotations and cycles are harmless; anything from our code is not.
   if (['INVALID_ANNOTATION', 'CIRCULAR_DEPENDENCY'].includes(warning.code) && /node_modules/.test(warning.id ?? warning.ids?.[0] ?? warning.message)) return;
   if (warning.code === 'THIS_IS_UNDEFINED') return;
+  // define.ts is only side-effect imports: an "empty" module by design.
+  if (warning.code === 'EMPTY_BUNDLE') return;
   throw new Error(`rollup: ${warning.message}`);
 }
 

@@ -1,4 +1,7 @@
 import type { Locale } from './i18n.js';
+import type { NoticeDocument } from './notice/notice-schema.js';
+import type { BackendAdapter } from './adapters/types.js';
+import type { Signer } from './records/sign.js';
 import type { Basis } from './records/vocabulary.js';
 
 /** Texts of a purpose in one language, as the toggle and its info popover show them. */
@@ -26,8 +29,19 @@ export interface PurposeDefinition {
 
 /** Site-wide defaults, set once with `configure()` before or after the elements are defined. */
 export interface PrivacyWidgetsConfig {
+  /** Where records go. Overrides every element's `endpoint`. */
+  adapter?: BackendAdapter;
+  /** URL records are POSTed to when no `adapter` is set (e.g. `/api/records`). */
+  endpoint?: string;
+  /** Signs records; default: this browser's device key (`deviceSigner()`). */
+  signer?: Signer;
   /** Extra purposes by id (a slug such as `webinar-recordings`). */
   purposes?: Record<string, PurposeDefinition>;
+  /**
+   * The notice this site shows, per language, when it is not OptimeSys'
+   * built-in one: consent records name its version and SHA-256 digest.
+   */
+  notices?: Partial<Record<Locale, NoticeDocument>>;
   /** Link from the forms to the privacy notice. */
   noticeHref?: string;
   /** Link to the data-request form (used for objections). */

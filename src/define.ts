@@ -1,3 +1,3 @@
 // Defines every element: the entry of the CDN bundle (`dist/cdn/define.js`).
 import './notice/privacy-notice.define.js';
-import './consent/consent-toggle.define.js';
+import './consent/consent-form.define.js';

@@ -3,6 +3,7 @@
 // Elements (classes only; `…/define` modules register the tags)
 export { PrivacyNotice } from './notice/privacy-notice.js';
 export { ConsentToggle } from './consent/consent-toggle.js';
+export { ConsentForm } from './consent/consent-form.js';
 
 // Configuration, languages and events
 export { configure, type PrivacyWidgetsConfig, type PurposeDefinition, type PurposeText } from './config.js';

@@ -43,6 +43,8 @@ export function httpAdapter(options: HttpAdapterOptions): BackendAdapter {
           headers: { ...options.headers, 'content-type': 'application/jose', accept: 'application/json' },
           credentials: 'omit',
           cache: 'no-store',
+          // A host form that navigates away right after submitting must not cancel the send.
+          keepalive: jws.length < 60_000,
           signal: controller.signal,
         });
       } catch (error) {

@@ -4,10 +4,13 @@
  * means a new entry in STORES and a version bump here.
  */
 export const DB_NAME = 'privacy-widgets';
-const VERSION = 1;
-/** `keys`: the device key (out-of-line key `device`). `outbox`: queued records by `id`. */
-const STORES: Record<string, IDBObjectStoreParameters> = { keys: {}, outbox: { keyPath: 'id' } };
-export type StoreName = 'keys' | 'outbox';
+const VERSION = 2;
+/**
+ * `keys`: the device key (out-of-line key `device`). `outbox`: queued records by `id`.
+ * `choices`: this browser's current consent choices (version 2).
+ */
+const STORES: Record<string, IDBObjectStoreParameters> = { keys: {}, outbox: { keyPath: 'id' }, choices: {} };
+export type StoreName = 'keys' | 'outbox' | 'choices';
 
 /** Resolves an IDBRequest. */
 export function request<T>(req: IDBRequest<T>): Promise<T> {

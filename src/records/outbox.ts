@@ -30,6 +30,8 @@ export interface OutboxEntry {
   nextAttemptAt: number;
   createdAt: number;
   lastError?: ServerError;
+  /** Which backend it is for (see `OutboxOptions.scope`); missing on entries of older versions: `default`. */
+  scope?: string;
 }
 
 /** A refusal: the server's typed error and the HTTP status, if any. */
@@ -69,6 +71,12 @@ export interface OutboxOptions {
   onlineTarget?: EventTarget | null;
   /** Whether the browser believes it is online (default `navigator.onLine`). */
   isOnline?: () => boolean;
+  /**
+   * The backend this outbox delivers to, e.g. its endpoint URL (default
+   * `default`). Outboxes share one store; each sends only its own scope, so a
+   * page with two backends never hands a record to the wrong one.
+   */
+  scope?: string;
   /** Send what earlier pages left in the store as soon as the outbox is created (default true). */
   resume?: boolean;
 }
@@ -142,6 +150,7 @@ const SKIPPED = Symbol('skipped');
 /** Wraps `adapter` in an IndexedDB-backed outbox. */
 export function createOutbox(adapter: BackendAdapter, options: OutboxOptions = {}): Outbox {
   const dbName = options.dbName ?? DB_NAME;
+  const scope = options.scope ?? 'default';
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const backoff = options.backoff ?? defaultBackoff;
@@ -219,7 +228,9 @@ export function createOutbox(adapter: BackendAdapter, options: OutboxOptions = {
   }
 
   async function pending(): Promise<OutboxEntry[]> {
-    return (await (await store).all()).sort((a, b) => a.createdAt - b.createdAt);
+    return (await (await store).all())
+      .filter((entry) => (entry.scope ?? 'default') === scope)
+      .sort((a, b) => a.createdAt - b.createdAt);
   }
 
   /** Sets one timer for the earliest due retry; calls run in order, so the latest state wins. */
@@ -278,7 +289,7 @@ export function createOutbox(adapter: BackendAdapter, options: OutboxOptions = {
       const result = await withLock(record.id, false, async () => {
         const t = now();
         // A record sent twice (a double click) keeps its first entry and its attempt count.
-        const entry = await (await store).add({ id: record.id, jws, record, attempts: 0, nextAttemptAt: t, createdAt: t });
+        const entry = await (await store).add({ id: record.id, jws, record, attempts: 0, nextAttemptAt: t, createdAt: t, scope });
         return attemptBusy(entry);
       }).finally(() => busy.delete(record.id));
       if (result === SKIPPED) throw new Error('unreachable: send waits for its lock');

@@ -147,6 +147,22 @@ describe('outbox', () => {
     expect(await box.pending()).to.deep.equal([]);
   });
 
+  it('delivers each record only to the backend it was made for, when outboxes share a store', async () => {
+    const dbName = unique('outbox-scopes');
+    const first = memoryAdapter();
+    const second = memoryAdapter();
+    const a = outbox(first, { dbName, scope: 'https://a.example/api/records' });
+    const b = outbox(second, { dbName, scope: 'https://b.example/api/records' });
+    first.failNext(1);
+    const { jws, record } = await newRecord();
+    expect((await a.send(jws, record)).status).to.equal('queued');
+    await b.flush({ force: true });
+    expect(second.received, 'the other backend never sees it').to.have.length(0);
+    expect((await b.pending()).length).to.equal(0);
+    await a.flush({ force: true });
+    expect(first.received.map((r) => r.record.id)).to.deep.equal([record.id]);
+  });
+
   it('does not even try while the browser says it is offline', async () => {
     const adapter = memoryAdapter();
     const box = outbox(adapter, { isOnline: () => false, timers: manualTimers() });

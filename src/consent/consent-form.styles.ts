@@ -1,0 +1,121 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    display: block;
+    max-width: var(--consent-form-max-width, 36rem);
+  }
+  fieldset {
+    margin: 0;
+    padding: 0;
+    border: 0;
+    min-width: 0;
+  }
+  legend {
+    padding: 0;
+    font-weight: 600;
+    font-size: 1.0625rem;
+  }
+  .hint,
+  .returning,
+  .notice-link {
+    margin: 0.25rem 0 0.75rem;
+    color: var(--_muted);
+    font-size: 0.9375rem;
+  }
+  .review {
+    margin: 0.5rem 0 0.75rem;
+    padding: 0.625rem 0.75rem;
+    border-inline-start: 4px solid var(--_accent);
+    background: var(--_surface);
+  }
+  .processing {
+    margin-block: 1rem;
+    padding: 0.75rem 1rem;
+    border-radius: var(--_radius);
+    background: var(--_surface);
+  }
+  .processing-title {
+    margin: 0 0 0.25rem;
+    font-weight: 600;
+  }
+  .processing ul {
+    margin: 0;
+    padding-inline-start: 1.25rem;
+  }
+  .processing li > span {
+    display: block;
+  }
+  .processing-label {
+    font-weight: 600;
+  }
+  .processing-basis,
+  .processing-detail {
+    color: var(--_muted);
+    font-size: 0.9375rem;
+  }
+  .field {
+    display: grid;
+    gap: 0.25rem;
+    margin-block: 1rem;
+  }
+  label {
+    font-weight: 600;
+  }
+  input[type='email'] {
+    box-sizing: border-box;
+    width: 100%;
+    min-height: 2.75rem;
+    padding: 0.5rem 0.75rem;
+    border: 1px solid var(--_muted);
+    border-radius: var(--_radius);
+    background: var(--_bg);
+    color: var(--_text);
+    font: inherit;
+  }
+  input[aria-invalid='true'] {
+    border: 2px solid var(--_danger);
+  }
+  .error {
+    margin: 0;
+    color: var(--_danger);
+  }
+  .actions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.75rem;
+    margin-block: 1rem 0.5rem;
+  }
+  button {
+    min-height: 2.75rem;
+    padding: 0.5rem 1.125rem;
+    border: 2px solid var(--_accent);
+    border-radius: var(--_radius);
+    background: var(--_accent);
+    color: var(--_on-accent);
+    font-weight: 600;
+    cursor: pointer;
+  }
+  button.secondary {
+    background: transparent;
+    color: var(--_accent);
+  }
+  button:disabled {
+    cursor: progress;
+    opacity: 0.7;
+  }
+  .status {
+    margin: 0.25rem 0;
+  }
+  .status:empty {
+    display: none;
+  }
+  .status.sent {
+    color: var(--_success);
+    font-weight: 600;
+  }
+  .status.rejected,
+  .status.misconfigured {
+    color: var(--_danger);
+  }
+`;

@@ -1,0 +1,429 @@
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property } from 'lit/decorators.js';
+import { getConfig, onConfigure } from '../config.js';
+import { resourceBundle, type Locale } from '../i18n.js';
+import { createConsentRecord, noticeDigest, normalizeEmail, processingNotice } from '../records/create.js';
+import { Email, type ConsentRecord, type NoticeRef } from '../records/schemas.js';
+import type { ProcessingBasis } from '../records/vocabulary.js';
+import { LocaleController } from '../ui/locale-controller.js';
+import { safeHref } from '../ui/safe-href.js';
+import { announce, outboxFor, sendRecord, sourceUrl } from '../ui/send-record.js';
+import { tokens } from '../ui/tokens.js';
+import { loadChoices, saveChoices, type StoredChoices } from './choices.js';
+import { styles } from './consent-form.styles.js';
+import { ConsentToggle } from './consent-toggle.js';
+import { findPurpose, type Purpose } from './purposes.js';
+
+type Status =
+  | { state: 'idle' }
+  | { state: 'sending' }
+  | { state: 'sent'; id: string }
+  | { state: 'queued' }
+  | { state: 'rejected'; reason: string }
+  | { state: 'misconfigured' };
+
+const digests = new Map<unknown, Promise<string>>();
+
+/**
+ * Granular consent for a landing page, or for a signup form it sits in.
+ *
+ * @summary Consent toggles per purpose, the non-consent processing as information, and a signed record of the choice.
+ *
+ * @fires consent-change - A visitor turned a consent on or off (from the toggles). `detail: { purpose, granted }`.
+ * @fires record-sent - The backend stored the record. `detail: { record, jws, receipt }`.
+ * @fires record-queued - The record could not be sent now; it is kept in this browser and retried. `detail: { record, jws, reason }`.
+ * @fires record-failed - The backend refused the record. `detail: { record, jws, error }`.
+ *
+ * @csspart form - The standalone form.
+ * @csspart legend - The question above the toggles.
+ * @csspart toggle - Each `<consent-toggle>` (its own parts are reachable with `exportparts`).
+ * @csspart processing - The list of processing on other bases.
+ * @csspart email - The e-mail field (standalone).
+ * @csspart error - The e-mail error message.
+ * @csspart submit - The save button.
+ * @csspart withdraw-all - The "withdraw all" button.
+ * @csspart status - Confirmation, queued and rejection messages.
+ * @csspart notice-link - The link to the privacy notice.
+ *
+ * @cssprop --pw-color-accent - Buttons and switches.
+ * @cssprop --pw-color-danger - Error messages.
+ * @cssprop --pw-color-success - The confirmation.
+ */
+export class ConsentForm extends LitElement {
+  static override styles = [tokens, styles];
+  static formAssociated = true;
+
+  /** Purposes offered as toggles, in order. */
+  @property() accessor purposes = 'newsletter blog events';
+  /** Purposes processed on another basis (e.g. `event-participation`): shown as information, never as toggles. */
+  @property() accessor processing = '';
+  /** A free label for the record, e.g. the webinar id. */
+  @property() accessor context: string | undefined;
+  /** Shortcut for the HTTP adapter: the URL records are POSTed to. */
+  @property() accessor endpoint: string | undefined;
+  /** Inside a host form: the name of the host's e-mail field. */
+  @property({ attribute: 'email-field' }) accessor emailField = 'email';
+  /** Prefix of the field names this element adds to a host form (`consent-newsletter`, `consent-record-id`). */
+  @property() accessor name = 'consent';
+  /** Link to the privacy notice. */
+  @property({ attribute: 'notice-href' }) accessor noticeHref: string | undefined;
+  /** Link to the data-request form, for objections. */
+  @property({ attribute: 'request-href' }) accessor requestHref: string | undefined;
+
+  readonly #internals = this.attachInternals();
+  readonly #locale = new LocaleController(this, () => ['consent', 'notice']);
+  #status: Status = { state: 'idle' };
+  #stored: StoredChoices | undefined;
+  #noticeRef: NoticeRef | undefined;
+  #emailError = '';
+  /** Set once the visitor changes a toggle: stored choices loading late must not undo it. */
+  #touched = false;
+  #pendingId = crypto.randomUUID();
+  #hostForm: HTMLFormElement | null = null;
+  #unsubscribe: (() => void) | undefined;
+
+  static override get observedAttributes(): string[] {
+    return [...super.observedAttributes, 'lang'];
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#unsubscribe = onConfigure(() => this.requestUpdate());
+    void loadChoices().then((stored) => {
+      this.#stored = stored;
+      this.requestUpdate();
+      void this.updateComplete.then(() => this.#showStored());
+    });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unsubscribe?.();
+    this.#hostForm?.removeEventListener('submit', this.#onHostSubmit);
+    this.#hostForm = null;
+  }
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name === 'lang') this.#locale.refresh();
+  }
+
+  /** Called by the browser when the element joins or leaves a host form. */
+  formAssociatedCallback(form: HTMLFormElement | null): void {
+    this.#hostForm?.removeEventListener('submit', this.#onHostSubmit);
+    this.#hostForm = form;
+    form?.addEventListener('submit', this.#onHostSubmit);
+    this.requestUpdate();
+  }
+
+  formResetCallback(): void {
+    this.#toggles().forEach((toggle) => (toggle.checked = false));
+    this.#syncFormValue();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    const locale = this.#locale.locale;
+    if (locale) void this.#resolveNotice(locale);
+    if (changed.has('purposes') || changed.has('name')) this.#syncFormValue();
+  }
+
+  // --- data ---
+
+  #purposeIds(list: string): string[] {
+    return [...new Set(list.split(/\s+/).filter(Boolean))];
+  }
+
+  #toggles(): ConsentToggle[] {
+    return [...this.renderRoot.querySelectorAll<ConsentToggle>('consent-toggle')];
+  }
+
+  /** Version and digest of the notice in the language shown (the digest is computed once per document). */
+  async #resolveNotice(locale: Locale): Promise<NoticeRef | undefined> {
+    const doc = getConfig().notices?.[locale] ?? resourceBundle(locale, 'notice');
+    if (!doc) return undefined;
+    let digest = digests.get(doc);
+    if (!digest) digests.set(doc, (digest = noticeDigest(doc)));
+    const ref = { version: (doc as { version: string }).version, digest: await digest };
+    if (ref.digest !== this.#noticeRef?.digest) {
+      this.#noticeRef = ref;
+      this.requestUpdate();
+    }
+    return ref;
+  }
+
+  /** Shows this browser's earlier choices; set from code, so no events. */
+  #showStored(): void {
+    if (this.#touched) return;
+    const decisions = this.#stored?.decisions ?? {};
+    for (const toggle of this.#toggles()) toggle.checked = decisions[toggle.purpose]?.granted ?? false;
+    const email = this.renderRoot.querySelector<HTMLInputElement>('#email');
+    if (email && !email.value && this.#stored) email.value = this.#stored.email;
+    this.#syncFormValue();
+  }
+
+  /** What a host form submits: each choice and the id of the record sent with it. */
+  #syncFormValue(): void {
+    const data = new FormData();
+    for (const toggle of this.#toggles()) data.append(`${this.name}-${toggle.purpose}`, toggle.checked ? 'granted' : 'denied');
+    data.append(`${this.name}-record-id`, this.#pendingId);
+    this.#internals.setFormValue(data);
+  }
+
+  #buildRecord(email: string, locale: Locale, notice: NoticeRef, grant?: boolean): ConsentRecord {
+    const decisions = this.#toggles().map((toggle) => {
+      const purpose = findPurpose(toggle.purpose, locale)!;
+      return {
+        purpose: purpose.id,
+        dpv: purpose.dpv,
+        basis: 'consent' as const,
+        granted: grant ?? toggle.checked,
+        text: purpose.text.label,
+      };
+    });
+    const processing = this.#processingPurposes(locale).map((p) =>
+      processingNotice(p.id, p.dpv, p.basis as ProcessingBasis),
+    );
+    return createConsentRecord(
+      {
+        subject: { email },
+        locale,
+        notice,
+        source: { url: sourceUrl(), element: 'consent-form', ...(this.context ? { context: this.context } : {}) },
+        decisions,
+        processing,
+      },
+      { id: this.#pendingId },
+    ) as ConsentRecord;
+  }
+
+  #processingPurposes(locale: Locale): Purpose[] {
+    return this.#purposeIds(this.processing)
+      .map((id) => findPurpose(id, locale))
+      .filter((p): p is Purpose => p !== undefined && p.basis !== 'consent');
+  }
+
+  /** Signs and sends the current choices (or all withdrawn); updates the status line. */
+  async #submit(email: string, grant?: boolean): Promise<void> {
+    const locale = this.#locale.locale;
+    const outbox = outboxFor(this.endpoint);
+    const notice = locale && (await this.#resolveNotice(locale));
+    if (!outbox || !locale || !notice) {
+      this.#setStatus({ state: 'misconfigured' });
+      console.error('[consent-form] no backend: set `endpoint` or call configure({ endpoint | adapter })');
+      return;
+    }
+    this.#setStatus({ state: 'sending' });
+    try {
+      const result = await sendRecord(outbox, this.#buildRecord(email, locale, notice, grant));
+      // A new id for whatever the visitor does next; this one is taken.
+      this.#pendingId = crypto.randomUUID();
+      this.#syncFormValue();
+      if (result.status === 'rejected') {
+        this.#setStatus({ state: 'rejected', reason: result.error.message || result.error.code });
+      } else {
+        // Sent or kept for a retry: either way this is now the visitor's choice.
+        this.#stored = await saveChoices(result.record as ConsentRecord);
+        if (grant === false) {
+          this.#touched = false;
+          this.#showStored();
+        }
+        this.#setStatus(result.status === 'sent' ? { state: 'sent', id: result.record.id } : { state: 'queued' });
+      }
+      await this.updateComplete;
+      announce(this, result);
+    } catch (error) {
+      console.error('[consent-form] the record could not be made', error);
+      this.#setStatus({ state: 'rejected', reason: String((error as Error).message ?? error) });
+    }
+  }
+
+  #setStatus(status: Status): void {
+    this.#status = status;
+    this.requestUpdate();
+  }
+
+  /** Validates the e-mail; on failure shows the message and moves focus to the field. */
+  #checkEmail(input: HTMLInputElement): string | undefined {
+    const value = normalizeEmail(input.value);
+    const parsed = Email.safeParse(value);
+    this.#emailError = parsed.success ? '' : value ? 'consent:form.errors.emailInvalid' : 'consent:form.errors.emailMissing';
+    this.requestUpdate();
+    if (parsed.success) return value;
+    void this.updateComplete.then(() => input.focus());
+    return undefined;
+  }
+
+  // --- handlers ---
+
+  #onSubmit(event: SubmitEvent): void {
+    event.preventDefault();
+    if (this.#status.state === 'sending') return;
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#email')!;
+    const email = this.#checkEmail(input);
+    if (email) void this.#submit(email);
+  }
+
+  #onWithdrawAll(): void {
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#email');
+    const email = input ? this.#checkEmail(input) : this.#stored?.email;
+    if (email) void this.#submit(email, false);
+  }
+
+  /** The host form is being submitted: its submission goes on; our record goes with it. */
+  #onHostSubmit = (event: SubmitEvent): void => {
+    const form = event.currentTarget as HTMLFormElement;
+    const field = form.elements.namedItem(this.emailField);
+    if (!(field instanceof HTMLInputElement)) {
+      console.error(`[consent-form] the host form has no input named "${this.emailField}" (email-field)`);
+      return;
+    }
+    const email = normalizeEmail(field.value);
+    if (!Email.safeParse(email).success) {
+      // The record cannot be made without an address: stop the host submission and say so at the field.
+      event.preventDefault();
+      field.setCustomValidity(this.#locale.t(field.value.trim() ? 'consent:form.errors.emailInvalid' : 'consent:form.errors.emailMissing'));
+      field.reportValidity();
+      field.addEventListener('input', () => field.setCustomValidity(''), { once: true });
+      return;
+    }
+    void this.#submit(email);
+  };
+
+  #onToggleChange(): void {
+    this.#touched = true;
+    this.#syncFormValue();
+    if (this.#status.state !== 'sending') this.#setStatus({ state: 'idle' });
+  }
+
+  #onToggleKeydown(event: KeyboardEvent): void {
+    // Inside a host form, Enter on a toggle submits that form, as on a native checkbox.
+    if (event.key === 'Enter' && this.#hostForm && (event.target as Element).localName === 'consent-toggle') {
+      event.preventDefault();
+      this.#hostForm.requestSubmit();
+    }
+  }
+
+  // --- render ---
+
+  protected override render(): TemplateResult | typeof nothing {
+    const locale = this.#locale.locale;
+    if (!locale) return nothing;
+    const t = (key: string, options?: Record<string, string>) => this.#locale.t(`consent:${key}`, options);
+    const embedded = this.#hostForm !== null;
+    const content = html`
+      <fieldset>
+        <legend part="legend">${t('form.legend')}</legend>
+        <p class="hint">${t('form.hint')}</p>
+        ${this.#renderMemory(t)}
+        <div class="toggles" @change=${this.#onToggleChange} @keydown=${this.#onToggleKeydown}>
+          ${this.#purposeIds(this.purposes).map(
+            (id) => html`<consent-toggle part="toggle" purpose=${id} lang=${locale}></consent-toggle>`,
+          )}
+        </div>
+      </fieldset>
+      ${this.#renderProcessing(locale, t)}
+      ${embedded ? nothing : this.#renderEmail(t)}
+      <div class="actions">
+        ${embedded
+          ? nothing
+          : html`<button type="submit" part="submit" ?disabled=${this.#status.state === 'sending'}>
+              ${this.#status.state === 'sending' ? t('form.saving') : t('form.save')}
+            </button>`}
+        ${this.#hasGranted()
+          ? html`<button type="button" part="withdraw-all" class="secondary" @click=${this.#onWithdrawAll}>
+              ${t('form.withdrawAll')}
+            </button>`
+          : nothing}
+      </div>
+      ${this.#renderStatus(t)}
+      <p class="notice-link">
+        <a part="notice-link" href=${safeHref(this.noticeHref ?? getConfig().noticeHref, '#privacy-notice')}>${t('form.notice')}</a>
+      </p>
+    `;
+    return html`<div lang=${locale} aria-busy=${this.#status.state === 'sending'}>
+      ${embedded ? content : html`<form part="form" novalidate @submit=${this.#onSubmit}>${content}</form>`}
+    </div>`;
+  }
+
+  #hasGranted(): boolean {
+    return Object.values(this.#stored?.decisions ?? {}).some((d) => d.granted);
+  }
+
+  #renderMemory(t: (key: string, options?: Record<string, string>) => string): TemplateResult | typeof nothing {
+    const stored = this.#stored;
+    if (!stored) return nothing;
+    if (this.#noticeRef && stored.notice.digest !== this.#noticeRef.digest) {
+      return html`<p class="review" role="note">${t('form.review')}</p>`;
+    }
+    const latest = Object.values(stored.decisions).map((d) => d.issuedAt).sort().at(-1);
+    if (!latest) return nothing;
+    const date = new Date(latest);
+    return html`<p class="returning">
+      ${t('form.returning', { date: `${date.getDate()}.${date.getMonth() + 1}.${date.getFullYear()}` })}
+    </p>`;
+  }
+
+  #renderProcessing(locale: Locale, t: (key: string, options?: Record<string, string>) => string): TemplateResult | typeof nothing {
+    const list = this.#processingPurposes(locale);
+    if (!list.length) return nothing;
+    const objection = new URL(safeHref(this.requestHref ?? getConfig().requestHref, '#data-request'), location.href);
+    objection.searchParams.set('request-type', 'objection');
+    return html`<section part="processing" class="processing" aria-labelledby="processing-title">
+      <p id="processing-title" class="processing-title">${t('form.processingTitle')}</p>
+      <ul>
+        ${list.map(
+          (p) => html`<li>
+            <span class="processing-label">${p.text.label}</span>
+            <span class="processing-basis">${t('form.processingBasis', { basis: t(`basis.${p.basis}`) })}</span>
+            <span class="processing-detail">${p.text.sent} ${p.text.retention}</span>
+            <a href=${objection.href}>${t('form.object')}</a>
+          </li>`,
+        )}
+      </ul>
+    </section>`;
+  }
+
+  #renderEmail(t: (key: string) => string): TemplateResult {
+    const error = this.#emailError;
+    return html`<div class="field">
+      <label for="email">${t('form.email')}</label>
+      <input
+        id="email"
+        part="email"
+        name="email"
+        type="email"
+        autocomplete="email"
+        inputmode="email"
+        maxlength="254"
+        aria-invalid=${error ? 'true' : 'false'}
+        aria-describedby=${error ? 'email-error' : nothing}
+        @input=${() => this.#emailError && ((this.#emailError = ''), this.requestUpdate())}
+      />
+      ${error ? html`<p id="email-error" class="error" part="error">${this.#locale.t(error)}</p>` : nothing}
+    </div>`;
+  }
+
+  #renderStatus(t: (key: string, options?: Record<string, string>) => string): TemplateResult {
+    const s = this.#status;
+    const message =
+      s.state === 'sent'
+        ? t('form.sent', { id: s.id })
+        : s.state === 'queued'
+          ? t('form.queued')
+          : s.state === 'rejected'
+            ? t('form.rejected', { reason: s.reason })
+            : s.state === 'misconfigured'
+              ? t('form.misconfigured')
+              : '';
+    const alert = s.state === 'rejected' || s.state === 'misconfigured';
+    // Both live regions always exist, so screen readers announce what appears in them.
+    return html`<p part="status" class="status ${s.state}" role="status">${alert ? '' : message}</p>
+      <p part="status" class="status ${s.state}" role="alert">${alert ? message : ''}</p>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'consent-form': ConsentForm;
+  }
+}
