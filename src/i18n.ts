@@ -5,8 +5,8 @@ export const LOCALES = ['fi', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'fi';
 
-/** `ui`: shared and notice strings; `notice`: the notice document; `consent`: consent strings and the purpose catalogue. */
-export type Namespace = 'ui' | 'notice' | 'consent';
+/** `ui`: shared and notice strings; `notice`: the notice document; `consent`: consent strings and the purpose catalogue; `request`: the data-request form. */
+export type Namespace = 'ui' | 'notice' | 'consent' | 'request';
 
 type Loader = () => Promise<{ default: unknown }>;
 
@@ -17,11 +17,13 @@ const loaders: Record<Locale, Record<Namespace, Loader>> = {
     ui: () => import('../locales/fi/ui.json'),
     notice: () => import('../locales/fi/notice.json'),
     consent: () => import('../locales/fi/consent.json'),
+    request: () => import('../locales/fi/request.json'),
   },
   en: {
     ui: () => import('../locales/en/ui.json'),
     notice: () => import('../locales/en/notice.json'),
     consent: () => import('../locales/en/consent.json'),
+    request: () => import('../locales/en/request.json'),
   },
 };
 

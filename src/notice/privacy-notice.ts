@@ -5,7 +5,8 @@ import { LocaleController } from '../ui/locale-controller.js';
 import { safeHref } from '../ui/safe-href.js';
 import { tokens } from '../ui/tokens.js';
 import type { NoticeDocument } from './notice-schema.js';
-import { clampLevel, heading, renderSection } from './notice-blocks.js';
+import { clampLevel, heading } from '../ui/heading.js';
+import { renderSection } from './notice-blocks.js';
 import { styles } from './privacy-notice.styles.js';
 import { formatDate } from './text.js';
 

@@ -66,8 +66,9 @@ const EMAIL =
 /** An e-mail address (trim it first; the schema does not change input). */
 export const Email = pattern(EMAIL, 254, 'invalid-email');
 
-// An optional leading `+`, then 6 to 20 digits, grouped with spaces, hyphens or parentheses.
-const PHONE = /^\+?[ ()-]*(?:[0-9][ ()-]*){6,20}$/;
+// An optional leading `+` (also inside a parenthesis, as in `(+44) 20 …`), then 6 to
+// 20 digits, grouped with spaces, hyphens or parentheses.
+const PHONE = /^\(?\+?[ ()-]*(?:[0-9][ ()-]*){6,20}$/;
 /** A phone number, national or international (`+358 40 123 4567`, `(09) 123 456`). */
 export const Phone = pattern(PHONE, 40, 'invalid-phone');
 

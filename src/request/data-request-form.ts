@@ -1,0 +1,367 @@
+import { html, LitElement, nothing, type TemplateResult } from 'lit';
+import { property } from 'lit/decorators.js';
+import { getConfig } from '../config.js';
+import { resourceBundle, type Locale } from '../i18n.js';
+import { createDataRequest, noticeDigest } from '../records/create.js';
+import type { ConfirmedReceipt, DataRequest, NoticeRef } from '../records/schemas.js';
+import { REQUEST_TYPE_IDS } from '../records/vocabulary.js';
+import { clampLevel, heading } from '../ui/heading.js';
+import { LocaleController } from '../ui/locale-controller.js';
+import { safeHref } from '../ui/safe-href.js';
+import { announce, outboxFor, sendRecord, sourceUrl, type Sent } from '../ui/send-record.js';
+import { tokens } from '../ui/tokens.js';
+import { styles } from './data-request-form.styles.js';
+import {
+  checkRequest,
+  detailsRequired,
+  FIELD_ORDER,
+  isRequestType,
+  MAX_LENGTH,
+  type FieldProblem,
+  type RequestField,
+  type RequestInput,
+} from './request-input.js';
+
+type Status =
+  | { state: 'editing' }
+  | { state: 'sending' }
+  | { state: 'sent'; sent: Sent }
+  | { state: 'queued'; id: string }
+  | { state: 'rejected'; reason: string };
+
+const EMPTY: RequestInput = { requestType: '', name: '', email: '', organisation: '', phone: '', details: '' };
+
+/**
+ * The data-subject request form of the notice ("TIETOPYYNTÖ"): one right per request.
+ *
+ * @summary A GDPR data request (access, rectification, erasure, restriction, objection, portability, withdrawal of consent) sent as a signed record.
+ *
+ * @fires record-sent - The backend stored the request. `detail: { record, jws, receipt }`.
+ * @fires record-queued - The request could not be sent now; it is kept in this browser and retried. `detail: { record, jws, reason }`.
+ * @fires record-failed - The backend refused the request. `detail: { record, jws, error }`.
+ *
+ * @csspart form - The form.
+ * @csspart title - The heading.
+ * @csspart types - The request type choices.
+ * @csspart field - Each field wrapper.
+ * @csspart error - Each field's error message.
+ * @csspart promises - The "good to know" box.
+ * @csspart submit - The send button.
+ * @csspart status - Queued and rejection messages.
+ * @csspart receipt - The confirmation with the reference and the receipt download.
+ *
+ * @cssprop --pw-color-accent - Buttons and the selected type.
+ * @cssprop --pw-color-danger - Error messages.
+ * @cssprop --data-request-form-max-width - Maximum width (default 40rem).
+ */
+export class DataRequestForm extends LitElement {
+  static override styles = [tokens, styles];
+
+  /** Preselects a request type (`access`, `objection`, …); the URL parameter `request-type` does too. */
+  @property({ attribute: 'request-type' }) accessor requestType: string | undefined;
+  /** Prefills the e-mail address; the URL parameter `email` does too. */
+  @property() accessor email: string | undefined;
+  /** Shortcut for the HTTP adapter: the URL requests are POSTed to. */
+  @property() accessor endpoint: string | undefined;
+  /** Level of the form's heading in the host page's outline. */
+  @property({ attribute: 'heading-level', type: Number }) accessor headingLevel = 2;
+  /**
+   * Submissions faster than this (ms after the form appeared) are asked to
+   * be confirmed once more; a person is never blocked, a simple bot is.
+   */
+  @property({ attribute: 'min-fill-ms', type: Number }) accessor minFillMs = 2500;
+
+  readonly #locale = new LocaleController(this, () => ['request', 'notice']);
+  #input: RequestInput = { ...EMPTY };
+  #problems: Partial<Record<RequestField, FieldProblem>> = {};
+  #status: Status = { state: 'editing' };
+  #shownAt = 0;
+  #confirmFast = false;
+
+  static override get observedAttributes(): string[] {
+    return [...super.observedAttributes, 'lang'];
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#shownAt = performance.now();
+    // Deep links: an e-mail's "withdraw consent" link opens the form ready to send.
+    const params = new URLSearchParams(location.search);
+    const type = this.requestType || params.get('request-type') || '';
+    this.#input = {
+      ...this.#input,
+      requestType: this.#input.requestType || (isRequestType(type) ? type : ''),
+      email: this.#input.email || this.email || params.get('email') || '',
+    };
+  }
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name === 'lang') this.#locale.refresh();
+  }
+
+  // --- data ---
+
+  async #noticeRef(locale: Locale): Promise<NoticeRef | undefined> {
+    const doc = (getConfig().notices?.[locale] ?? resourceBundle(locale, 'notice')) as { version: string } | undefined;
+    return doc && { version: doc.version, digest: await noticeDigest(doc) };
+  }
+
+  async #send(fields: Pick<DataRequest, 'subject' | 'requestType' | 'details'>, locale: Locale): Promise<void> {
+    const outbox = outboxFor(this.endpoint);
+    const notice = await this.#noticeRef(locale);
+    if (!outbox || !notice) {
+      console.error('[data-request-form] no backend: set `endpoint` or call configure({ endpoint | adapter })');
+      this.#setStatus({ state: 'rejected', reason: this.#locale.t('request:misconfigured') });
+      return;
+    }
+    this.#setStatus({ state: 'sending' });
+    try {
+      const unsigned = createDataRequest({
+        ...fields,
+        locale,
+        notice,
+        source: { url: sourceUrl(), element: 'data-request-form' },
+      } as Parameters<typeof createDataRequest>[0]);
+      const sent = await sendRecord(outbox, unsigned);
+      if (sent.status === 'sent') this.#setStatus({ state: 'sent', sent });
+      else if (sent.status === 'queued') this.#setStatus({ state: 'queued', id: sent.record.id });
+      else this.#setStatus({ state: 'rejected', reason: sent.error.message || sent.error.code });
+      await this.updateComplete;
+      if (sent.status === 'sent') this.renderRoot.querySelector<HTMLElement>('.receipt-title')?.focus();
+      announce(this, sent);
+    } catch (error) {
+      console.error('[data-request-form] the request could not be made', error);
+      this.#setStatus({ state: 'rejected', reason: String((error as Error).message ?? error) });
+    }
+  }
+
+  #setStatus(status: Status): void {
+    this.#status = status;
+    this.requestUpdate();
+  }
+
+  #downloadReceipt(sent: Sent): void {
+    const receipt = sent.status === 'sent' ? sent.receipt : undefined;
+    const file = {
+      description: 'GDPR data request: the signed request (JWS) and the receiver\'s countersigned receipt (JWS).',
+      request: sent.record,
+      requestJws: sent.jws,
+      receipt,
+      receiptJws: (receipt as ConfirmedReceipt | undefined)?.receipt,
+    };
+    const url = URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' }));
+    const link = Object.assign(document.createElement('a'), { href: url, download: `data-request-${sent.record.id}.json` });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  // --- handlers ---
+
+  #onInput(event: Event): void {
+    const target = event.target as HTMLInputElement | HTMLTextAreaElement;
+    const field = target.name as RequestField;
+    this.#input = { ...this.#input, [field]: target.value };
+    // An error goes away once the visitor fixes it; new ones only appear on send.
+    if (this.#problems[field] && !checkRequest(this.#input).problems[field]) {
+      const { [field]: _fixed, ...rest } = this.#problems;
+      this.#problems = rest;
+    }
+    if (field === 'requestType' && this.#problems.details && !detailsRequired(target.value)) {
+      const { details: _details, ...rest } = this.#problems;
+      this.#problems = rest;
+    }
+    if (this.#status.state === 'rejected') this.#status = { state: 'editing' };
+    this.requestUpdate();
+  }
+
+  #onSubmit(event: SubmitEvent): void {
+    event.preventDefault();
+    const locale = this.#locale.locale;
+    if (!locale || this.#status.state === 'sending') return;
+    const form = event.currentTarget as HTMLFormElement;
+    // A field no person sees or hears: a bot that fills it gets nothing, silently.
+    if ((form.elements.namedItem('pw-company-url') as HTMLInputElement | null)?.value) {
+      this.#setStatus({ state: 'editing' });
+      return;
+    }
+    const { problems, fields } = checkRequest(this.#input);
+    this.#problems = problems;
+    const first = FIELD_ORDER.find((field) => problems[field]);
+    if (first || !fields) {
+      this.requestUpdate();
+      void this.updateComplete.then(() =>
+        this.renderRoot.querySelector<HTMLElement>(first === 'requestType' ? 'input[name="requestType"]' : `[name="${first!}"]`)?.focus(),
+      );
+      return;
+    }
+    // Sent within a blink of the form appearing: ask once more instead of refusing.
+    if (performance.now() - this.#shownAt < this.minFillMs && !this.#confirmFast) {
+      this.#confirmFast = true;
+      this.requestUpdate();
+      return;
+    }
+    void this.#send(fields, locale);
+  }
+
+  #onAnother(): void {
+    this.#input = { ...EMPTY, email: this.#input.email };
+    this.#problems = {};
+    this.#confirmFast = false;
+    this.#shownAt = performance.now();
+    this.#setStatus({ state: 'editing' });
+  }
+
+  // --- render ---
+
+  protected override render(): TemplateResult | typeof nothing {
+    const locale = this.#locale.locale;
+    if (!locale) return nothing;
+    const t = (key: string, options?: Record<string, unknown>) => this.#locale.t(`request:${key}`, options);
+    const level = clampLevel(this.headingLevel);
+    const title = heading(level, t('title'), { className: 'title', part: 'title' });
+    if (this.#status.state === 'sent') return html`<div lang=${locale}>${title}${this.#renderReceipt(this.#status.sent, t, level)}</div>`;
+    const sending = this.#status.state === 'sending';
+    return html`<form part="form" lang=${locale} novalidate aria-busy=${sending} @submit=${this.#onSubmit} @input=${this.#onInput}>
+      ${title}
+      <p class="intro">${t('intro')}</p>
+      ${this.#renderTypes(t)}
+      ${this.#renderField('name', 'text', 'name', t)}
+      ${this.#renderField('email', 'email', 'email', t)}
+      ${this.#renderField('organisation', 'text', 'organization', t)}
+      ${this.#renderField('phone', 'tel', 'tel', t)}
+      ${this.#renderDetails(t)}
+      <div class="honeypot" aria-hidden="true">
+        <label>${t('fields.honeypot')} <input name="pw-company-url" type="text" tabindex="-1" autocomplete="off" /></label>
+      </div>
+      ${this.#renderPromises(t)}
+      ${this.#confirmFast ? html`<p class="confirm" role="alert">${t('errors.tooFast')}</p>` : nothing}
+      <button type="submit" part="submit" ?disabled=${sending}>${sending ? t('sending') : t('submit')}</button>
+      ${this.#renderStatus(t)}
+    </form>`;
+  }
+
+  #error(field: RequestField, t: (key: string, options?: Record<string, unknown>) => string): TemplateResult | typeof nothing {
+    const problem = this.#problems[field];
+    if (!problem) return nothing;
+    const blank = problem.code === 'required' || problem.code === 'blank';
+    const key =
+      field === 'details' && blank ? 'required' : blank ? 'blank' : problem.code === 'type' ? 'type' : problem.code;
+    return html`<p id=${`${field}-error`} class="error" part="error">
+      ${t(`errors.${key}`, { field: t(`fieldNames.${field}`), max: problem.max, count: problem.count })}
+    </p>`;
+  }
+
+  #renderTypes(t: (key: string, options?: Record<string, unknown>) => string): TemplateResult {
+    const invalid = Boolean(this.#problems.requestType);
+    return html`<fieldset part="types" class="types" aria-describedby=${invalid ? 'requestType-error' : nothing}>
+      <legend>${t('typeLegend')}</legend>
+      ${REQUEST_TYPE_IDS.map(
+        (type) => html`<div class="type">
+          <input
+            type="radio"
+            id=${`type-${type}`}
+            name="requestType"
+            value=${type}
+            .checked=${this.#input.requestType === type}
+            aria-describedby=${`type-${type}-help`}
+            aria-invalid=${invalid ? 'true' : nothing}
+          />
+          <label for=${`type-${type}`}>${t(`types.${type}.label`)}</label>
+          <p id=${`type-${type}-help`} class="help">${t(`types.${type}.help`)}</p>
+        </div>`,
+      )}
+      ${this.#error('requestType', t)}
+    </fieldset>`;
+  }
+
+  #renderField(
+    field: 'name' | 'email' | 'organisation' | 'phone',
+    type: string,
+    autocomplete: string,
+    t: (key: string, options?: Record<string, unknown>) => string,
+  ): TemplateResult {
+    const problem = this.#problems[field];
+    const hint = field === 'phone' ? 'phone-hint' : '';
+    const describedBy = [problem ? `${field}-error` : '', hint].filter(Boolean).join(' ');
+    return html`<div class="field" part="field">
+      <label for=${field}>${t(`fields.${field}`)}</label>
+      ${hint ? html`<p id="phone-hint" class="help">${t('fields.phoneHint')}</p>` : nothing}
+      <input
+        id=${field}
+        name=${field}
+        type=${type}
+        autocomplete=${autocomplete}
+        .value=${this.#input[field]}
+        ?required=${field === 'name' || field === 'email'}
+        aria-invalid=${problem ? 'true' : 'false'}
+        aria-describedby=${describedBy || nothing}
+      />
+      ${this.#error(field, t)}
+    </div>`;
+  }
+
+  #renderDetails(t: (key: string, options?: Record<string, unknown>) => string): TemplateResult {
+    const required = detailsRequired(this.#input.requestType);
+    const problem = this.#problems.details;
+    const max = MAX_LENGTH.details!;
+    return html`<div class="field" part="field">
+      <label for="details">${required ? t('fields.detailsRequired') : t('fields.details')}</label>
+      <textarea
+        id="details"
+        name="details"
+        rows="5"
+        .value=${this.#input.details}
+        ?required=${required}
+        aria-invalid=${problem ? 'true' : 'false'}
+        aria-describedby=${problem ? 'details-error details-counter' : 'details-counter'}
+      ></textarea>
+      <p id="details-counter" class="counter ${this.#input.details.length > max ? 'over' : ''}">
+        ${t('fields.counter', { count: this.#input.details.length, max })}
+      </p>
+      ${this.#error('details', t)}
+    </div>`;
+  }
+
+  #renderPromises(t: (key: string) => string): TemplateResult {
+    const type = this.#input.requestType;
+    const access = type === 'access' || type === 'portability';
+    return html`<section part="promises" class="promises" aria-labelledby="promises-title">
+      <p id="promises-title" class="promises-title">${t('promises.title')}</p>
+      <ul>
+        ${access ? html`<li>${t('promises.free')}</li>` : nothing}
+        <li>${t('promises.identity')}</li>
+        <li>${t('promises.deadline')}</li>
+        <li>${t('promises.complaint')}</li>
+      </ul>
+    </section>`;
+  }
+
+  #renderStatus(t: (key: string, options?: Record<string, unknown>) => string): TemplateResult {
+    const s = this.#status;
+    return html`<p part="status" class="status queued" role="status">${s.state === 'queued' ? t('queued', { id: s.id }) : ''}</p>
+      <p part="status" class="status rejected" role="alert">${s.state === 'rejected' ? t('rejected', { reason: s.reason }) : ''}</p>`;
+  }
+
+  #renderReceipt(sent: Sent, t: (key: string, options?: Record<string, unknown>) => string, level: number): TemplateResult {
+    const due = sent.status === 'sent' && 'dueBy' in sent.receipt ? sent.receipt.dueBy : undefined;
+    const [y, m, d] = (due ?? '').split('-').map(Number);
+    return html`<section part="receipt" class="receipt" aria-labelledby="receipt-title">
+      ${heading(level + 1, t('sent.title'), { id: 'receipt-title', className: 'receipt-title', part: 'receipt-title', focusable: true })}
+      <p>${t('sent.reference', { id: sent.record.id })}</p>
+      ${due ? html`<p>${t('sent.due', { date: `${String(d)}.${String(m)}.${String(y)}` })}</p>` : nothing}
+      <p class="help">${t('sent.receiptHint')}</p>
+      <div class="actions">
+        <button type="button" @click=${() => this.#downloadReceipt(sent)}>${t('sent.receipt')}</button>
+        <button type="button" class="secondary" @click=${this.#onAnother}>${t('sent.another')}</button>
+      </div>
+      <p><a href=${safeHref(getConfig().noticeHref, '#privacy-notice')}>${t('noticeLink')}</a></p>
+    </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'data-request-form': DataRequestForm;
+  }
+}

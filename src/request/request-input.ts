@@ -1,0 +1,77 @@
+import { normalizeEmail } from '../records/create.js';
+import { Details, Email, Organisation, PersonName, Phone, RequiredDetails, type DataRequest } from '../records/schemas.js';
+import { REQUEST_TYPES, type RequestType } from '../records/vocabulary.js';
+
+/** What a visitor typed, as strings. */
+export interface RequestInput {
+  requestType: string;
+  name: string;
+  email: string;
+  organisation: string;
+  phone: string;
+  details: string;
+}
+export type RequestField = keyof RequestInput;
+
+/** Why a field was refused: a schema code (`blank`, `too-long`, `invalid-email`…) and what the message needs. */
+export interface FieldProblem {
+  code: string;
+  max?: number;
+  count?: number;
+}
+
+export const FIELD_ORDER: RequestField[] = ['requestType', 'name', 'email', 'organisation', 'phone', 'details'];
+export const MAX_LENGTH: Partial<Record<RequestField, number>> = {
+  name: 200,
+  email: 254,
+  organisation: 200,
+  phone: 40,
+  details: 4000,
+};
+
+export const isRequestType = (value: string): value is RequestType => Object.hasOwn(REQUEST_TYPES, value);
+
+/** Details are required only where the request cannot be handled without them. */
+export const detailsRequired = (type: string) => type === 'rectification';
+
+function check(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, field: RequestField, value: string): FieldProblem | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return undefined;
+  const code = result.error!.issues[0]!.message;
+  return code === 'too-long' ? { code, max: MAX_LENGTH[field]!, count: value.length } : { code };
+}
+
+/**
+ * Checks a request with the same schemas the server verifies it with.
+ * Returns the problems by field (empty when valid) and the subject and
+ * details as they go into the record (trimmed, optional fields left out).
+ */
+export function checkRequest(input: RequestInput): {
+  problems: Partial<Record<RequestField, FieldProblem>>;
+  fields?: Pick<DataRequest, 'subject' | 'requestType' | 'details'>;
+} {
+  const problems: Partial<Record<RequestField, FieldProblem>> = {};
+  const name = input.name.trim();
+  const email = normalizeEmail(input.email);
+  const organisation = input.organisation.trim();
+  const phone = input.phone.trim();
+  const details = input.details.trim();
+
+  if (!isRequestType(input.requestType)) problems.requestType = { code: 'type' };
+  const add = (field: RequestField, problem: FieldProblem | undefined) => problem && (problems[field] = problem);
+  add('name', check(PersonName, 'name', name));
+  add('email', check(Email, 'email', email));
+  if (organisation) add('organisation', check(Organisation, 'organisation', organisation));
+  if (phone) add('phone', check(Phone, 'phone', phone));
+  add('details', check(detailsRequired(input.requestType) ? RequiredDetails : Details, 'details', details));
+
+  if (Object.keys(problems).length) return { problems };
+  return {
+    problems,
+    fields: {
+      requestType: input.requestType as RequestType,
+      subject: { name, email, ...(organisation ? { organisation } : {}), ...(phone ? { phone } : {}) },
+      ...(details ? { details } : {}),
+    } as Pick<DataRequest, 'subject' | 'requestType' | 'details'>,
+  };
+}
