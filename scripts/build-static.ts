@@ -2,6 +2,7 @@
 // and styles as <privacy-notice>, after checking the data against the schema.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { LOCALES } from '../src/i18n.js';
+import { noticeDigest } from '../src/records/create.js';
 import { renderNoticeHtml } from '../src/notice/notice-html.js';
 import { parseNotice } from '../src/notice/notice-schema.js';
 import { styles } from '../src/notice/privacy-notice.styles.js';
@@ -10,9 +11,15 @@ import { tokens } from '../src/ui/tokens.js';
 const read = (path: string): any => JSON.parse(readFileSync(path, 'utf8'));
 mkdirSync('dist/notice', { recursive: true });
 
+// Version and digest of each built-in notice, so the forms can name the notice
+// in their records without downloading it (test/notice/notice-refs.node.test.ts
+// fails when this file is out of date).
+const refs: Record<string, { version: string; digest: string }> = {};
+
 for (const lang of LOCALES) {
   const parsed = parseNotice(read(`locales/${lang}/notice.json`));
   if (!parsed.ok) throw new Error(`locales/${lang}/notice.json is invalid:\n${parsed.problems.join('\n')}`);
+  refs[lang] = { version: parsed.notice.version, digest: await noticeDigest(read(`locales/${lang}/notice.json`)) };
   const ui = read(`locales/${lang}/ui.json`);
   const html = renderNoticeHtml(parsed.notice, {
     updated: ui.notice.updated,
@@ -28,6 +35,8 @@ for (const lang of LOCALES) {
   });
   writeFileSync(`dist/notice/${lang}.html`, html);
 }
+
+writeFileSync('src/notice/notice-refs.json', `${JSON.stringify(refs, null, 2)}\n`);
 
 // The element's own styles, with the host selector pointed at the page's wrapper.
 const css = [tokens.cssText, styles.cssText]

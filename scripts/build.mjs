@@ -56,6 +56,10 @@ function describeEntry(files) {
 const started = Date.now();
 await rm('dist', { recursive: true, force: true });
 
+// 0. The static HTML notice and the notice references the forms bundle
+//    (checks the notice data against the schema first).
+execFileSync('npx', ['tsx', 'scripts/build-static.ts'], { stdio: 'inherit' });
+
 // 1. Library: one file per source module, so consumers' bundlers tree-shake and split locales.
 await build(libraryEntries, {
   dir: 'dist',
@@ -84,9 +88,7 @@ await writeFile('dist/cdn/manifest.json', JSON.stringify(manifest, null, 2));
 // 3. Type declarations next to the modules.
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
-// 4. The static HTML notice (checks the notice data against the schema first)
-//    and the record schemas as JSON Schema for backends in other languages.
-execFileSync('npx', ['tsx', 'scripts/build-static.ts'], { stdio: 'inherit' });
+// 4. The record schemas as JSON Schema for backends in other languages.
 execFileSync('npx', ['tsx', 'scripts/build-schemas.ts'], { stdio: 'inherit' });
 
 console.log(`build: dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);

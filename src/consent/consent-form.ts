@@ -1,13 +1,14 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { getConfig, onConfigure } from '../config.js';
-import { resourceBundle, type Locale } from '../i18n.js';
-import { createConsentRecord, noticeDigest, normalizeEmail, processingNotice } from '../records/create.js';
-import { Email, type ConsentRecord, type NoticeRef } from '../records/schemas.js';
+import type { Locale } from '../i18n.js';
+import { noticeRef } from '../notice/notice-ref.js';
+import { createConsentRecord, normalizeEmail, processingNotice } from '../records/create.js';
+import type { ConsentRecord, NoticeRef } from '../records/schemas.js';
 import type { ProcessingBasis } from '../records/vocabulary.js';
 import { LocaleController } from '../ui/locale-controller.js';
+import { isEmail, loadSender, sourceUrl } from '../ui/lazy.js';
 import { safeHref } from '../ui/safe-href.js';
-import { announce, outboxFor, sendRecord, sourceUrl } from '../ui/send-record.js';
 import { tokens } from '../ui/tokens.js';
 import { loadChoices, saveChoices, type StoredChoices } from './choices.js';
 import { styles } from './consent-form.styles.js';
@@ -21,8 +22,6 @@ type Status =
   | { state: 'queued' }
   | { state: 'rejected'; reason: string }
   | { state: 'misconfigured' };
-
-const digests = new Map<unknown, Promise<string>>();
 
 /**
  * Granular consent for a landing page, or for a signup form it sits in.
@@ -71,7 +70,7 @@ export class ConsentForm extends LitElement {
   @property({ attribute: 'request-href' }) accessor requestHref: string | undefined;
 
   readonly #internals = this.attachInternals();
-  readonly #locale = new LocaleController(this, () => ['consent', 'notice']);
+  readonly #locale = new LocaleController(this, () => ['consent']);
   #status: Status = { state: 'idle' };
   #stored: StoredChoices | undefined;
   #noticeRef: NoticeRef | undefined;
@@ -113,6 +112,7 @@ export class ConsentForm extends LitElement {
     this.#hostForm?.removeEventListener('submit', this.#onHostSubmit);
     this.#hostForm = form;
     form?.addEventListener('submit', this.#onHostSubmit);
+    form?.addEventListener('focusin', () => void loadSender(), { once: true });
     this.requestUpdate();
   }
 
@@ -127,6 +127,13 @@ export class ConsentForm extends LitElement {
     if (changed.has('purposes') || changed.has('name')) this.#syncFormValue();
   }
 
+  protected override firstUpdated(): void {
+    // Signing, the outbox and the schemas are needed only on submit: fetch them
+    // once the visitor turns to the form, not with the page.
+    this.addEventListener('focusin', () => void loadSender(), { once: true });
+    this.addEventListener('pointerdown', () => void loadSender(), { once: true });
+  }
+
   // --- data ---
 
   #purposeIds(list: string): string[] {
@@ -137,13 +144,9 @@ export class ConsentForm extends LitElement {
     return [...this.renderRoot.querySelectorAll<ConsentToggle>('consent-toggle')];
   }
 
-  /** Version and digest of the notice in the language shown (the digest is computed once per document). */
-  async #resolveNotice(locale: Locale): Promise<NoticeRef | undefined> {
-    const doc = getConfig().notices?.[locale] ?? resourceBundle(locale, 'notice');
-    if (!doc) return undefined;
-    let digest = digests.get(doc);
-    if (!digest) digests.set(doc, (digest = noticeDigest(doc)));
-    const ref = { version: (doc as { version: string }).version, digest: await digest };
+  /** Version and digest of the notice in the language shown. */
+  async #resolveNotice(locale: Locale): Promise<NoticeRef> {
+    const ref = await noticeRef(locale);
     if (ref.digest !== this.#noticeRef?.digest) {
       this.#noticeRef = ref;
       this.requestUpdate();
@@ -205,6 +208,7 @@ export class ConsentForm extends LitElement {
   /** Signs and sends the current choices (or all withdrawn); updates the status line. */
   async #submit(email: string, grant?: boolean): Promise<void> {
     const locale = this.#locale.locale;
+    const { outboxFor, sendRecord, announce } = await loadSender();
     const outbox = outboxFor(this.endpoint);
     const notice = locale && (await this.#resolveNotice(locale));
     if (!outbox || !locale || !notice) {
@@ -243,9 +247,9 @@ export class ConsentForm extends LitElement {
   }
 
   /** Validates the e-mail; on failure shows the message and moves focus to the field. */
-  #checkEmail(input: HTMLInputElement): string | undefined {
+  async #checkEmail(input: HTMLInputElement): Promise<string | undefined> {
     const value = normalizeEmail(input.value);
-    const parsed = Email.safeParse(value);
+    const parsed = (await loadSender()).Email.safeParse(value);
     this.#emailError = parsed.success ? '' : value ? 'consent:form.errors.emailInvalid' : 'consent:form.errors.emailMissing';
     this.requestUpdate();
     if (parsed.success) return value;
@@ -255,18 +259,18 @@ export class ConsentForm extends LitElement {
 
   // --- handlers ---
 
-  #onSubmit(event: SubmitEvent): void {
+  async #onSubmit(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     if (this.#status.state === 'sending') return;
     const input = this.renderRoot.querySelector<HTMLInputElement>('#email')!;
-    const email = this.#checkEmail(input);
-    if (email) void this.#submit(email);
+    const email = await this.#checkEmail(input);
+    if (email) await this.#submit(email);
   }
 
-  #onWithdrawAll(): void {
+  async #onWithdrawAll(): Promise<void> {
     const input = this.renderRoot.querySelector<HTMLInputElement>('#email');
-    const email = input ? this.#checkEmail(input) : this.#stored?.email;
-    if (email) void this.#submit(email, false);
+    const email = input ? await this.#checkEmail(input) : this.#stored?.email;
+    if (email) await this.#submit(email, false);
   }
 
   /** The host form is being submitted: its submission goes on; our record goes with it. */
@@ -278,7 +282,8 @@ export class ConsentForm extends LitElement {
       return;
     }
     const email = normalizeEmail(field.value);
-    if (!Email.safeParse(email).success) {
+    // Decided synchronously (preventDefault cannot wait): the schema when loaded, else the browser's own e-mail check.
+    if (!isEmail(email)) {
       // The record cannot be made without an address: stop the host submission and say so at the field.
       event.preventDefault();
       field.setCustomValidity(this.#locale.t(field.value.trim() ? 'consent:form.errors.emailInvalid' : 'consent:form.errors.emailMissing'));

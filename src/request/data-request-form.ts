@@ -1,18 +1,19 @@
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { getConfig } from '../config.js';
-import { resourceBundle, type Locale } from '../i18n.js';
-import { createDataRequest, noticeDigest } from '../records/create.js';
-import type { ConfirmedReceipt, DataRequest, NoticeRef } from '../records/schemas.js';
+import type { Locale } from '../i18n.js';
+import { noticeRef } from '../notice/notice-ref.js';
+import { createDataRequest } from '../records/create.js';
+import type { ConfirmedReceipt, DataRequest } from '../records/schemas.js';
 import { REQUEST_TYPE_IDS } from '../records/vocabulary.js';
 import { clampLevel, heading } from '../ui/heading.js';
 import { LocaleController } from '../ui/locale-controller.js';
 import { safeHref } from '../ui/safe-href.js';
-import { announce, outboxFor, sendRecord, sourceUrl, type Sent } from '../ui/send-record.js';
+import { loadSender, sourceUrl } from '../ui/lazy.js';
+import type { Sent } from '../ui/send-record.js';
 import { tokens } from '../ui/tokens.js';
 import { styles } from './data-request-form.styles.js';
 import {
-  checkRequest,
   detailsRequired,
   FIELD_ORDER,
   isRequestType,
@@ -20,7 +21,12 @@ import {
   type FieldProblem,
   type RequestField,
   type RequestInput,
-} from './request-input.js';
+} from './request-fields.js';
+
+// The schema checks (zod) and the sender load once the visitor starts on the form.
+let checks: Promise<typeof import('./request-input.js')> | undefined;
+const loadChecks = () => (checks ??= import('./request-input.js'));
+let checkRequest: (typeof import('./request-input.js'))['checkRequest'] | undefined;
 
 type Status =
   | { state: 'editing' }
@@ -71,7 +77,7 @@ export class DataRequestForm extends LitElement {
    */
   @property({ attribute: 'min-fill-ms', type: Number }) accessor minFillMs = 2500;
 
-  readonly #locale = new LocaleController(this, () => ['request', 'notice']);
+  readonly #locale = new LocaleController(this, () => ['request']);
   #input: RequestInput = { ...EMPTY };
   #problems: Partial<Record<RequestField, FieldProblem>> = {};
   #status: Status = { state: 'editing' };
@@ -100,17 +106,22 @@ export class DataRequestForm extends LitElement {
     if (name === 'lang') this.#locale.refresh();
   }
 
-  // --- data ---
-
-  async #noticeRef(locale: Locale): Promise<NoticeRef | undefined> {
-    const doc = (getConfig().notices?.[locale] ?? resourceBundle(locale, 'notice')) as { version: string } | undefined;
-    return doc && { version: doc.version, digest: await noticeDigest(doc) };
+  protected override firstUpdated(): void {
+    const load = () => {
+      void loadChecks().then((module) => (checkRequest = module.checkRequest));
+      void loadSender();
+    };
+    this.addEventListener('focusin', load, { once: true });
+    this.addEventListener('pointerdown', load, { once: true });
   }
 
+  // --- data ---
+
   async #send(fields: Pick<DataRequest, 'subject' | 'requestType' | 'details'>, locale: Locale): Promise<void> {
+    const { outboxFor, sendRecord, announce } = await loadSender();
     const outbox = outboxFor(this.endpoint);
-    const notice = await this.#noticeRef(locale);
-    if (!outbox || !notice) {
+    const notice = await noticeRef(locale);
+    if (!outbox) {
       console.error('[data-request-form] no backend: set `endpoint` or call configure({ endpoint | adapter })');
       this.#setStatus({ state: 'rejected', reason: this.#locale.t('request:misconfigured') });
       return;
@@ -163,7 +174,7 @@ export class DataRequestForm extends LitElement {
     const field = target.name as RequestField;
     this.#input = { ...this.#input, [field]: target.value };
     // An error goes away once the visitor fixes it; new ones only appear on send.
-    if (this.#problems[field] && !checkRequest(this.#input).problems[field]) {
+    if (this.#problems[field] && checkRequest && !checkRequest(this.#input).problems[field]) {
       const { [field]: _fixed, ...rest } = this.#problems;
       this.#problems = rest;
     }
@@ -175,11 +186,12 @@ export class DataRequestForm extends LitElement {
     this.requestUpdate();
   }
 
-  #onSubmit(event: SubmitEvent): void {
+  async #onSubmit(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const locale = this.#locale.locale;
     if (!locale || this.#status.state === 'sending') return;
     const form = event.currentTarget as HTMLFormElement;
+    const { checkRequest } = await loadChecks();
     // A field no person sees or hears: a bot that fills it gets nothing, silently.
     if ((form.elements.namedItem('pw-company-url') as HTMLInputElement | null)?.value) {
       this.#setStatus({ state: 'editing' });
@@ -201,7 +213,7 @@ export class DataRequestForm extends LitElement {
       this.requestUpdate();
       return;
     }
-    void this.#send(fields, locale);
+    await this.#send(fields, locale);
   }
 
   #onAnother(): void {

@@ -1,38 +1,7 @@
 import { normalizeEmail } from '../records/create.js';
 import { Details, Email, Organisation, PersonName, Phone, RequiredDetails, type DataRequest } from '../records/schemas.js';
-import { REQUEST_TYPES, type RequestType } from '../records/vocabulary.js';
-
-/** What a visitor typed, as strings. */
-export interface RequestInput {
-  requestType: string;
-  name: string;
-  email: string;
-  organisation: string;
-  phone: string;
-  details: string;
-}
-export type RequestField = keyof RequestInput;
-
-/** Why a field was refused: a schema code (`blank`, `too-long`, `invalid-email`…) and what the message needs. */
-export interface FieldProblem {
-  code: string;
-  max?: number;
-  count?: number;
-}
-
-export const FIELD_ORDER: RequestField[] = ['requestType', 'name', 'email', 'organisation', 'phone', 'details'];
-export const MAX_LENGTH: Partial<Record<RequestField, number>> = {
-  name: 200,
-  email: 254,
-  organisation: 200,
-  phone: 40,
-  details: 4000,
-};
-
-export const isRequestType = (value: string): value is RequestType => Object.hasOwn(REQUEST_TYPES, value);
-
-/** Details are required only where the request cannot be handled without them. */
-export const detailsRequired = (type: string) => type === 'rectification';
+import type { RequestType } from '../records/vocabulary.js';
+import { detailsRequired, isRequestType, MAX_LENGTH, type FieldProblem, type RequestField, type RequestInput } from './request-fields.js';
 
 function check(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, field: RequestField, value: string): FieldProblem | undefined {
   const result = schema.safeParse(value);

@@ -1,4 +1,3 @@
-import { autoUpdate, computePosition, flip, offset, shift, size } from '@floating-ui/dom';
 import { css, type ReactiveController, type ReactiveControllerHost } from 'lit';
 
 /**
@@ -34,7 +33,13 @@ export class PopoverController implements ReactiveController {
     this.#stop?.();
     this.#stop = undefined;
     if (this.open && anchor && panel) {
-      this.#stop = autoUpdate(anchor, panel, () => void this.#place(anchor, panel));
+      // floating-ui loads with the first panel opened, not with the page; until
+      // the panel is placed it stays invisible rather than flash in a corner.
+      panel.style.visibility = 'hidden';
+      void import('@floating-ui/dom').then((floating) => {
+        if (!this.open || this.#stop) return;
+        this.#stop = floating.autoUpdate(anchor, panel, () => void this.#place(floating, anchor, panel));
+      });
     } else if (!this.open && anchor && panel) {
       // Escape or a click on nothing in particular leaves focus in the hidden
       // panel or on the page: bring it back to the button that opened it.
@@ -45,7 +50,8 @@ export class PopoverController implements ReactiveController {
     this.#host.requestUpdate();
   };
 
-  async #place(anchor: HTMLElement, panel: HTMLElement): Promise<void> {
+  async #place(floating: typeof import('@floating-ui/dom'), anchor: HTMLElement, panel: HTMLElement): Promise<void> {
+    const { computePosition, flip, offset, shift, size } = floating;
     const { x, y } = await computePosition(anchor, panel, {
       strategy: 'fixed',
       placement: 'bottom-start',
@@ -64,6 +70,7 @@ export class PopoverController implements ReactiveController {
     });
     panel.style.left = `${String(x)}px`;
     panel.style.top = `${String(y)}px`;
+    panel.style.visibility = '';
   }
 }
 

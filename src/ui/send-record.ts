@@ -76,8 +76,3 @@ export function announce(host: Element, { status, jws, record, ...result }: Sent
     host.dispatchEvent(new RecordFailedEvent({ record, jws, error: (result as { error: Rejection }).error }));
   }
 }
-
-/** The page URL a record names as its source: no query or fragment, which may carry personal data. */
-export function sourceUrl(): string {
-  return `${location.origin}${location.pathname}`;
-}

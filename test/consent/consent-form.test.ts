@@ -117,17 +117,17 @@ describe('<consent-form>', () => {
       flip(el, 'blog');
       const form = el.shadowRoot!.querySelector('form')!;
       form.requestSubmit();
-      await el.updateComplete;
       const error = () => el.shadowRoot!.querySelector('#email-error')?.textContent ?? '';
+      await waitUntil(() => error(), 'no message at the field');
       expect(error()).to.include(missing);
       expect(email(el).getAttribute('aria-invalid')).to.equal('true');
       expect(email(el).getAttribute('aria-describedby')).to.equal('email-error');
       await waitUntil(() => focused() === 'input#email', 'focus did not move to the field');
 
       email(el).value = 'maija@@example';
+      email(el).dispatchEvent(new Event('input', { bubbles: true, composed: true }));
       form.requestSubmit();
-      await el.updateComplete;
-      expect(error()).to.include(invalid);
+      await waitUntil(() => error().includes(invalid), 'no message for the invalid address');
       expect(email(el).value).to.equal('maija@@example');
       expect(toggle(el, 'blog').checked).to.equal(true);
       await new Promise((r) => setTimeout(r, 100));
