@@ -79,6 +79,9 @@ export class ConsentForm extends LitElement {
   #touched = false;
   #pendingId = crypto.randomUUID();
   #hostForm: HTMLFormElement | null = null;
+  /** Inside a host form: the record signed ahead, because a submit handler cannot wait for signing. */
+  #prepared: { key: string; jws: string; record: ConsentRecord } | undefined;
+  #preparing: ReturnType<typeof setTimeout> | undefined;
   #unsubscribe: (() => void) | undefined;
 
   static override get observedAttributes(): string[] {
@@ -98,8 +101,7 @@ export class ConsentForm extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#unsubscribe?.();
-    this.#hostForm?.removeEventListener('submit', this.#onHostSubmit);
-    this.#hostForm = null;
+    clearTimeout(this.#preparing);
   }
 
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
@@ -110,9 +112,13 @@ export class ConsentForm extends LitElement {
   /** Called by the browser when the element joins or leaves a host form. */
   formAssociatedCallback(form: HTMLFormElement | null): void {
     this.#hostForm?.removeEventListener('submit', this.#onHostSubmit);
+    this.#hostForm?.removeEventListener('input', this.#schedulePrepare);
+    this.#hostForm?.removeEventListener('change', this.#schedulePrepare);
     this.#hostForm = form;
     form?.addEventListener('submit', this.#onHostSubmit);
     form?.addEventListener('focusin', () => void loadSender(), { once: true });
+    form?.addEventListener('input', this.#schedulePrepare);
+    form?.addEventListener('change', this.#schedulePrepare);
     this.requestUpdate();
   }
 
@@ -205,40 +211,74 @@ export class ConsentForm extends LitElement {
       .filter((p): p is Purpose => p !== undefined && p.basis !== 'consent');
   }
 
-  /** Signs and sends the current choices (or all withdrawn); updates the status line. */
+  /** Signs and sends the current choices (or all withdrawn). */
   async #submit(email: string, grant?: boolean): Promise<void> {
     const locale = this.#locale.locale;
-    const { outboxFor, sendRecord, announce } = await loadSender();
+    if (!locale) return;
+    const { sign } = await loadSender();
+    const notice = await this.#resolveNotice(locale);
+    this.#setStatus({ state: 'sending' });
+    try {
+      const { jws, record } = await sign(this.#buildRecord(email, locale, notice, grant));
+      await this.#deliver(jws, record as ConsentRecord, grant);
+    } catch (error) {
+      console.error('[consent-form] the record could not be made', error);
+      this.#setStatus({ state: 'rejected', reason: String((error as Error).message ?? error) });
+    }
+  }
+
+  /** Hands a signed record to the outbox; shows and announces how it went. */
+  async #deliver(jws: string, record: ConsentRecord, grant?: boolean): Promise<void> {
+    const { outboxFor, sendSigned, announce } = await loadSender();
     const outbox = outboxFor(this.endpoint);
-    const notice = locale && (await this.#resolveNotice(locale));
-    if (!outbox || !locale || !notice) {
+    if (!outbox) {
       this.#setStatus({ state: 'misconfigured' });
       console.error('[consent-form] no backend: set `endpoint` or call configure({ endpoint | adapter })');
       return;
     }
     this.#setStatus({ state: 'sending' });
-    try {
-      const result = await sendRecord(outbox, this.#buildRecord(email, locale, notice, grant));
-      // A new id for whatever the visitor does next; this one is taken.
-      this.#pendingId = crypto.randomUUID();
-      this.#syncFormValue();
-      if (result.status === 'rejected') {
-        this.#setStatus({ state: 'rejected', reason: result.error.message || result.error.code });
-      } else {
-        // Sent or kept for a retry: either way this is now the visitor's choice.
-        this.#stored = await saveChoices(result.record as ConsentRecord);
-        if (grant === false) {
-          this.#touched = false;
-          this.#showStored();
-        }
-        this.#setStatus(result.status === 'sent' ? { state: 'sent', id: result.record.id } : { state: 'queued' });
+    const result = await sendSigned(outbox, jws, record);
+    // A new id for whatever the visitor does next; this one is taken.
+    this.#pendingId = crypto.randomUUID();
+    this.#prepared = undefined;
+    this.#syncFormValue();
+    if (result.status === 'rejected') {
+      this.#setStatus({ state: 'rejected', reason: result.error.message || result.error.code });
+    } else {
+      // Sent or kept for a retry: either way this is now the visitor's choice.
+      this.#stored = await saveChoices(record);
+      if (grant === false) {
+        this.#touched = false;
+        this.#showStored();
       }
-      await this.updateComplete;
-      announce(this, result);
-    } catch (error) {
-      console.error('[consent-form] the record could not be made', error);
-      this.#setStatus({ state: 'rejected', reason: String((error as Error).message ?? error) });
+      this.#setStatus(result.status === 'sent' ? { state: 'sent', id: record.id } : { state: 'queued' });
     }
+    await this.updateComplete;
+    announce(this, result);
+  }
+
+  /** What the record would say now; a prepared record is used only while this is unchanged. */
+  #choiceKey(email: string): string {
+    return JSON.stringify([email, this.#locale.locale, this.#pendingId, this.#toggles().map((t) => [t.purpose, t.checked])]);
+  }
+
+  #schedulePrepare = (): void => {
+    clearTimeout(this.#preparing);
+    this.#preparing = setTimeout(() => void this.#prepare(), 100);
+  };
+
+  /** Inside a host form: signs the record for the current choices ahead of the submission. */
+  async #prepare(): Promise<void> {
+    const locale = this.#locale.locale;
+    const field = this.#hostForm?.elements.namedItem(this.emailField);
+    if (!locale || !(field instanceof HTMLInputElement)) return;
+    const { sign } = await loadSender();
+    const email = normalizeEmail(field.value);
+    const key = this.#choiceKey(email);
+    if (!isEmail(email) || this.#prepared?.key === key) return;
+    const notice = await this.#resolveNotice(locale);
+    const { jws, record } = await sign(this.#buildRecord(email, locale, notice));
+    if (key === this.#choiceKey(email)) this.#prepared = { key, jws, record: record as ConsentRecord };
   }
 
   #setStatus(status: Status): void {
@@ -291,12 +331,19 @@ export class ConsentForm extends LitElement {
       field.addEventListener('input', () => field.setCustomValidity(''), { once: true });
       return;
     }
-    void this.#submit(email);
+    const prepared = this.#prepared?.key === this.#choiceKey(email) ? this.#prepared : undefined;
+    if (!prepared) return void this.#submit(email);
+    // The host page may navigate away at once: a beacon, queued now, survives
+    // that; the outbox sends the same record too, and the server stores it once.
+    const endpoint = getConfig().adapter ? undefined : (this.endpoint ?? getConfig().endpoint);
+    if (endpoint) navigator.sendBeacon(new URL(endpoint, location.href), new Blob([prepared.jws], { type: 'application/jose' }));
+    void this.#deliver(prepared.jws, prepared.record);
   };
 
   #onToggleChange(): void {
     this.#touched = true;
     this.#syncFormValue();
+    if (this.#hostForm) this.#schedulePrepare();
     if (this.#status.state !== 'sending') this.#setStatus({ state: 'idle' });
   }
 

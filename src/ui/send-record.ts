@@ -53,12 +53,22 @@ export function outboxFor(endpoint: string | null | undefined): Outbox | undefin
 
 export type Sent = SendResult & { jws: string; record: PrivacyRecord };
 
-/** Signs a record and hands it to the outbox, which stores it before sending. */
-export async function sendRecord(outbox: Outbox, unsigned: UnsignedRecord): Promise<Sent> {
-  const { jws, record } = await signRecord(unsigned, pageSigner());
+/** Signs a record with the page's signer. */
+export function sign(unsigned: UnsignedRecord): Promise<{ jws: string; record: PrivacyRecord }> {
+  return signRecord(unsigned, pageSigner());
+}
+
+/** Hands a signed record to the outbox, which stores it before sending. */
+export async function sendSigned(outbox: Outbox, jws: string, record: PrivacyRecord): Promise<Sent> {
   // Let the outbox first resend what earlier pages left, so this record is not held up behind it.
   await outbox.ready;
   return { ...(await outbox.send(jws, record)), jws, record };
+}
+
+/** Signs a record and hands it to the outbox. */
+export async function sendRecord(outbox: Outbox, unsigned: UnsignedRecord): Promise<Sent> {
+  const { jws, record } = await sign(unsigned);
+  return sendSigned(outbox, jws, record);
 }
 
 /**

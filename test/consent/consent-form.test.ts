@@ -136,7 +136,8 @@ describe('<consent-form>', () => {
     });
   }
 
-  it('inside a webinar signup form: one host submission carries the choices and record id, and one record is sent', async () => {
+  for (const pause of [0, 400]) {
+  it(`inside a webinar signup form: one host submission carries the choices and record id, and one record is stored (${pause ? 'signed ahead, with a beacon' : 'signed on submit'})`, async () => {
     const host = await fixture<HTMLFormElement>(html`<form>
       <label>Nimi <input name="name" value="Matti Virtanen" /></label>
       <label>Sähköposti <input name="email" type="email" value="matti.virtanen@example.fi" /></label>
@@ -162,6 +163,7 @@ describe('<consent-form>', () => {
       e.preventDefault(); // keep the test page; a real signup page would navigate
     });
     const sent = oneEvent(el, 'record-sent') as Promise<RecordSentEvent>;
+    await new Promise((r) => setTimeout(r, pause));
     host.querySelector('button')!.click();
     const { detail } = await sent;
     await new Promise((r) => setTimeout(r));
@@ -176,12 +178,15 @@ describe('<consent-form>', () => {
     expect(record.processing).to.deep.equal([
       { purpose: 'event-participation', dpv: 'dpv:RequestedServiceProvision', basis: 'legitimate-interest', basisDpv: 'dpv:LegitimateInterest' },
     ]);
+    // signed ahead, the record also went by beacon: two deliveries, one stored row
+    await waitUntil(async () => (await inspect()).attempts[record.id] === (pause ? 2 : 1), 'unexpected deliveries');
     const { attempts, stored } = await inspect();
     expect(Object.keys(attempts)).to.deep.equal([record.id]);
     expect(stored[record.id]).to.equal(1);
     // the next submission gets a new record id
     expect(new FormData(host).get('consent-record-id')).to.not.equal(record.id);
   });
+  }
 
   it('stops a host submission without a usable address and says so at the host field', async () => {
     const host = await fixture<HTMLFormElement>(html`<form>

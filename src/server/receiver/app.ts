@@ -34,6 +34,8 @@ export interface ReceiverOptions {
   trustProxy?: boolean;
   /** Directories served as static files, e.g. the demo pages and the built package. */
   staticRoots?: readonly { prefix: string; dir: string }[];
+  /** Further routes by `METHOD /path` (the demo's CRM stand-in). */
+  routes?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
 }
 
 type Json = Record<string, unknown>;
@@ -188,6 +190,8 @@ export function createReceiver(options: ReceiverOptions) {
       return send(res, 200, options.jwks as Json, { 'cache-control': 'public, max-age=300' });
     }
     if (url.pathname === '/healthz') return send(res, 200, { ok: true });
+    const route = options.routes?.[`${req.method ?? 'GET'} ${url.pathname}`];
+    if (route) return route(req, res);
     if ((req.method === 'GET' || req.method === 'HEAD') && options.staticRoots) {
       for (const { prefix, dir } of options.staticRoots) {
         if (url.pathname.startsWith(prefix) && serveStatic(dir, url.pathname.slice(prefix.length - 1), res)) return;

@@ -5,10 +5,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { verifyRecord } from '../verify.js';
 import { ConfigError, parseConfig, USAGE, type ReceiverConfig } from './config.js';
 import { currentConsents, openRequests } from './derive.js';
+import { demoSite } from './demo.js';
 import { openStore, startReceiver } from './receiver.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -19,12 +19,7 @@ function packageRoot(): string {
 }
 
 async function serve(config: ReceiverConfig): Promise<void> {
-  const root = packageRoot();
-  const staticRoots = [
-    { prefix: '/dist/', dir: join(root, 'dist') },
-    { prefix: '/', dir: join(root, 'demo') },
-  ].filter(({ dir }) => existsSync(dir));
-  const running = await startReceiver(config, { staticRoots });
+  const running = await startReceiver(config, demoSite(packageRoot()));
   const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite ${join(config.dataDir, 'records.db')}`;
   console.log(`receiver: ${running.url} (records in ${storage}; demo pages at ${running.url})`);
   let stopping = false;

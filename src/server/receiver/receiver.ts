@@ -40,7 +40,7 @@ export interface RunningReceiver {
 /** Starts the receiver as configured; `staticRoots` adds the demo pages and the built package. */
 export async function startReceiver(
   config: ReceiverConfig,
-  extra: Pick<ReceiverOptions, 'staticRoots'> = {},
+  extra: Pick<ReceiverOptions, 'staticRoots' | 'routes'> = {},
 ): Promise<RunningReceiver> {
   const store = await openStore(config);
   const key = await openServerKey(config.dataDir);
@@ -52,6 +52,7 @@ export async function startReceiver(
     rateLimit: config.rateLimit,
     trustProxy: config.trustProxy,
     staticRoots: extra.staticRoots,
+    routes: extra.routes,
     verify: async (jws) => {
       const result = await verifyRecord(jws, { maxBytes: config.maxBytes, maxSkewSeconds: config.maxSkewSeconds });
       return result.ok ? { ok: true, record: result.record, kid: result.kid } : { ok: false, error: result.error };

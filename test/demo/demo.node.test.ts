@@ -1,0 +1,162 @@
+// The demo pages in Chromium against the real receiver on a loopback port,
+// then the rows it stored. Needs `npm run build` first (npm test does it).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium } from '../../scripts/chromium.mjs';
+import { demoSite } from '../../src/server/receiver/demo.js';
+import { startReceiver, type RunningReceiver } from '../../src/server/receiver/receiver.js';
+import { config } from '../receiver/helpers.js';
+
+interface Watched {
+  page: Page;
+  requests: string[];
+  errors: string[];
+}
+
+describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define.js') && 'run npm run build first' }, () => {
+  let receiver: RunningReceiver;
+  let browser: Browser;
+  before(async () => {
+    receiver = await startReceiver(config({ rateLimit: false }), demoSite(process.cwd()));
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await receiver?.close();
+  });
+
+  /** Opens a page, recording every request and every CSP violation or page error. */
+  async function open(path: string): Promise<Watched> {
+    const page = await browser.newPage();
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('pageerror', (e) => errors.push(`pageerror: ${(e as Error).message}`));
+    await page.evaluateOnNewDocument(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        (window as unknown as { violations: string[] }).violations ??= [];
+        (window as unknown as { violations: string[] }).violations.push(`${e.violatedDirective} ${e.blockedURI}`);
+      });
+    });
+    await page.goto(new URL(path, receiver.url).href, { waitUntil: 'load' });
+    return { page, requests, errors };
+  }
+
+  /** What a careful reviewer checks on every page: strict CSP kept, no cookie, nothing sent elsewhere. */
+  async function clean({ page, requests, errors }: Watched) {
+    const origin = new URL(receiver.url).origin;
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { violations?: string[] }).violations ?? []), []);
+    assert.deepEqual(errors, []);
+    assert.equal(await page.evaluate(() => document.cookie), '');
+    assert.deepEqual(await page.cookies(), []);
+    assert.deepEqual(requests.filter((url) => !url.startsWith(origin)), []);
+    const csp = (await fetch(page.url())).headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  }
+
+  /**
+   * Waits for a `>>>` selector by polling: Puppeteer's waitForSelector watches
+   * the document for mutations and misses changes inside shadow roots.
+   */
+  async function shown(page: Page, selector: string) {
+    for (let i = 0; i < 150; i++) {
+      if (await page.$(selector)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`${selector} never appeared`);
+  }
+
+  const rows = async () => {
+    const all = [];
+    for await (const row of receiver.store.all()) all.push(row);
+    return all;
+  };
+
+  it('marketing page: the notice renders in Finnish and links to the request page', async () => {
+    const watched = await open('/');
+    const { page } = watched;
+    await shown(page, 'privacy-notice >>> section#rights');
+    const headings = await page.$$eval('privacy-notice >>> .section-heading', (hs) => hs.map((h) => h.textContent?.trim()));
+    assert.equal(headings.length, 13);
+    assert.equal(headings[0], 'Yleistä');
+    assert.equal(await page.$eval('privacy-notice >>> .title', (h) => h.localName), 'h1');
+    await page.click('privacy-notice >>> a.request-link');
+    await shown(page, 'data-request-form >>> form');
+    assert.equal(new URL(page.url()).pathname, '/request.html');
+    await clean(watched);
+    await page.close();
+  });
+
+  it('landing page: a visitor gives consent and the receiver stores one verified record', async () => {
+    const watched = await open('/landing.html');
+    const { page } = watched;
+    await shown(page, 'consent-form >>> consent-toggle >>> input');
+    await page.click('consent-form >>> consent-toggle[purpose="newsletter"] >>> .label');
+    await page.click('consent-form >>> consent-toggle[purpose="events"] >>> .label');
+    await page.type('consent-form >>> #email', 'demo.landing@example.fi');
+    await page.click('consent-form >>> [part="submit"]');
+    await page.waitForFunction(() =>
+      document.querySelector('consent-form')?.shadowRoot?.querySelector('.status.sent')?.textContent?.includes('Viite'),
+    );
+    const stored = (await rows()).filter((r) => r.email === 'demo.landing@example.fi');
+    assert.equal(stored.length, 1);
+    const record = stored[0]!.record as { decisions: { purpose: string; granted: boolean }[]; source: { context: string } };
+    assert.deepEqual(
+      record.decisions.map((d) => [d.purpose, d.granted]),
+      [['newsletter', true], ['blog', false], ['events', true]],
+    );
+    assert.equal(record.source.context, 'landing-newsletter-2026');
+    await clean(watched);
+    await page.close();
+  });
+
+  it('webinar page: one signup carries the consent record id to the CRM and stores one record', async () => {
+    const watched = await open('/webinar.html');
+    const { page } = watched;
+    await shown(page, 'consent-form >>> consent-toggle >>> input');
+    await page.type('#name', 'Wilma Webinaari');
+    await page.type('#email', 'wilma@example.fi');
+    await page.type('#organisation', 'Esimerkki Oy');
+    await page.click('consent-form >>> consent-toggle[purpose="events"] >>> .label');
+    await Promise.all([page.waitForNavigation(), page.click('form.signup button[type="submit"]')]);
+    const thanks = new URL(page.url());
+    assert.equal(thanks.pathname, '/webinar-thanks.html');
+    const ref = thanks.searchParams.get('ref');
+    assert.ok(ref);
+    // the record left with keepalive while the page navigated: wait until it is stored
+    let stored = (await rows()).filter((r) => r.email === 'wilma@example.fi');
+    for (let i = 0; i < 50 && !stored.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      stored = (await rows()).filter((r) => r.email === 'wilma@example.fi');
+    }
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0]!.id, ref);
+    const record = stored[0]!.record as { processing: { purpose: string; basis: string }[]; decisions: { purpose: string; granted: boolean }[] };
+    assert.deepEqual(record.processing.map((p) => [p.purpose, p.basis]), [['event-participation', 'legitimate-interest']]);
+    assert.deepEqual(record.decisions.map((d) => [d.purpose, d.granted]), [['newsletter', false], ['events', true]]);
+    await clean(watched);
+    await page.close();
+  });
+
+  it('request page: a data request is stored with its due date and the visitor gets the reference', async () => {
+    const watched = await open('/request.html?request-type=access');
+    const { page } = watched;
+    await shown(page, 'data-request-form >>> #name');
+    await page.type('data-request-form >>> #name', 'Riku Rekisteröity');
+    await page.type('data-request-form >>> #email', 'riku@example.fi');
+    await new Promise((r) => setTimeout(r, 2600)); // a person takes a moment
+    await page.click('data-request-form >>> [part="submit"]');
+    await shown(page, 'data-request-form >>> .receipt');
+    const text = await page.$eval('data-request-form >>> .receipt', (el) => el.textContent ?? '');
+    const stored = (await rows()).filter((r) => r.email === 'riku@example.fi');
+    assert.equal(stored.length, 1);
+    assert.equal((stored[0]!.record as { requestType: string }).requestType, 'access');
+    assert.ok(stored[0]!.dueBy);
+    assert.match(text, new RegExp(stored[0]!.id));
+    await clean(watched);
+    await page.close();
+  });
+});
