@@ -1,9 +1,12 @@
 // Opens every story of the built Storybook in Chromium: a story that throws,
-// or whose elements never upgrade or render, fails the run.
+// whose elements never render, or in which axe finds a WCAG 2.2 A/AA problem,
+// fails the run.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { launchChromium } from './chromium.mjs';
 import { startStaticServer } from './static-server.mjs';
 
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const index = JSON.parse(readFileSync('storybook-static/index.json', 'utf8'));
 const stories = Object.values(index.entries).filter((entry) => entry.type === 'story');
 const server = await startStaticServer('storybook-static');
@@ -20,14 +23,26 @@ try {
         () => {
           const root = document.querySelector('#storybook-root');
           const elements = [...(root?.querySelectorAll('*') ?? [])].filter((el) => el.localName.includes('-'));
-          if (!elements.length) return false;
-          if (elements.some((el) => !customElements.get(el.localName))) return false;
-          return elements.every((el) => (el.shadowRoot?.childElementCount ?? 0) > 0 && !el.shadowRoot.querySelector('[aria-busy="true"]')) && 'ok';
+          return (
+            elements.length > 0 &&
+            elements.every((el) => customElements.get(el.localName) && (el.shadowRoot?.childElementCount ?? 0) > 0)
+          );
         },
-        { timeout: 10000 },
+        { timeout: 10000, polling: 50 },
       )
       .then(() => 'ok', () => 'elements did not render');
     if (state !== 'ok') errors.push(state);
+    else {
+      await new Promise((r) => setTimeout(r, 400)); // let the story's play function finish
+      await page.evaluate(axeSource);
+      const violations = await page.evaluate(async () => {
+        const result = await window.axe.run('#storybook-root', {
+          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+        });
+        return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+      });
+      if (violations.length) errors.push(`axe: ${violations.join(', ')}`);
+    }
     if (errors.length) failures.push(`${story.id}: ${errors.join('; ')}`);
     await page.close();
   }
@@ -35,6 +50,6 @@ try {
   await browser.close();
   await server.close();
 }
-console.log(`stories: ${stories.length - failures.length} of ${stories.length} render`);
+console.log(`stories: ${stories.length - failures.length} of ${stories.length} render with no error and nothing axe objects to`);
 for (const failure of failures) console.error(`  ✘ ${failure}`);
 process.exit(failures.length ? 1 : 0);

@@ -48,10 +48,12 @@ export function memoryAdapter(): MemoryAdapter {
         rejections--;
         throw new AdapterError('rejected', { code: rejectCode, message: 'memoryAdapter: rejecting as told' }, 400);
       }
+      const now = new Date();
       const receipt: Receipt = {
         recordId: record.id,
         status: seen.has(record.id) ? 'duplicate' : 'stored',
-        receivedAt: new Date().toISOString(),
+        receivedAt: now.toISOString(),
+        ...(record.type === 'data-request' ? { dueBy: oneMonthLater(now) } : {}),
         receipt: 'bWVtb3J5.bm90LXNpZ25lZA.bm9uZQ',
       };
       seen.add(record.id);
@@ -59,4 +61,12 @@ export function memoryAdapter(): MemoryAdapter {
       return receipt;
     },
   };
+}
+
+/** The same day next month, or that month's last day (as a receiver counts GDPR Art. 12(3)). */
+function oneMonthLater(date: Date): string {
+  const next = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1));
+  const lastDay = new Date(Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 0)).getUTCDate();
+  next.setUTCDate(Math.min(date.getUTCDate(), lastDay));
+  return next.toISOString().slice(0, 10);
 }
