@@ -88,7 +88,9 @@ await writeFile('dist/cdn/manifest.json', JSON.stringify(manifest, null, 2));
 // 3. Type declarations next to the modules.
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
-// 4. The record schemas as JSON Schema for backends in other languages.
+// 4. The record schemas as JSON Schema for backends in other languages, and
+//    the Custom Elements Manifest from the elements' JSDoc.
 execFileSync('npx', ['tsx', 'scripts/build-schemas.ts'], { stdio: 'inherit' });
+execFileSync('npx', ['cem', 'analyze', '--config', 'custom-elements-manifest.config.mjs'], { stdio: 'inherit' });
 
 console.log(`build: dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -14,6 +14,7 @@ export const serverEntries = ['src/server/index.ts', 'src/server/receiver/cli.ts
 export const libraryEntries = [
   'src/index.ts',
   'src/define.ts',
+  'src/react.ts',
   ...elements.flatMap((element) => [element.module, element.define]),
   ...serverEntries,
 ];

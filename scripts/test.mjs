@@ -46,6 +46,8 @@ if (want('node')) {
   results.push({ name: 'node tests', ok, passed: count('pass'), failed: count('fail') || (ok ? 0 : 1) });
 }
 
+if (want('package')) results.push({ name: 'package (tarball, publint, attw, install)', ok: run('package', 'node', ['scripts/check-package.mjs']) });
+
 if (want('browser')) {
   const summary = join(out, 'browser.json');
   const ok = run('browser tests', 'npx', ['wtr', '--config', 'web-test-runner.config.mjs'], { WTR_SUMMARY: summary });

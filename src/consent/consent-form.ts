@@ -26,6 +26,7 @@ type Status =
 /**
  * Granular consent for a landing page, or for a signup form it sits in.
  *
+ * @tagname consent-form
  * @summary Consent toggles per purpose, the non-consent processing as information, and a signed record of the choice.
  *
  * @fires consent-change - A visitor turned a consent on or off (from the toggles). `detail: { purpose, granted }`.

@@ -11,6 +11,7 @@ import { findPurpose } from './purposes.js';
 /**
  * One consent as an accessible switch, off until the visitor turns it on.
  *
+ * @tagname consent-toggle
  * @summary A switch for one consent purpose, with an info popover on what it means.
  *
  * @fires consent-change - The visitor turned the consent on or off. `detail: { purpose, granted }`. Never fired for changes made from code.

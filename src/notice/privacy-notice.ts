@@ -19,6 +19,7 @@ type Shown =
 /**
  * The whole privacy notice, in Finnish or English, as structured data.
  *
+ * @tagname privacy-notice
  * @summary A GDPR privacy notice with a table of contents, deep links and a language switch.
  *
  * @csspart base - The `<article>` wrapping the notice.

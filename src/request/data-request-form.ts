@@ -40,6 +40,7 @@ const EMPTY: RequestInput = { requestType: '', name: '', email: '', organisation
 /**
  * The data-subject request form of the notice ("TIETOPYYNTÖ"): one right per request.
  *
+ * @tagname data-request-form
  * @summary A GDPR data request (access, rectification, erasure, restriction, objection, portability, withdrawal of consent) sent as a signed record.
  *
  * @fires record-sent - The backend stored the request. `detail: { record, jws, receipt }`.

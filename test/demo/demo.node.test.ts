@@ -159,4 +159,36 @@ describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define
     await clean(watched);
     await page.close();
   });
+
+  it('one script from dist/cdn defines every element on a page with a strict CSP, and talks only to the endpoint', async () => {
+    const watched = await open('/cdn.html');
+    const { page, requests } = watched;
+    await shown(page, 'privacy-notice >>> section#rights');
+    await shown(page, 'data-request-form >>> #name');
+    await shown(page, 'consent-form >>> consent-toggle >>> input');
+    // use each: a popover, a consent, a request
+    await page.click('consent-form >>> consent-toggle[purpose="blog"] >>> .info');
+    await page.waitForFunction(() =>
+      document.querySelector('consent-form')?.shadowRoot?.querySelector('consent-toggle[purpose="blog"]')?.shadowRoot?.querySelector('[popover]')?.matches(':popover-open'),
+    );
+    await page.keyboard.press('Escape');
+    await page.click('consent-form >>> consent-toggle[purpose="blog"] >>> .label');
+    await page.type('consent-form >>> #email', 'cdn@example.com');
+    await page.click('consent-form >>> [part="submit"]');
+    await page.waitForFunction(() => document.querySelector('consent-form')?.shadowRoot?.querySelector('.status.sent'), { polling: 100 });
+    await page.click('data-request-form >>> #type-access');
+    await page.type('data-request-form >>> #name', 'Cee Deen');
+    await page.type('data-request-form >>> #email', 'cdn@example.com');
+    await new Promise((r) => setTimeout(r, 2600));
+    await page.click('data-request-form >>> [part="submit"]');
+    await shown(page, 'data-request-form >>> .receipt');
+    const stored = (await rows()).filter((r) => r.email === 'cdn@example.com');
+    assert.deepEqual(stored.map((r) => r.type).sort(), ['consent', 'data-request']);
+    // the only non-static request is the configured endpoint
+    const origin = new URL(receiver.url).origin;
+    const dynamic = requests.filter((url) => !/\/(dist|favicon|demo\.css|cdn\.html)/.test(new URL(url).pathname));
+    assert.deepEqual([...new Set(dynamic)], [`${origin}/api/records`]);
+    await clean(watched);
+    await page.close();
+  });
 });

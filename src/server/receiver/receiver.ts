@@ -7,13 +7,27 @@ import { createServerKey, loadServerKey, publicJwks, signReceipt, type ServerKey
 import { verifyRecord } from '../verify.js';
 import { createReceiver, type ReceiverOptions } from './app.js';
 import type { ReceiverConfig } from './config.js';
-import { pgStore } from './pg-store.js';
-import { sqliteStore } from './sqlite-store.js';
 import type { RecordStore } from './store.js';
+
+/** Imports a store's driver, which is an optional dependency, with a clear message when it is missing. */
+async function driver<T>(load: () => Promise<T>, name: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes(name)) {
+      throw new Error(`The receiver's store needs the "${name}" package: npm install ${name}`);
+    }
+    throw error;
+  }
+}
 
 /** Opens the configured store: PostgreSQL when a database URL is set, else SQLite under the data directory. */
 export async function openStore(config: Pick<ReceiverConfig, 'dataDir' | 'databaseUrl'>): Promise<RecordStore> {
-  if (config.databaseUrl) return pgStore(config.databaseUrl);
+  if (config.databaseUrl) {
+    const { pgStore } = await driver(() => import('./pg-store.js'), 'pg');
+    return pgStore(config.databaseUrl);
+  }
+  const { sqliteStore } = await driver(() => import('./sqlite-store.js'), 'better-sqlite3');
   await mkdir(config.dataDir, { recursive: true });
   return sqliteStore(join(config.dataDir, 'records.db'));
 }
