@@ -134,10 +134,8 @@ export function createReceiver(options: ReceiverOptions) {
     if (!verified.ok) throw new HttpError(400, verified.error.code, verified.error.message);
     const { record, kid } = verified;
 
-    // A retry after a lost response: answer with the receipt already given, without signing again.
-    const known = await options.store.get(record.id);
-    if (known) return answerExisting(res, cors, known, jws);
-
+    // A repeat (a retry after a lost response) is found by the store's unique id:
+    // it answers with the receipt given the first time.
     const receipt = await options.countersign(record, jws);
     const row: StoredRecord = {
       id: record.id,

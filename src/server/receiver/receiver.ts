@@ -55,8 +55,10 @@ export interface RunningReceiver {
 export async function startReceiver(
   config: ReceiverConfig,
   extra: Pick<ReceiverOptions, 'staticRoots' | 'routes'> = {},
+  /** A store to use instead of the configured one (benchmarks, tests). */
+  givenStore?: RecordStore,
 ): Promise<RunningReceiver> {
-  const store = await openStore(config);
+  const store = givenStore ?? (await openStore(config));
   const key = await openServerKey(config.dataDir);
   const receiver = createReceiver({
     store,
