@@ -1,19 +1,33 @@
 // `npm run bench`: sizes and timings, each beside its baseline from the same run.
-import { spawnSync } from 'node:child_process';
-import { measureSizes } from './bench/sizes.mjs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { benchInteractive } from './bench/interactive.mjs';
 import { benchNoticeRender } from './bench/notice-render.mjs';
+import { benchReceiver } from './bench/receiver.mjs';
 import { benchRecords } from './bench/records.mjs';
+import { measureCompared, measureSizes } from './bench/sizes.mjs';
 
 if (!process.argv.includes('--no-build')) {
   const build = spawnSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(1);
 }
+// The compared consent tools live in bench/, never in the package's dependencies.
+if (!existsSync('bench/node_modules/klaro')) execFileSync('npm', ['ci', '--prefix', 'bench', '--no-audit', '--no-fund'], { stdio: 'inherit' });
 
 console.log('\n## Bytes per entry, one language (fi): scripts a page fetched, CDN bundles\n');
-console.log((await measureSizes()).text);
+const sizes = await measureSizes();
+console.log(sizes.text);
+const all = sizes.rows.find((r) => r.entry.startsWith('all elements'));
+
+console.log('\n## Beside the consent tools people know (one language, their npm packages)\n');
+console.log(measureCompared({ initial: all.brotli, inUse: all['in use (brotli)'] }).text);
 
 console.log('\n## Time\n');
 console.log((await benchNoticeRender()).text);
+console.log((await benchInteractive()).text);
 
 console.log('\n## Records core\n');
 console.log((await benchRecords()).text);
+
+console.log('\n## Receiver\n');
+console.log((await benchReceiver()).text);

@@ -85,3 +85,38 @@ export async function measureSizes() {
   }
   return { rows, text: table(rows, Object.keys(rows[0])) };
 }
+
+/**
+ * The consent tools people compare with, from their npm packages (installed in
+ * bench/, never dependencies of the package): the files a page loads for each
+ * with one language, measured the same way.
+ */
+export const COMPARED = {
+  'vanilla-cookieconsent 3.1': ['vanilla-cookieconsent/dist/cookieconsent.umd.js', 'vanilla-cookieconsent/dist/cookieconsent.css'],
+  'orejime 3.2': ['orejime/dist/orejime-standard-en.js', 'orejime/dist/orejime-standard.css'],
+  // klaro ships its CSS and every translation inside klaro.js, the file its docs embed
+  'klaro 0.7': ['klaro/dist/klaro.js'],
+  // tarteaucitron.js loads its language file, the services list and its CSS itself
+  'tarteaucitron 1.34': [
+    'tarteaucitronjs/tarteaucitron.min.js',
+    'tarteaucitronjs/lang/tarteaucitron.en.min.js',
+    'tarteaucitronjs/tarteaucitron.services.min.js',
+    'tarteaucitronjs/css/tarteaucitron.min.css',
+  ],
+};
+
+export function measureCompared(ours) {
+  const rows = [];
+  for (const [name, files] of Object.entries(COMPARED)) {
+    const s = sizes(files.map((f) => `bench/node_modules/${f}`));
+    rows.push({
+      tool: name,
+      minified: s.min,
+      gzip: s.gzip,
+      brotli: s.brotli,
+      'all our elements, initial / theirs': `${(ours.initial / s.brotli).toFixed(2)}×`,
+      'in use / theirs': `${(ours.inUse / s.brotli).toFixed(2)}×`,
+    });
+  }
+  return { rows, text: table(rows, Object.keys(rows[0])) };
+}
