@@ -27,9 +27,10 @@ describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define
     await receiver?.close();
   });
 
-  /** Opens a page, recording every request and every CSP violation or page error. */
+  /** Opens a page in a fresh browser profile, recording every request and every CSP violation or page error. */
   async function open(path: string): Promise<Watched> {
-    const page = await browser.newPage();
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
     const requests: string[] = [];
     const errors: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
