@@ -5,29 +5,17 @@ import puppeteer from 'puppeteer-core';
 import { defaultReporter } from '@web/test-runner';
 import { testEndpoints } from './test/helpers/test-endpoints.mjs';
 import { summaryReporter } from './scripts/wtr-summary-reporter.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.mjs';
 
 // Debian's browsers; nothing is downloaded. BROWSERS=chromium,firefox picks them.
 const wanted = (process.env.BROWSERS ?? 'chromium,firefox').split(',');
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const firefoxPath = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
 const browsers = [];
 if (wanted.includes('chromium')) {
   browsers.push(
     chromeLauncher({
-      launchOptions: {
-        executablePath: chromiumPath,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-dev-shm-usage',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-          '--disable-sync',
-        ],
-      },
+      launchOptions: { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS },
     }),
   );
 }

@@ -55,60 +55,13 @@ export const styles = css`
     font-size: 0.9375rem;
   }
   .field {
-    display: grid;
-    gap: 0.25rem;
     margin-block: 1rem;
   }
-  label {
-    font-weight: 600;
-  }
-  input[type='email'] {
-    box-sizing: border-box;
-    width: 100%;
-    min-height: 2.75rem;
-    padding: 0.5rem 0.75rem;
-    border: 1px solid var(--_muted);
-    border-radius: var(--_radius);
-    background: var(--_bg);
-    color: var(--_text);
-    font: inherit;
-  }
-  input[aria-invalid='true'] {
-    border: 2px solid var(--_danger);
-  }
-  .error {
-    margin: 0;
-    color: var(--_danger);
-  }
   .actions {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 0.75rem;
     margin-block: 1rem 0.5rem;
-  }
-  button {
-    min-height: 2.75rem;
-    padding: 0.5rem 1.125rem;
-    border: 2px solid var(--_accent);
-    border-radius: var(--_radius);
-    background: var(--_accent);
-    color: var(--_on-accent);
-    font-weight: 600;
-    cursor: pointer;
-  }
-  button.secondary {
-    background: transparent;
-    color: var(--_accent);
-  }
-  button:disabled {
-    cursor: progress;
-    opacity: 0.7;
   }
   .status {
     margin: 0.25rem 0;
-  }
-  .status:empty {
-    display: none;
   }
   .status.sent {
     color: var(--_success);

@@ -9,6 +9,7 @@ import type { ProcessingBasis } from '../records/vocabulary.js';
 import { LocaleController } from '../ui/locale-controller.js';
 import { isEmail, loadSender, sourceUrl } from '../ui/lazy.js';
 import { safeHref } from '../ui/safe-href.js';
+import { formStyles } from '../ui/form-styles.js';
 import { tokens } from '../ui/tokens.js';
 import { loadChoices, saveChoices, type StoredChoices } from './choices.js';
 import { styles } from './consent-form.styles.js';
@@ -50,7 +51,7 @@ type Status =
  * @cssprop --pw-color-success - The confirmation.
  */
 export class ConsentForm extends LitElement {
-  static override styles = [tokens, styles];
+  static override styles = [tokens, formStyles, styles];
   static formAssociated = true;
 
   /** Purposes offered as toggles, in order. */

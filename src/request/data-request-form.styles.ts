@@ -57,40 +57,14 @@ export const styles = css`
     font-size: 0.9375rem;
   }
   .field {
-    display: grid;
-    gap: 0.25rem;
     margin-bottom: 1rem;
-  }
-  .field label {
-    font-weight: 600;
   }
   .field .help {
     margin: 0;
     font-size: 0.9375rem;
   }
-  input[type='text'],
-  input[type='email'],
-  input[type='tel'],
-  textarea {
-    box-sizing: border-box;
-    width: 100%;
-    min-height: 2.75rem;
-    padding: 0.5rem 0.75rem;
-    border: 1px solid var(--_muted);
-    border-radius: var(--_radius);
-    background: var(--_bg);
-    color: var(--_text);
-    font: inherit;
-  }
   textarea {
     resize: vertical;
-  }
-  [aria-invalid='true'] {
-    border: 2px solid var(--_danger);
-  }
-  .error {
-    margin: 0;
-    color: var(--_danger);
   }
   .counter {
     margin: 0;
@@ -127,32 +101,6 @@ export const styles = css`
     padding: 0.5rem 0.75rem;
     border-inline-start: 4px solid var(--_accent);
     background: var(--_surface);
-  }
-  button {
-    min-height: 2.75rem;
-    padding: 0.5rem 1.25rem;
-    border: 2px solid var(--_accent);
-    border-radius: var(--_radius);
-    background: var(--_accent);
-    color: var(--_on-accent);
-    font-weight: 600;
-    cursor: pointer;
-  }
-  button.secondary {
-    background: transparent;
-    color: var(--_accent);
-  }
-  button:disabled {
-    cursor: progress;
-    opacity: 0.7;
-  }
-  .actions {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 0.75rem;
-  }
-  .status:empty {
-    display: none;
   }
   .status.rejected {
     color: var(--_danger);

@@ -11,6 +11,7 @@ import { LocaleController } from '../ui/locale-controller.js';
 import { safeHref } from '../ui/safe-href.js';
 import { loadSender, sourceUrl } from '../ui/lazy.js';
 import type { Sent } from '../ui/send-record.js';
+import { formStyles } from '../ui/form-styles.js';
 import { tokens } from '../ui/tokens.js';
 import { styles } from './data-request-form.styles.js';
 import {
@@ -62,7 +63,7 @@ const EMPTY: RequestInput = { requestType: '', name: '', email: '', organisation
  * @cssprop --data-request-form-max-width - Maximum width (default 40rem).
  */
 export class DataRequestForm extends LitElement {
-  static override styles = [tokens, styles];
+  static override styles = [tokens, formStyles, styles];
 
   /** Preselects a request type (`access`, `objection`, …); the URL parameter `request-type` does too. */
   @property({ attribute: 'request-type' }) accessor requestType: string | undefined;

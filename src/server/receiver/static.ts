@@ -18,8 +18,12 @@ const TYPES: Record<string, string> = {
 export const STRICT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/** Serves a file below `root` for a URL path; returns false when there is none. Never leaves `root`. */
-export function serveStatic(root: string, urlPath: string, res: ServerResponse, headers: Record<string, string> = {}): boolean {
+/**
+ * Serves a file below `root` for a URL path; returns false when there is none.
+ * Never leaves `root`. HTML gets the strict policy unless `strictCsp` is false
+ * (tools such as Storybook that need inline scripts).
+ */
+export function serveStatic(root: string, urlPath: string, res: ServerResponse, { strictCsp = true } = {}): boolean {
   const base = resolve(root);
   let path: string;
   try {
@@ -39,8 +43,7 @@ export function serveStatic(root: string, urlPath: string, res: ServerResponse, 
     'content-type': type,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'same-origin',
-    ...(type.startsWith('text/html') ? { 'content-security-policy': STRICT_CSP } : {}),
-    ...headers,
+    ...(strictCsp && type.startsWith('text/html') ? { 'content-security-policy': STRICT_CSP } : {}),
   });
   createReadStream(path).pipe(res);
   return true;
