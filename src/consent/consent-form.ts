@@ -30,14 +30,19 @@ type Status =
  * @tagname consent-form
  * @summary Consent toggles per purpose, the non-consent processing as information, and a signed record of the choice.
  *
- * @fires consent-change - A visitor turned a consent on or off (from the toggles). `detail: { purpose, granted }`.
- * @fires record-sent - The backend stored the record. `detail: { record, jws, receipt }`.
- * @fires record-queued - The record could not be sent now; it is kept in this browser and retried. `detail: { record, jws, reason }`.
- * @fires record-failed - The backend refused the record. `detail: { record, jws, error }`.
+ * @fires {ConsentChangeEvent} consent-change - A visitor turned a consent on or off (from the toggles). `detail: { purpose, granted }`.
+ * @fires {RecordSentEvent} record-sent - The backend stored the record. `detail: { record, jws, receipt }`.
+ * @fires {RecordQueuedEvent} record-queued - The record could not be sent now; it is kept in this browser and retried. `detail: { record, jws, reason }`.
+ * @fires {RecordFailedEvent} record-failed - The backend refused the record. `detail: { record, jws, error }`.
  *
  * @csspart form - The standalone form.
  * @csspart legend - The question above the toggles.
- * @csspart toggle - Each `<consent-toggle>` (its own parts are reachable with `exportparts`).
+ * @csspart toggle - Each `<consent-toggle>`.
+ * @csspart toggle-track - A toggle's switch track (its `track` part, exported).
+ * @csspart toggle-thumb - A toggle's switch thumb.
+ * @csspart toggle-label - A toggle's label text.
+ * @csspart toggle-info-button - A toggle's info button.
+ * @csspart toggle-popover - A toggle's info popover.
  * @csspart processing - The list of processing on other bases.
  * @csspart email - The e-mail field (standalone).
  * @csspart error - The e-mail error message.
@@ -46,9 +51,18 @@ type Status =
  * @csspart status - Confirmation, queued and rejection messages.
  * @csspart notice-link - The link to the privacy notice.
  *
+ * @cssprop --pw-font-family - Font family.
+ * @cssprop --pw-color-text - Text colour.
+ * @cssprop --pw-color-muted - Hints and secondary text.
+ * @cssprop --pw-color-background - Background of fields.
+ * @cssprop --pw-color-surface - Background of the processing box and the review note.
  * @cssprop --pw-color-accent - Buttons and switches.
+ * @cssprop --pw-color-on-accent - Text on buttons.
  * @cssprop --pw-color-danger - Error messages.
  * @cssprop --pw-color-success - The confirmation.
+ * @cssprop --pw-radius - Corner radius.
+ * @cssprop --pw-focus-ring - Focus outline.
+ * @cssprop --consent-form-max-width - Maximum width (default 36rem).
  */
 export class ConsentForm extends LitElement {
   static override styles = [tokens, formStyles, styles];
@@ -371,7 +385,13 @@ export class ConsentForm extends LitElement {
         ${this.#renderMemory(t)}
         <div class="toggles" @change=${this.#onToggleChange} @keydown=${this.#onToggleKeydown}>
           ${this.#purposeIds(this.purposes).map(
-            (id) => html`<consent-toggle part="toggle" purpose=${id} lang=${locale}></consent-toggle>`,
+            (id) =>
+              html`<consent-toggle
+                part="toggle"
+                exportparts="track: toggle-track, thumb: toggle-thumb, label: toggle-label, info-button: toggle-info-button, popover: toggle-popover"
+                purpose=${id}
+                lang=${locale}
+              ></consent-toggle>`,
           )}
         </div>
       </fieldset>

@@ -14,9 +14,9 @@ import { findPurpose } from './purposes.js';
  * @tagname consent-toggle
  * @summary A switch for one consent purpose, with an info popover on what it means.
  *
- * @fires consent-change - The visitor turned the consent on or off. `detail: { purpose, granted }`. Never fired for changes made from code.
- * @fires change - Native-style `change` after the visitor toggled the switch.
- * @fires input - Native-style `input` after the visitor toggled the switch.
+ * @fires {ConsentChangeEvent} consent-change - The visitor turned the consent on or off. `detail: { purpose, granted }`. Never fired for changes made from code.
+ * @fires {Event} change - Native-style `change` after the visitor toggled the switch.
+ * @fires {Event} input - Native-style `input` after the visitor toggled the switch.
  *
  * @csspart base - The row holding switch and label.
  * @csspart track - The switch track.
@@ -25,6 +25,10 @@ import { findPurpose } from './purposes.js';
  * @csspart info-button - The button that opens the info popover.
  * @csspart popover - The info popover.
  *
+ * @cssprop --pw-color-accent - The switch when on, and the info button.
+ * @cssprop --pw-color-muted - The switch when off.
+ * @cssprop --pw-color-surface - The info button on hover.
+ * @cssprop --pw-focus-ring - Focus outline.
  * @cssprop --consent-toggle-track-on - Track colour when on (defaults to the accent colour).
  * @cssprop --consent-toggle-track-off - Track colour when off.
  */
@@ -39,6 +43,7 @@ export class ConsentToggle extends LitElement {
   /** Form field name; defaults to `consent-<purpose>`. The value is `granted` or `denied`. */
   @property() accessor name: string | undefined;
 
+  /** Shows the switch but lets nobody change it (e.g. while a form is sending). */
   @property({ type: Boolean, reflect: true }) accessor disabled = false;
 
   /**

@@ -29,6 +29,7 @@ type Shown =
  * @csspart language-switch - The group of language buttons.
  * @csspart language-button - Each language button.
  * @csspart toc - The table of contents `<nav>`.
+ * @csspart toc-title - The "Contents" heading.
  * @csspart section - Each section.
  * @csspart section-heading - Each section heading.
  * @csspart subheading - Headings inside a section.
@@ -49,7 +50,9 @@ type Shown =
  * @cssprop --pw-color-danger - Border of error messages.
  * @cssprop --pw-radius - Corner radius.
  * @cssprop --pw-focus-ring - Focus outline.
+ * @cssprop --pw-spacing - Space below the header and around the contents (default 1rem).
  * @cssprop --privacy-notice-max-width - Maximum width (default 48rem).
+ * @cssprop --privacy-notice-padding - Padding around the notice (default 0).
  * @cssprop --privacy-notice-scroll-margin - Space kept above a section scrolled to by a deep link (e.g. for a sticky header).
  * @cssprop --privacy-notice-title-size - Font size of the title.
  * @cssprop --privacy-notice-heading-size - Font size of section headings.

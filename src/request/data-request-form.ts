@@ -44,9 +44,9 @@ const EMPTY: RequestInput = { requestType: '', name: '', email: '', organisation
  * @tagname data-request-form
  * @summary A GDPR data request (access, rectification, erasure, restriction, objection, portability, withdrawal of consent) sent as a signed record.
  *
- * @fires record-sent - The backend stored the request. `detail: { record, jws, receipt }`.
- * @fires record-queued - The request could not be sent now; it is kept in this browser and retried. `detail: { record, jws, reason }`.
- * @fires record-failed - The backend refused the request. `detail: { record, jws, error }`.
+ * @fires {RecordSentEvent} record-sent - The backend stored the request. `detail: { record, jws, receipt }`.
+ * @fires {RecordQueuedEvent} record-queued - The request could not be sent now; it is kept in this browser and retried. `detail: { record, jws, reason }`.
+ * @fires {RecordFailedEvent} record-failed - The backend refused the request. `detail: { record, jws, error }`.
  *
  * @csspart form - The form.
  * @csspart title - The heading.
@@ -57,10 +57,22 @@ const EMPTY: RequestInput = { requestType: '', name: '', email: '', organisation
  * @csspart submit - The send button.
  * @csspart status - Queued and rejection messages.
  * @csspart receipt - The confirmation with the reference and the receipt download.
+ * @csspart receipt-title - The confirmation's heading (focused when it appears).
  *
+ * @cssprop --pw-font-family - Font family.
+ * @cssprop --pw-color-text - Text colour.
+ * @cssprop --pw-color-muted - Help texts.
+ * @cssprop --pw-color-background - Background of fields.
+ * @cssprop --pw-color-surface - Background of the "good to know" box.
+ * @cssprop --pw-color-border - Borders of the request types.
  * @cssprop --pw-color-accent - Buttons and the selected type.
+ * @cssprop --pw-color-on-accent - Text on buttons.
  * @cssprop --pw-color-danger - Error messages.
+ * @cssprop --pw-color-success - Border of the confirmation.
+ * @cssprop --pw-radius - Corner radius.
+ * @cssprop --pw-focus-ring - Focus outline.
  * @cssprop --data-request-form-max-width - Maximum width (default 40rem).
+ * @cssprop --data-request-form-scroll-margin - Room kept above the form when a link scrolls to it (e.g. a sticky header).
  */
 export class DataRequestForm extends LitElement {
   static override styles = [tokens, formStyles, styles];

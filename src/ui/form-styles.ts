@@ -53,7 +53,9 @@ export const formStyles = css`
     flex-wrap: wrap;
     gap: 0.75rem;
   }
+  /* Empty live regions stay in the accessibility tree (so what appears in them is announced) but take no room. */
   .status:empty {
-    display: none;
+    margin: 0;
+    padding: 0;
   }
 `;

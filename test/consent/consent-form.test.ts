@@ -306,6 +306,20 @@ describe('<consent-form>', () => {
     expect(toggle(el, 'events').checked).to.equal(true);
   });
 
+  it("lets a page style its toggles' parts through the form (exportparts)", async () => {
+    const style = document.createElement('style');
+    style.textContent = 'consent-form.themed::part(toggle-track) { border-color: rgb(1, 2, 3); }';
+    document.head.append(style);
+    try {
+      const el = await standalone('en');
+      el.classList.add('themed');
+      const track = toggle(el, 'blog').shadowRoot!.querySelector('.track')!;
+      expect(getComputedStyle(track).borderTopColor).to.equal('rgb(1, 2, 3)');
+    } finally {
+      style.remove();
+    }
+  });
+
   for (const lang of ['fi', 'en']) {
     it(`passes axe in ${lang}, with a popover open and closed`, async () => {
       const el = await standalone(lang);
