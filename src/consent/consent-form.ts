@@ -95,9 +95,8 @@ export class ConsentForm extends LitElement {
   #touched = false;
   #pendingId = crypto.randomUUID();
   #hostForm: HTMLFormElement | null = null;
-  /** Inside a host form: the record signed ahead, because a submit handler cannot wait for signing. */
-  #prepared: { key: string; jws: string; record: ConsentRecord } | undefined;
-  #preparing: ReturnType<typeof setTimeout> | undefined;
+  /** Host submissions this element stopped (no usable address): nothing is sent for them. */
+  readonly #refused = new WeakSet<Event>();
   #unsubscribe: (() => void) | undefined;
 
   static override get observedAttributes(): string[] {
@@ -117,7 +116,7 @@ export class ConsentForm extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#unsubscribe?.();
-    clearTimeout(this.#preparing);
+    window.removeEventListener('submit', this.#onSubmitted);
   }
 
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
@@ -128,13 +127,12 @@ export class ConsentForm extends LitElement {
   /** Called by the browser when the element joins or leaves a host form. */
   formAssociatedCallback(form: HTMLFormElement | null): void {
     this.#hostForm?.removeEventListener('submit', this.#onHostSubmit);
-    this.#hostForm?.removeEventListener('input', this.#schedulePrepare);
-    this.#hostForm?.removeEventListener('change', this.#schedulePrepare);
+    window.removeEventListener('submit', this.#onSubmitted);
     this.#hostForm = form;
     form?.addEventListener('submit', this.#onHostSubmit);
     form?.addEventListener('focusin', () => void loadSender(), { once: true });
-    form?.addEventListener('input', this.#schedulePrepare);
-    form?.addEventListener('change', this.#schedulePrepare);
+    // On window, this runs after every handler of the page's own: it knows whether the page takes the submission.
+    if (form) window.addEventListener('submit', this.#onSubmitted);
     this.requestUpdate();
   }
 
@@ -243,6 +241,12 @@ export class ConsentForm extends LitElement {
     }
   }
 
+  /** A new id for whatever the visitor does next: the current one is taken. */
+  #nextRecord(): void {
+    this.#pendingId = crypto.randomUUID();
+    this.#syncFormValue();
+  }
+
   /** Hands a signed record to the outbox; shows and announces how it went. */
   async #deliver(jws: string, record: ConsentRecord, grant?: boolean): Promise<void> {
     const { outboxFor, sendSigned, announce } = await loadSender();
@@ -254,10 +258,6 @@ export class ConsentForm extends LitElement {
     }
     this.#setStatus({ state: 'sending' });
     const result = await sendSigned(outbox, jws, record);
-    // A new id for whatever the visitor does next; this one is taken.
-    this.#pendingId = crypto.randomUUID();
-    this.#prepared = undefined;
-    this.#syncFormValue();
     if (result.status === 'rejected') {
       this.#setStatus({ state: 'rejected', reason: result.error.message || result.error.code });
     } else {
@@ -271,30 +271,6 @@ export class ConsentForm extends LitElement {
     }
     await this.updateComplete;
     announce(this, result);
-  }
-
-  /** What the record would say now; a prepared record is used only while this is unchanged. */
-  #choiceKey(email: string): string {
-    return JSON.stringify([email, this.#locale.locale, this.#pendingId, this.#toggles().map((t) => [t.purpose, t.checked])]);
-  }
-
-  #schedulePrepare = (): void => {
-    clearTimeout(this.#preparing);
-    this.#preparing = setTimeout(() => void this.#prepare(), 100);
-  };
-
-  /** Inside a host form: signs the record for the current choices ahead of the submission. */
-  async #prepare(): Promise<void> {
-    const locale = this.#locale.locale;
-    const field = this.#hostForm?.elements.namedItem(this.emailField);
-    if (!locale || !(field instanceof HTMLInputElement)) return;
-    const { sign } = await loadSender();
-    const email = normalizeEmail(field.value);
-    const key = this.#choiceKey(email);
-    if (!isEmail(email) || this.#prepared?.key === key) return;
-    const notice = await this.#resolveNotice(locale);
-    const { jws, record } = await sign(this.#buildRecord(email, locale, notice));
-    if (key === this.#choiceKey(email)) this.#prepared = { key, jws, record: record as ConsentRecord };
   }
 
   #setStatus(status: Status): void {
@@ -320,46 +296,70 @@ export class ConsentForm extends LitElement {
     if (this.#status.state === 'sending') return;
     const input = this.renderRoot.querySelector<HTMLInputElement>('#email')!;
     const email = await this.#checkEmail(input);
-    if (email) await this.#submit(email);
+    if (email) await this.#submit(email).finally(() => this.#nextRecord());
   }
 
   async #onWithdrawAll(): Promise<void> {
     const input = this.renderRoot.querySelector<HTMLInputElement>('#email');
     const email = input ? await this.#checkEmail(input) : this.#stored?.email;
-    if (email) await this.#submit(email, false);
+    if (email) await this.#submit(email, false).finally(() => this.#nextRecord());
   }
 
-  /** The host form is being submitted: its submission goes on; our record goes with it. */
+  /** The host form is being submitted: without a usable address there is no record to make, so it stops here. */
   #onHostSubmit = (event: SubmitEvent): void => {
-    const form = event.currentTarget as HTMLFormElement;
-    const field = form.elements.namedItem(this.emailField);
-    if (!(field instanceof HTMLInputElement)) {
+    const field = this.#emailInput();
+    if (!field) {
       console.error(`[consent-form] the host form has no input named "${this.emailField}" (email-field)`);
+      this.#refused.add(event);
       return;
     }
-    const email = normalizeEmail(field.value);
     // Decided synchronously (preventDefault cannot wait): the schema when loaded, else the browser's own e-mail check.
-    if (!isEmail(email)) {
-      // The record cannot be made without an address: stop the host submission and say so at the field.
+    if (!isEmail(normalizeEmail(field.value))) {
       event.preventDefault();
+      this.#refused.add(event);
       field.setCustomValidity(this.#locale.t(field.value.trim() ? 'consent:form.errors.emailInvalid' : 'consent:form.errors.emailMissing'));
       field.reportValidity();
       field.addEventListener('input', () => field.setCustomValidity(''), { once: true });
+    }
+  };
+
+  /**
+   * After all of the page's own handlers: the record goes out. If the browser
+   * would now leave the page, the submission waits until the record is stored
+   * and sent (at most 3 s), then continues without running those handlers again.
+   */
+  #onSubmitted = (event: SubmitEvent): void => {
+    const form = this.#hostForm;
+    if (event.target !== form || !form || this.#refused.has(event)) return;
+    const sending = this.#submit(normalizeEmail(this.#emailInput()!.value));
+    if (event.defaultPrevented) {
+      // the page sends its form itself and stays: the id is taken once its data was read
+      void sending.finally(() => this.#nextRecord());
       return;
     }
-    const prepared = this.#prepared?.key === this.#choiceKey(email) ? this.#prepared : undefined;
-    if (!prepared) return void this.#submit(email);
-    // The host page may navigate away at once: a beacon, queued now, survives
-    // that; the outbox sends the same record too, and the server stores it once.
-    const endpoint = getConfig().adapter ? undefined : (this.endpoint ?? getConfig().endpoint);
-    if (endpoint) navigator.sendBeacon(new URL(endpoint, location.href), new Blob([prepared.jws], { type: 'application/jose' }));
-    void this.#deliver(prepared.jws, prepared.record);
+    event.preventDefault();
+    const submitter = event.submitter as HTMLButtonElement | HTMLInputElement | null;
+    void Promise.race([sending, new Promise((resolve) => setTimeout(resolve, 3000))]).then(() => {
+      // The button's own name and value, which a plain submit() would drop.
+      const extra = submitter?.name
+        ? Object.assign(document.createElement('input'), { type: 'hidden', name: submitter.name, value: submitter.value })
+        : undefined;
+      if (extra) form.append(extra);
+      // The prototype's submit: a control named "submit" would shadow the method.
+      HTMLFormElement.prototype.submit.call(form);
+      extra?.remove();
+      this.#nextRecord();
+    });
   };
+
+  #emailInput(): HTMLInputElement | undefined {
+    const field = this.#hostForm?.elements.namedItem(this.emailField);
+    return field instanceof HTMLInputElement ? field : undefined;
+  }
 
   #onToggleChange(): void {
     this.#touched = true;
     this.#syncFormValue();
-    if (this.#hostForm) this.#schedulePrepare();
     if (this.#status.state !== 'sending') this.#setStatus({ state: 'idle' });
   }
 

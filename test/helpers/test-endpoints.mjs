@@ -78,6 +78,15 @@ const routes = {
     const { api } = await server();
     json(ctx, 200, await api.verifyRecord(await readBody(ctx.req)));
   },
+  // A host form's own backend (a CRM): shows what the form posted, and whether the
+  // consent record it names was already stored when the form arrived.
+  async 'POST /test-api/form-echo'(ctx) {
+    const form = new URLSearchParams(await readBody(ctx.req));
+    const id = form.get('consent-record-id') ?? '';
+    const storedBefore = [...buckets.values()].some((b) => b.stored[id]);
+    ctx.type = 'text/html';
+    ctx.body = `<!doctype html><pre id="echo">${JSON.stringify({ form: Object.fromEntries(form), storedBefore }).replace(/</g, '\\u003c')}</pre>`;
+  },
   async 'GET /test-api/jwks'(ctx) {
     const { api, key } = await server();
     json(ctx, 200, api.publicJwks(key));
