@@ -2,7 +2,7 @@
 // and styles as <privacy-notice>, after checking the data against the schema.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { LOCALES } from '../src/i18n.js';
-import { noticeDigest } from '../src/records/create.js';
+import { noticeDigest } from '../src/records/digest.js';
 import { renderNoticeHtml } from '../src/notice/notice-html.js';
 import { parseNotice } from '../src/notice/notice-schema.js';
 import { styles } from '../src/notice/privacy-notice.styles.js';

@@ -1,6 +1,5 @@
 import { getConfig } from '../config.js';
 import type { Locale } from '../i18n.js';
-import { noticeDigest } from '../records/create.js';
 import type { NoticeRef } from '../records/schemas.js';
 import refs from './notice-refs.json';
 
@@ -15,6 +14,6 @@ export async function noticeRef(locale: Locale): Promise<NoticeRef> {
   const custom = getConfig().notices?.[locale];
   if (!custom) return refs[locale];
   let digest = digests.get(custom);
-  if (!digest) digests.set(custom, (digest = noticeDigest(custom)));
+  if (!digest) digests.set(custom, (digest = import('../records/digest.js').then(({ noticeDigest }) => noticeDigest(custom))));
   return { version: custom.version, digest: await digest };
 }

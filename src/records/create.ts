@@ -1,5 +1,3 @@
-import { canonicalJson } from './canonical.js';
-import { sha256Hex, utf8 } from './jws.js';
 import type { ConsentRecord, DataRequest, ProcessingNotice, UnsignedRecord } from './schemas.js';
 import { BASES, type ProcessingBasis } from './vocabulary.js';
 
@@ -36,14 +34,6 @@ export function createDataRequest(
 /** A `processing[]` entry with the DPV term of its basis filled in. */
 export function processingNotice(purpose: string, dpv: string, basis: ProcessingBasis): ProcessingNotice {
   return { purpose, dpv, basis, basisDpv: BASES[basis].dpv } as ProcessingNotice;
-}
-
-/**
- * The notice digest a record carries: lower-case hex SHA-256 of the RFC 8785
- * canonical JSON of the notice document shown. Works in browsers and Node 20.
- */
-export function noticeDigest(doc: unknown): Promise<string> {
-  return sha256Hex(utf8(canonicalJson(doc)));
 }
 
 // Characters that end a URL host: a domain holding one of them is not a

@@ -16,5 +16,6 @@ export * from '../records/schemas.js';
 export * from '../records/vocabulary.js';
 export { canonicalJson } from '../records/canonical.js';
 export { hmacSigner, signRecord, type Signer, type SignerKey } from '../records/sign.js';
-export { createConsentRecord, createDataRequest, normalizeEmail, noticeDigest, processingNotice } from '../records/create.js';
+export { createConsentRecord, createDataRequest, normalizeEmail, processingNotice } from '../records/create.js';
+export { noticeDigest } from '../records/digest.js';
 export { verifyReceipt, type Jwks, type ReceiptCheck } from '../records/receipt.js';
