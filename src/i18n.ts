@@ -1,4 +1,4 @@
-import { createInstance, type TOptions } from 'i18next';
+import { createInstance, type i18n as I18n, type InitOptions, type TOptions } from 'i18next';
 
 /** The languages every string and the notice exist in. */
 export const LOCALES = ['fi', 'en'] as const;
@@ -27,9 +27,7 @@ const loaders: Record<Locale, Record<Namespace, Loader>> = {
   },
 };
 
-// A private instance: the host page's own i18next (if any) is never touched.
-const i18n = createInstance();
-void i18n.init({
+const OPTIONS: InitOptions = {
   lng: DEFAULT_LOCALE,
   fallbackLng: false,
   supportedLngs: [...LOCALES],
@@ -40,20 +38,34 @@ void i18n.init({
   // lit escapes everything it renders; escaping here would double-escape.
   interpolation: { escapeValue: false },
   returnNull: false,
-});
+};
 
+// A private instance: the host page's own i18next (if any) is never touched.
+// Set up in a task of its own once the first language chunks are requested,
+// so that it runs while they download rather than before they are asked for.
+let instance: I18n | undefined;
+function i18n(): I18n {
+  if (!instance) {
+    instance = createInstance();
+    void instance.init(OPTIONS);
+  }
+  return instance;
+}
+
+const loaded = new Set<string>();
 const pending = new Map<string, Promise<void>>();
 
 /** Loads the namespaces for a locale once; later calls share the same promise. */
 export function loadNamespaces(locale: Locale, namespaces: readonly Namespace[]): Promise<void> {
-  return Promise.all(
+  const all = Promise.all(
     namespaces.map((ns) => {
       const key = `${locale}/${ns}`;
       let promise = pending.get(key);
       if (!promise) {
         promise = loaders[locale][ns]().then(
           (module) => {
-            i18n.addResourceBundle(locale, ns, module.default as object, true, true);
+            i18n().addResourceBundle(locale, ns, module.default as object, true, true);
+            loaded.add(key);
           },
           (error: unknown) => {
             pending.delete(key); // let a later attempt retry
@@ -65,20 +77,23 @@ export function loadNamespaces(locale: Locale, namespaces: readonly Namespace[])
       return promise;
     }),
   ).then(() => undefined);
+  if (!instance) setTimeout(i18n);
+  return all;
 }
 
+/** True when the namespaces of a locale have loaded (then `translate` and `resourceBundle` answer). */
 export function hasNamespaces(locale: Locale, namespaces: readonly Namespace[]): boolean {
-  return namespaces.every((ns) => i18n.hasResourceBundle(locale, ns));
+  return namespaces.every((ns) => loaded.has(`${locale}/${ns}`));
 }
 
-/** A string in the given locale; `key` may name its namespace (`consent:form.save`), else `ui`. */
+/** A string in the given locale; `key` may name its namespace (`consent:form.save`), else `ui`. Empty before anything loaded. */
 export function translate(locale: Locale, key: string, options?: TOptions): string {
-  return i18n.t(key, { ...options, lng: locale, ns: 'ui', nsSeparator: ':' }) as string;
+  return instance ? (instance.t(key, { ...options, lng: locale, ns: 'ui', nsSeparator: ':' }) as string) : '';
 }
 
 /** The raw resource bundle of a namespace (e.g. the notice document), or undefined if not loaded. */
 export function resourceBundle(locale: Locale, ns: Namespace): unknown {
-  return i18n.getResourceBundle(locale, ns) as unknown;
+  return instance?.getResourceBundle(locale, ns) as unknown;
 }
 
 /** Maps a BCP 47 tag to a supported locale (`en-GB` → `en`), or undefined. */

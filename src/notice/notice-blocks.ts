@@ -3,7 +3,10 @@ import type { NoticeBlock, NoticeSection } from './notice-schema.js';
 import { heading } from '../ui/heading.js';
 import { tokenize, tokenizeValue, type TextToken } from './text.js';
 
-function tokens(list: TextToken[]): unknown[] {
+function tokens(list: TextToken[]): unknown {
+  // Most text has no links: a plain string commits as one text node, where a
+  // list would add a part and two markers per item.
+  if (list.length === 1 && !list[0]!.href) return list[0]!.text;
   return list.map((token) =>
     token.href ? html`<a href=${token.href} part="link">${token.text}</a>` : token.text,
   );
