@@ -1,5 +1,5 @@
 import { Receipt } from '../records/schemas.js';
-import { AdapterError, kindOfStatus, type BackendAdapter, type ServerError } from './types.js';
+import { AdapterError, kindOfStatus, parseRetryAfter, type BackendAdapter, type ServerError } from './types.js';
 
 export interface HttpAdapterOptions {
   /** URL the records are POSTed to, e.g. `/api/records`. */
@@ -25,8 +25,8 @@ async function serverError(response: Response): Promise<ServerError> {
  * POSTs each signed record as `application/jose`, without cookies, and reads
  * the countersigned receipt. A 2xx without a valid receipt for this record
  * resolves as `unconfirmed` (accepted, but nothing proves it). Failures throw
- * `AdapterError`: network errors, timeouts, 5xx, 408 and 429 are `retry`,
- * other 4xx `rejected`.
+ * `AdapterError`: network errors, timeouts, 5xx, 408 and 429 are `retry`
+ * (with the server's `Retry-After`, if any), other 4xx `rejected`.
  */
 export function httpAdapter(options: HttpAdapterOptions): BackendAdapter {
   const timeoutMs = options.timeoutMs ?? 15_000;
@@ -57,7 +57,9 @@ export function httpAdapter(options: HttpAdapterOptions): BackendAdapter {
         clearTimeout(timer);
       }
       if (!response.ok) {
-        throw new AdapterError(kindOfStatus(response.status), await serverError(response), response.status);
+        const kind = kindOfStatus(response.status);
+        const retryAfterMs = kind === 'retry' ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
+        throw new AdapterError(kind, await serverError(response), response.status, retryAfterMs);
       }
       const parsed = Receipt.safeParse(await response.json().catch(() => undefined));
       if (parsed.success && parsed.data.recordId === record.id) return parsed.data;

@@ -12,7 +12,7 @@ export interface MemoryAdapter extends BackendAdapter {
   /** Every accepted send, in order (duplicates included, so tests can count deliveries). */
   readonly received: MemoryEntry[];
   /** The next `count` sends fail with a `retry` error (as if offline), or `status` (e.g. 503). */
-  failNext(count: number, status?: number): void;
+  failNext(count: number, status?: number, retryAfterMs?: number): void;
   /** The next `count` sends are refused as `rejected` with `code` (default `bad-schema`, 400). */
   rejectNext(count: number, code?: string): void;
 }
@@ -27,13 +27,15 @@ export function memoryAdapter(): MemoryAdapter {
   const seen = new Set<string>();
   let failures = 0;
   let failStatus: number | undefined;
+  let failRetryAfter: number | undefined;
   let rejections = 0;
   let rejectCode = 'bad-schema';
   return {
     received,
-    failNext(count, status) {
+    failNext(count, status, retryAfterMs) {
       failures = count;
       failStatus = status;
+      failRetryAfter = retryAfterMs;
     },
     rejectNext(count, code = 'bad-schema') {
       rejections = count;
@@ -42,7 +44,7 @@ export function memoryAdapter(): MemoryAdapter {
     async send(jws, record) {
       if (failures > 0) {
         failures--;
-        throw new AdapterError('retry', { code: failStatus ? `http-${failStatus}` : 'network', message: 'memoryAdapter: failing as told' }, failStatus);
+        throw new AdapterError('retry', { code: failStatus ? `http-${failStatus}` : 'network', message: 'memoryAdapter: failing as told' }, failStatus, failRetryAfter);
       }
       if (rejections > 0) {
         rejections--;

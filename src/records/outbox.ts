@@ -7,8 +7,8 @@
  * the next page creates its outbox.
  *
  * Needs a secure context (HTTPS or localhost) like the signer; without Web
- * Locks it still works, serializing only this page's own attempts. It does
- * not read `Retry-After`; its own backoff applies.
+ * Locks it still works, serializing only this page's own attempts. A
+ * backend's `Retry-After` (up to an hour) lengthens the wait, never shortens it.
  *
  * The record `id` is the idempotency key. Tabs share the store, so each
  * attempt holds a Web Lock named after the record and re-reads the record
@@ -201,6 +201,7 @@ export function createOutbox(adapter: BackendAdapter, options: OutboxOptions = {
   async function attempt(entry: OutboxEntry): Promise<SendResult> {
     const db = await store;
     let error: ServerError;
+    let retryAfterMs = 0;
     try {
       if (!isOnline()) throw new AdapterError('retry', { code: 'offline', message: 'The browser is offline' });
       const receipt = await adapter.send(entry.jws, entry.record);
@@ -215,13 +216,14 @@ export function createOutbox(adapter: BackendAdapter, options: OutboxOptions = {
         return { status: 'rejected', error: rejection };
       }
       // Anything else, an unexpected exception too, keeps the record: never drop silently.
+      if (caught instanceof AdapterError) retryAfterMs = caught.retryAfterMs ?? 0;
       error =
         caught instanceof AdapterError
           ? caught.error
           : { code: 'send-failed', message: String((caught as Error)?.message ?? caught) };
     }
     const attempts = entry.attempts + 1;
-    const queued: OutboxEntry = { ...entry, attempts, nextAttemptAt: now() + backoff(attempts, random), lastError: error };
+    const queued: OutboxEntry = { ...entry, attempts, nextAttemptAt: now() + Math.max(backoff(attempts, random), retryAfterMs), lastError: error };
     await db.put(queued);
     emit('queued', { record: entry.record, jws: entry.jws, error, attempts, nextAttemptAt: queued.nextAttemptAt });
     return { status: 'queued', error };

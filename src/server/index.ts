@@ -12,6 +12,7 @@ export {
   type ReceiptOptions,
   type ServerKey,
 } from './receipt.js';
+export { easterSunday, finnishHolidays, isFinnishNonWorkingDay, nextFinnishWorkingDay } from './calendar.js';
 export * from '../records/schemas.js';
 export * from '../records/vocabulary.js';
 export { canonicalJson } from '../records/canonical.js';

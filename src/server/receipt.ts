@@ -8,6 +8,7 @@ import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, import
 import { canonicalJson } from '../records/canonical.js';
 import type { PublicJwk } from '../records/jws.js';
 import type { ConfirmedReceipt, PrivacyRecord, ReceiptPayload } from '../records/schemas.js';
+import { isFinnishNonWorkingDay } from './calendar.js';
 
 /** A loaded server signing key. */
 export interface ServerKey {
@@ -48,16 +49,24 @@ function localDate(instant: Date, timeZone: string): [number, number, number] {
 }
 
 /**
- * The date one calendar month after `received` (GDPR Art. 12(3), counted as
- * in Regulation 1182/71: the same day next month, or that month's last day
- * when it has no such day: 31 Jan → 28/29 Feb). `timeZone` decides which
- * calendar day the request arrived on; UTC by default.
+ * The date an answer to a data request is due: one calendar month after
+ * `received` (GDPR Art. 12(3), counted as in Regulation 1182/71: the same day
+ * next month, or that month's last day when it has no such day: 31 Jan →
+ * 28/29 Feb), moved to the next working day when it falls on a Saturday,
+ * Sunday or holiday (Art. 3(4) of that regulation; Finnish holidays unless
+ * `nonWorkingDay` says otherwise). `timeZone` decides which calendar day the
+ * request arrived on; UTC by default.
  */
-export function dueDate(received: Date, timeZone = 'UTC'): string {
+export function dueDate(
+  received: Date,
+  timeZone = 'UTC',
+  nonWorkingDay: (date: string) => boolean = isFinnishNonWorkingDay,
+): string {
   const [year, month, day] = localDate(received, timeZone);
   const next = new Date(Date.UTC(year, month, 1)); // first day of the following month
   const lastDay = new Date(Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 0)).getUTCDate();
   next.setUTCDate(Math.min(day, lastDay));
+  while (nonWorkingDay(next.toISOString().slice(0, 10))) next.setUTCDate(next.getUTCDate() + 1);
   return next.toISOString().slice(0, 10);
 }
 

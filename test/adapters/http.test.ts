@@ -60,6 +60,24 @@ describe('httpAdapter', () => {
     }
   });
 
+  it("reads the server's Retry-After on a retry (seconds or a date, at most an hour) and ignores it on a rejection", async () => {
+    const { jws, record } = await signRecord(consentSample(), signer);
+    const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
+    const cases = [
+      [429, '30', 30_000],
+      [503, inTwoMinutes, 120_000],
+      [429, '86400', 3_600_000],
+      [503, 'soon', undefined],
+      [400, '30', undefined],
+    ] as const;
+    for (const [status, retryAfter, expected] of cases) {
+      const { url } = await bucketWith({ reject: { status, code: 'busy', retryAfter } });
+      const error = await failure(httpAdapter({ endpoint: url }).send(jws, record));
+      if (expected === 120_000) expect(error.retryAfterMs, retryAfter).to.be.within(115_000, 120_000);
+      else expect(error.retryAfterMs, `${status} ${retryAfter}`).to.equal(expected);
+    }
+  });
+
   it('passes on the verifier error of a broken record as a rejection', async () => {
     const { url } = await bucketWith({});
     const { jws, record } = await signRecord(consentSample(), signer);

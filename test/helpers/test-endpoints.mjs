@@ -6,7 +6,7 @@
 //   POST /test-api/verify-record        JWS body → verifyRecord() result
 //   GET  /test-api/jwks                 the test server's public JWKS
 //   POST /test-api/reset?bucket=b       JSON config for a receiving bucket:
-//        { failFirst, failStatus, reject: { status, code }, delayMs, delayCount, noReceipt }
+//        { failFirst, failStatus, reject: { status, code, retryAfter }, delayMs, delayCount, noReceipt }
 //   POST /test-api/records?bucket=b     a receiver: answers slowly (`delayMs`, for the
 //        first `delayCount` requests or all), fails the first `failFirst` attempts,
 //        verifies, stores each id once, countersigns
@@ -112,7 +112,8 @@ const routes = {
       return json(ctx, b.settings.failStatus, { error: { code: 'unavailable', message: 'Failing as the test asked' } });
     }
     if (b.settings.reject) {
-      const { status, code } = b.settings.reject;
+      const { status, code, retryAfter } = b.settings.reject;
+      if (retryAfter !== undefined) ctx.set('retry-after', String(retryAfter));
       return json(ctx, status, { error: { code, message: 'Refusing as the test asked' } });
     }
     const { api, key } = await server();

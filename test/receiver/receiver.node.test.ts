@@ -118,6 +118,12 @@ describe('receiver: POST /api/records', () => {
     assert.equal(other.headers.get('access-control-allow-origin'), null);
     const { jws } = await signed(consentRecord());
     assert.equal((await post(receiver.url, jws, { origin: 'https://evil.example' })).status, 403);
+    // An allowed site's page can read refusals too (else a 400 would look like a network failure
+    // and be retried for ever), and the Retry-After of a 429.
+    const refused = await post(receiver.url, 'not-a-jws', { origin: 'https://www.optimesys.fi' });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.headers.get('access-control-allow-origin'), 'https://www.optimesys.fi');
+    assert.match(refused.headers.get('access-control-expose-headers') ?? '', /retry-after/i);
   });
 
   it('answers garbage with a 4xx, never a 500 or a stack trace', async () => {

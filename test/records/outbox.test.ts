@@ -90,6 +90,24 @@ describe('outbox', () => {
     expect(timers.count, 'no timer left once the outbox is empty').to.equal(0);
   });
 
+  it("waits at least as long as the backend's Retry-After asks, and keeps its own backoff when that is longer", async () => {
+    const adapter = memoryAdapter();
+    adapter.failNext(2, 429, 90_000);
+    const timers = manualTimers();
+    const box = outbox(adapter, { timers, now: timers.now, random: () => 1, backoff: (n) => (n === 1 ? 2000 : 600_000) });
+    const { jws, record } = await newRecord();
+    const first = await box.send(jws, record);
+    expect(first.status).to.equal('queued');
+    const [entry] = await box.pending();
+    expect(entry!.nextAttemptAt - timers.now(), 'Retry-After beats a 2 s backoff').to.equal(90_000);
+    await waitUntil(() => timers.count > 0, 'no retry scheduled');
+    timers.fire();
+    await waitUntil(async () => (await box.pending())[0]?.attempts === 2, 'second attempt did not run');
+    const [again] = await box.pending();
+    expect(again!.nextAttemptAt - timers.now(), 'a longer backoff wins over Retry-After').to.equal(600_000);
+    expect(adapter.received).to.have.length(0);
+  });
+
   it('the same record sent twice (a double click) stays one entry and counts its attempts', async () => {
     const adapter = memoryAdapter();
     adapter.failNext(2);

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { verifyReceipt } from '../../src/records/receipt.js';
 import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { createServerKey, dueDate, loadServerKey, publicJwks, signReceipt } from '../../src/server/index.js';
+import { createServerKey, dueDate, easterSunday, finnishHolidays, loadServerKey, publicJwks, signReceipt } from '../../src/server/index.js';
 import { consentSample, requestSample } from '../records/samples.js';
 
 const serverKey = loadServerKey(await createServerKey());
@@ -52,7 +52,7 @@ describe('receipts', () => {
     assert.ok(!(await verifyReceipt('not a jws', jwks)).ok);
   });
 
-  test('a data request receipt carries the answer date: one calendar month, month ends clamped', async () => {
+  test('a data request receipt carries the answer date: one calendar month, month ends clamped, then the next working day', async () => {
     const key = await serverKey;
     const { jws, record } = await signRecord(requestSample(), signer);
     const receipt = await signReceipt(record, jws, key, { now: new Date('2025-01-31T09:00:00Z') });
@@ -62,7 +62,8 @@ describe('receipts', () => {
     const cases: [string, string, string?][] = [
       ['2024-01-31T12:00:00Z', '2024-02-29'],
       ['2025-03-31T12:00:00Z', '2025-04-30'],
-      ['2025-05-15T00:00:00Z', '2025-06-15'],
+      // 15 June 2025 is a Sunday.
+      ['2025-05-15T00:00:00Z', '2025-06-16'],
       ['2025-12-15T23:59:59Z', '2026-01-15'],
       ['2025-08-31T12:00:00Z', '2025-09-30'],
       // 23:30 UTC on 28 Feb is already 1 March in Helsinki.
@@ -70,6 +71,37 @@ describe('receipts', () => {
       ['2025-02-28T23:30:00Z', '2025-04-01', 'Europe/Helsinki'],
     ];
     for (const [received, due, zone] of cases) assert.equal(dueDate(new Date(received), zone), due, `${received} ${zone ?? 'UTC'}`);
+  });
+
+  test('a due date on a Finnish holiday or weekend moves to the next working day', () => {
+    const cases: [string, string, string][] = [
+      // Christmas Eve (Thu), Christmas Day, Boxing Day (Sat), Sunday → Monday
+      ['2026-11-24T10:00:00Z', '2026-12-28', 'Christmas'],
+      // Midsummer Eve 2026 is Friday 19 June
+      ['2026-05-19T10:00:00Z', '2026-06-22', 'Midsummer Eve'],
+      // Good Friday 3 April 2026, then the weekend and Easter Monday
+      ['2026-03-03T10:00:00Z', '2026-04-07', 'Easter'],
+      // Ascension Day 2026 is Thursday 14 May
+      ['2026-04-14T10:00:00Z', '2026-05-15', 'Ascension Day'],
+      // May Day (Fri 2026), Independence Day (Sun 2026 → Mon 7 Dec), Epiphany (Wed 2027)
+      ['2026-04-01T10:00:00Z', '2026-05-04', 'May Day'],
+      ['2026-11-06T10:00:00Z', '2026-12-07', 'Independence Day'],
+      ['2026-12-06T10:00:00Z', '2027-01-07', 'Epiphany'],
+      // an ordinary Wednesday stays
+      ['2026-10-07T10:00:00Z', '2026-11-09', 'a Saturday 7 Nov → Monday'],
+      ['2026-10-11T10:00:00Z', '2026-11-11', 'an ordinary Wednesday'],
+    ];
+    for (const [received, due, why] of cases) assert.equal(dueDate(new Date(received)), due, why);
+    // Easter by the Gregorian computus, against known dates
+    const easters = { 2000: '2000-04-23', 2024: '2024-03-31', 2025: '2025-04-20', 2026: '2026-04-05', 2027: '2027-03-28', 2038: '2038-04-25' };
+    for (const [year, date] of Object.entries(easters)) assert.equal(easterSunday(Number(year)).toISOString().slice(0, 10), date);
+    assert.deepEqual([...finnishHolidays(2026).keys()].sort(), [
+      '2026-01-01', '2026-01-06', '2026-04-03', '2026-04-06', '2026-05-01', '2026-05-14',
+      '2026-06-19', '2026-12-06', '2026-12-24', '2026-12-25', '2026-12-26',
+    ]);
+    // a site elsewhere passes its own calendar: weekends only
+    const weekendsOnly = (date: string) => [0, 6].includes(new Date(`${date}T00:00:00Z`).getUTCDay());
+    assert.equal(dueDate(new Date('2026-11-24T10:00:00Z'), 'UTC', weekendsOnly), '2026-12-24');
   });
 
   test('server keys: a persisted JWK loads back to the same kid; a public key cannot sign', async () => {

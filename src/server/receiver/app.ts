@@ -110,7 +110,8 @@ export function createReceiver(options: ReceiverOptions) {
     const ownTls = `https://${req.headers.host ?? ''}`;
     if (origin === own || origin === ownTls) return {};
     if (!options.allowedOrigins.includes(origin)) return undefined;
-    return { 'access-control-allow-origin': origin, vary: 'Origin' };
+    // Retry-After must be readable cross-origin, or the outbox could not honour it.
+    return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'Retry-After', vary: 'Origin' };
   }
 
   function clientAddress(req: IncomingMessage): string {
@@ -182,7 +183,14 @@ export function createReceiver(options: ReceiverOptions) {
         return;
       }
       if (req.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.', { allow: 'POST, OPTIONS' });
-      return postRecord(req, res, cors);
+      try {
+        return await postRecord(req, res, cors);
+      } catch (error) {
+        // A refusal the other site's page cannot read would look like a network
+        // failure there, and its outbox would retry a bad record for ever.
+        if (error instanceof HttpError) throw new HttpError(error.status, error.code, error.message, { ...cors, ...error.headers });
+        throw error;
+      }
     }
     if (url.pathname === '/.well-known/jwks.json' && (req.method === 'GET' || req.method === 'HEAD')) {
       return send(res, 200, options.jwks as Json, { 'cache-control': 'public, max-age=300' });
