@@ -2,6 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { benchInteractive } from './bench/interactive.mjs';
+import { breakdown } from './bench/breakdown.mjs';
 import { benchNoticeRender } from './bench/notice-render.mjs';
 import { benchReceiver } from './bench/receiver.mjs';
 import { benchRecords } from './bench/records.mjs';
@@ -18,6 +19,9 @@ console.log('\n## Bytes per entry, one language (fi): scripts a page fetched, CD
 const sizes = await measureSizes();
 console.log(sizes.text);
 const all = sizes.rows.find((r) => r.entry.startsWith('all elements'));
+
+console.log('\n## Where the bytes go: all elements in use (define.js and what it loaded), by source\n');
+console.log(breakdown(sizes.fetched.define.inUse).text);
 
 console.log('\n## Beside the consent tools people know (one language, their npm packages)\n');
 console.log(measureCompared({ initial: all.brotli, inUse: all['in use (brotli)'] }).text);

@@ -44,6 +44,7 @@ export async function measureSizes() {
   const server = await startStaticServer('.');
   const browser = await launchChromium();
   const rows = [];
+  const fetched = {};
   try {
     for (const entry of Object.keys(manifest)) {
       writeFileSync(`.bench/size-${entry}.html`, page(entry));
@@ -78,12 +79,13 @@ export async function measureSizes() {
         'within (in use)': budget ? (all.brotli <= budget ? 'yes' : 'NO') : '',
         files: `${initial.length}/${inUse.length}`,
       });
+      fetched[entry] = { initial: initial.map((p) => p.slice(1)), inUse: inUse.map((p) => p.slice(1)) };
     }
   } finally {
     await browser.close();
     await server.close();
   }
-  return { rows, text: table(rows, Object.keys(rows[0])) };
+  return { rows, fetched, text: table(rows, Object.keys(rows[0])) };
 }
 
 /**
