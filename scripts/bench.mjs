@@ -1,6 +1,6 @@
 // `npm run bench`: sizes and timings, each beside its baseline from the same run.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { benchInteractive } from './bench/interactive.mjs';
 import { breakdown } from './bench/breakdown.mjs';
 import { benchNoticeRender } from './bench/notice-render.mjs';
@@ -21,7 +21,9 @@ console.log(sizes.text);
 const all = sizes.rows.find((r) => r.entry.startsWith('all elements'));
 
 console.log('\n## Where the bytes go: all elements in use (define.js and what it loaded), by source\n');
-console.log(breakdown(sizes.fetched.define.inUse).text);
+const cdn = JSON.parse(readFileSync('dist/cdn/manifest.json', 'utf8'));
+const localeFiles = new Set(Object.values(cdn).flatMap((e) => Object.values(e.locales).flat().map((f) => `dist/cdn/${f}`)));
+console.log(breakdown(sizes.fetched.define.inUse, localeFiles).text);
 
 console.log('\n## Beside the consent tools people know (one language, their npm packages)\n');
 console.log(measureCompared({ initial: all.brotli, inUse: all['in use (brotli)'] }).text);

@@ -7,6 +7,8 @@ import { decode } from '@jridgewell/sourcemap-codec';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { table } from './util.mjs';
 
+const STRINGS = 'notice and strings (one language)';
+
 const GROUPS = [
   ['i18next', /node_modules\/i18next\//],
   ['lit', /node_modules\/(lit|lit-html|lit-element|@lit)\//],
@@ -14,7 +16,7 @@ const GROUPS = [
   ['@floating-ui', /node_modules\/@floating-ui\//],
   ['canonicalize', /node_modules\/canonicalize\//],
   ['tslib (decorators)', /node_modules\/tslib\//],
-  ['notice and strings (one language)', /\/locales\//],
+  [STRINGS, /\/locales\//],
   ['our code: records, adapters', /\/src\/(records|adapters)\//],
   ['our styles (CSS in JS)', /\/src\/.*(styles|tokens)\.ts$/],
   ['our code: elements, i18n, ui', /\/src\//],
@@ -23,9 +25,11 @@ const GROUPS = [
 const groupOf = (source) => GROUPS.find(([, pattern]) => pattern.test(source))?.[0] ?? 'other';
 
 /** Splits one minified file into per-group code by its source map. */
-function split(path, into) {
+function split(path, into, unmapped) {
   const code = readFileSync(path, 'utf8');
   const map = JSON.parse(readFileSync(`${path}.map`, 'utf8'));
+  // The JSON plugin leaves locale chunks without a source map.
+  if (map.sources.length === 0) return void into.set(unmapped, (into.get(unmapped) ?? '') + code);
   const lines = code.split('\n');
   // A segment's code runs until the next segment, across line breaks: a long
   // template literal (CSS) spans lines that have no mappings of their own.
@@ -42,10 +46,13 @@ function split(path, into) {
   });
 }
 
-/** A table of minified and brotli bytes per group for the files a page fetched (paths relative to the repo). */
-export function breakdown(paths) {
+/**
+ * A table of minified and brotli bytes per group for the files a page fetched
+ * (paths relative to the repo); `localeFiles` are the locale chunks, by path.
+ */
+export function breakdown(paths, localeFiles = new Set()) {
   const groups = new Map();
-  for (const path of paths) split(path, groups);
+  for (const path of paths) split(path, groups, localeFiles.has(path) ? STRINGS : 'other');
   const brotli = (text) => brotliCompressSync(Buffer.from(text), { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
   const rows = [...groups]
     .map(([group, text]) => ({ source: group, minified: Buffer.byteLength(text), 'brotli (alone)': brotli(text) }))
