@@ -29,20 +29,6 @@ export const styles = css`
     border-inline-start: 4px solid var(--_accent);
     background: var(--_surface);
   }
-  .processing {
-    margin-block: 1rem;
-    padding: 0.75rem 1rem;
-    border-radius: var(--_radius);
-    background: var(--_surface);
-  }
-  .processing-title {
-    margin: 0 0 0.25rem;
-    font-weight: 600;
-  }
-  .processing ul {
-    margin: 0;
-    padding-inline-start: 1.25rem;
-  }
   .processing li > span {
     display: block;
   }

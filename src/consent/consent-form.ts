@@ -442,8 +442,8 @@ export class ConsentForm extends LitElement {
     if (!list.length) return nothing;
     const objection = new URL(safeHref(this.requestHref ?? getConfig().requestHref, '#data-request'), location.href);
     objection.searchParams.set('request-type', 'objection');
-    return html`<section part="processing" class="processing" aria-labelledby="processing-title">
-      <p id="processing-title" class="processing-title">${t('form.processingTitle')}</p>
+    return html`<section part="processing" class="info-box processing" aria-labelledby="processing-title">
+      <p id="processing-title" class="info-box-title">${t('form.processingTitle')}</p>
       <ul>
         ${list.map(
           (p) => html`<li>

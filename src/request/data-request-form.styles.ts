@@ -83,20 +83,6 @@ export const styles = css`
     height: 1px;
     overflow: hidden;
   }
-  .promises {
-    margin-block: 1rem;
-    padding: 0.75rem 1rem;
-    border-radius: var(--_radius);
-    background: var(--_surface);
-  }
-  .promises-title {
-    margin: 0 0 0.25rem;
-    font-weight: 600;
-  }
-  .promises ul {
-    margin: 0;
-    padding-inline-start: 1.25rem;
-  }
   .confirm {
     padding: 0.5rem 0.75rem;
     border-inline-start: 4px solid var(--_accent);

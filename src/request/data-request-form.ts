@@ -352,8 +352,8 @@ export class DataRequestForm extends LitElement {
   #renderPromises(t: (key: string) => string): TemplateResult {
     const type = this.#input.requestType;
     const access = type === 'access' || type === 'portability';
-    return html`<section part="promises" class="promises" aria-labelledby="promises-title">
-      <p id="promises-title" class="promises-title">${t('promises.title')}</p>
+    return html`<section part="promises" class="info-box" aria-labelledby="promises-title">
+      <p id="promises-title" class="info-box-title">${t('promises.title')}</p>
       <ul>
         ${access ? html`<li>${t('promises.free')}</li>` : nothing}
         <li>${t('promises.identity')}</li>

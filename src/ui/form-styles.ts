@@ -53,6 +53,21 @@ export const formStyles = css`
     flex-wrap: wrap;
     gap: 0.75rem;
   }
+  /* A box of information beside the form (processing on other bases, what the controller promises). */
+  .info-box {
+    margin-block: 1rem;
+    padding: 0.75rem 1rem;
+    border-radius: var(--_radius);
+    background: var(--_surface);
+  }
+  .info-box-title {
+    margin: 0 0 0.25rem;
+    font-weight: 600;
+  }
+  .info-box ul {
+    margin: 0;
+    padding-inline-start: 1.25rem;
+  }
   /* Empty live regions stay in the accessibility tree (so what appears in them is announced) but take no room. */
   .status:empty {
     margin: 0;

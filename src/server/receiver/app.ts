@@ -183,14 +183,7 @@ export function createReceiver(options: ReceiverOptions) {
         return;
       }
       if (req.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.', { allow: 'POST, OPTIONS' });
-      try {
-        return await postRecord(req, res, cors);
-      } catch (error) {
-        // A refusal the other site's page cannot read would look like a network
-        // failure there, and its outbox would retry a bad record for ever.
-        if (error instanceof HttpError) throw new HttpError(error.status, error.code, error.message, { ...cors, ...error.headers });
-        throw error;
-      }
+      return postRecord(req, res, cors);
     }
     if (url.pathname === '/.well-known/jwks.json' && (req.method === 'GET' || req.method === 'HEAD')) {
       return send(res, 200, options.jwks as Json, { 'cache-control': 'public, max-age=300' });
@@ -213,7 +206,11 @@ export function createReceiver(options: ReceiverOptions) {
         .catch((error: unknown) => {
           if (res.headersSent) return void res.destroy();
           if (error instanceof HttpError) {
-            return send(res, error.status, { error: { code: error.code, message: error.message } }, error.headers);
+            // Refusals carry an allowed origin's CORS headers: one the other site's page
+            // cannot read would look like a network failure there, and its outbox
+            // would retry a bad record for ever.
+            const headers = { ...corsHeaders(req), ...error.headers };
+            return send(res, error.status, { error: { code: error.code, message: error.message } }, headers);
           }
           // Our own failure (e.g. the disk): logged here, never shown to the client.
           console.error('[receiver] internal error', error);
