@@ -9,7 +9,7 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { cdnEntries, libraryEntries } from './entries.mjs';
 
-const external = (id) => /^(lit|@lit|i18next|zod|jose|canonicalize|@floating-ui|tslib|better-sqlite3|pg)(\/|$)/.test(id) || id.startsWith('node:');
+const external = (id) => /^(lit|@lit|@lit-labs|i18next|zod|jose|canonicalize|@floating-ui|tslib|better-sqlite3|pg|hono|@hono|nodemailer)(\/|$)/.test(id) || id.startsWith('node:');
 
 function onwarn(warning, warn) {
   // zod's annotations and cycles are harmless; anything from our code is not.
