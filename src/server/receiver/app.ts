@@ -1,7 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { serveStatic } from './static.js';
+import { Hono, type Context, type Handler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { normalizeEmail } from '../../records/create.js';
+import { forwardedClient, rateLimiter } from './rate-limit.js';
+import { staticFiles, STRICT_CSP, type StaticRoot } from './static.js';
 import type { RecordStore, StoredRecord } from './store.js';
-import { rateLimiter } from './rate-limit.js';
 
 /** What the receiver needs from the records core; injected so tests can reach every branch. */
 export interface Verified {
@@ -18,7 +24,7 @@ export interface CountersignedReceipt extends Record<string, unknown> {
   dueBy?: string | undefined;
 }
 
-export interface ReceiverOptions {
+export interface AppOptions {
   store: RecordStore;
   verify: (jws: string) => Promise<Verified | Refused>;
   countersign: (record: Verified['record'], jws: string) => Promise<CountersignedReceipt>;
@@ -30,196 +36,180 @@ export interface ReceiverOptions {
   allowedOrigins: readonly string[];
   /** Requests per client address: a burst, then a steady rate. `false` turns limiting off. */
   rateLimit: { burst: number; perSecond: number } | false;
-  /** Use the first `X-Forwarded-For` address (only behind a proxy you run). */
-  trustProxy?: boolean;
-  /** Directories served as static files, e.g. the demo pages and the built package. */
-  staticRoots?: readonly { prefix: string; dir: string }[];
+  /** Proxies of your own in front (0: none): the client is that many `X-Forwarded-For` entries from the right. */
+  trustProxy?: number;
+  /** The client's address when the host server knows it better (an embedding site's framework). */
+  clientAddress?: (request: Request) => string | undefined;
+  /** Folders served as static files, e.g. the demo pages and the browser build. */
+  staticRoots?: readonly StaticRoot[];
   /** Further routes by `METHOD /path` (the demo's CRM stand-in). */
-  routes?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
+  routes?: Readonly<Record<string, Handler>>;
 }
 
-type Json = Record<string, unknown>;
+/** Node's socket, when the app runs under @hono/node-server. */
+type NodeEnv = { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
 
-class HttpError extends Error {
+/** A refusal with its status and a stable machine code, answered as `{ error: { code, message } }`. */
+class Refusal extends HTTPException {
   constructor(
-    readonly status: number,
+    status: ContentfulStatusCode,
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(status, { message });
   }
 }
 
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'same-origin',
-  'cache-control': 'no-store',
-};
-
-function send(res: ServerResponse, status: number, body: Json, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...SECURITY_HEADERS,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  res.end(text);
-}
-
-/** Reads the body, refusing with 413 as soon as it passes `maxBytes` (never buffers more). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > maxBytes) {
-    return Promise.reject(new HttpError(413, 'too-large', `A record may have at most ${maxBytes} bytes.`));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        req.removeAllListeners('data');
-        req.resume(); // drain without keeping anything
-        reject(new HttpError(413, 'too-large', `A record may have at most ${maxBytes} bytes.`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => reject(new HttpError(400, 'malformed', 'The request body could not be read.')));
-  });
-}
+const refuse = (c: Context, status: ContentfulStatusCode, code: string, message: string, headers: Record<string, string> = {}) =>
+  c.json({ error: { code, message } }, status, headers);
 
 /**
- * The reference receiver's HTTP handler: `POST /api/records` verifies a
- * signed record, stores it append-only and answers with a countersigned
- * receipt; it also serves the JWKS and static files.
+ * The reference receiver as a Hono app: `POST /api/records` verifies a signed
+ * record, stores it append-only and answers with a countersigned receipt; it
+ * also serves the JWKS, a health probe and, when given, static files.
  */
-export function createReceiver(options: ReceiverOptions) {
+export function createApp(options: AppOptions) {
   const limiter = options.rateLimit ? rateLimiter(options.rateLimit) : undefined;
+  const hops = options.trustProxy ?? 0;
   let inFlight = 0;
   let idle: (() => void) | undefined;
   let stopping = false;
 
-  function corsHeaders(req: IncomingMessage): Record<string, string> | undefined {
-    const origin = req.headers.origin;
-    if (!origin) return {};
-    const own = `http://${req.headers.host ?? ''}`;
-    const ownTls = `https://${req.headers.host ?? ''}`;
-    if (origin === own || origin === ownTls) return {};
-    if (!options.allowedOrigins.includes(origin)) return undefined;
-    // Retry-After must be readable cross-origin, or the outbox could not honour it.
-    return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'Retry-After', vary: 'Origin' };
-  }
+  const clientAddress = (c: Context): string =>
+    options.clientAddress?.(c.req.raw) ??
+    forwardedClient(c.req.header('x-forwarded-for'), hops) ??
+    (c.env as NodeEnv)?.incoming?.socket?.remoteAddress ??
+    'unknown';
 
-  function clientAddress(req: IncomingMessage): string {
-    const forwarded = options.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
-    return forwarded || req.socket.remoteAddress || 'unknown';
-  }
+  /** Allowed cross-origin callers; the receiver's own origin needs no CORS and is always fine. */
+  const allowedOrigin = (c: Context): string | null | undefined => {
+    const origin = c.req.header('origin');
+    if (!origin) return undefined;
+    if (origin === new URL(c.req.url).origin) return undefined;
+    return options.allowedOrigins.includes(origin) ? origin : null;
+  };
 
-  async function postRecord(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
-    const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/jose') {
-      throw new HttpError(415, 'unsupported-media-type', 'Send the signed record as application/jose.');
-    }
-    const wait = limiter?.take(clientAddress(req)) ?? 0;
-    if (wait) {
-      throw new HttpError(429, 'rate-limited', 'Too many records from this address; try again later.', {
-        'retry-after': String(wait),
-      });
-    }
-    const jws = (await readBody(req, options.maxBytes)).trim();
-    const verified = await options.verify(jws);
-    if (!verified.ok) throw new HttpError(400, verified.error.code, verified.error.message);
-    const { record, kid } = verified;
+  const app = new Hono();
 
-    // A repeat (a retry after a lost response) is found by the store's unique id:
-    // it answers with the receipt given the first time.
-    const receipt = await options.countersign(record, jws);
-    const row: StoredRecord = {
-      id: record.id,
-      type: record.type,
-      email: record.subject.email.toLowerCase(),
-      kid,
-      jws,
-      record,
-      receipt,
-      receivedAt: receipt.receivedAt,
-      dueBy: receipt.dueBy ?? null,
-    };
-    const result = await options.store.put(row);
-    if (result.status === 'stored') return send(res, 201, receipt, cors);
-    return answerExisting(res, cors, result.row, jws);
-  }
-
-  function answerExisting(res: ServerResponse, cors: Record<string, string>, row: StoredRecord, jws: string): void {
-    if (row.jws !== jws) {
-      throw new HttpError(409, 'conflict', 'A different record with this id has already been stored.');
-    }
-    // The same receipt (its JWS unchanged), marked as the answer to a repeat.
-    send(res, 200, { ...row.receipt, status: 'duplicate' }, cors);
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  app.use(async (c, next) => {
     if (stopping) {
       // Keep-alive connections would otherwise keep a stopping server busy forever.
-      res.shouldKeepAlive = false;
-      throw new HttpError(503, 'shutting-down', 'The receiver is restarting; try again shortly.', { 'retry-after': '5' });
+      return refuse(c, 503, 'shutting-down', 'The receiver is restarting; try again shortly.', { 'retry-after': '5', connection: 'close' });
     }
-    const url = new URL(req.url ?? '/', 'http://receiver');
-    if (url.pathname === '/api/records') {
-      const cors = corsHeaders(req);
-      if (!cors) throw new HttpError(403, 'origin-not-allowed', 'This origin may not send records here.');
-      if (req.method === 'OPTIONS') {
-        res.writeHead(204, {
-          ...cors,
-          'access-control-allow-methods': 'POST',
-          'access-control-allow-headers': 'content-type',
-          'access-control-max-age': '600',
-        });
-        res.end();
-        return;
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      if (--inFlight === 0) idle?.();
+    }
+  });
+  app.use(
+    secureHeaders({
+      referrerPolicy: 'same-origin',
+      // Only the demo's own pages load the browser build; the CDN build is served elsewhere.
+      crossOriginResourcePolicy: 'same-origin',
+      strictTransportSecurity: false,
+    }),
+  );
+  app.use('/api/*', async (c, next) => {
+    await next();
+    c.res.headers.set('cache-control', 'no-store');
+  });
+
+  app.use('/api/records', async (c, next) => {
+    if (allowedOrigin(c) === null) throw new Refusal(403, 'origin-not-allowed', 'This origin may not send records here.');
+    return next();
+  });
+  app.use(
+    '/api/records',
+    cors({
+      origin: (origin, c) => (allowedOrigin(c) ? origin : null),
+      allowMethods: ['POST'],
+      allowHeaders: ['content-type'],
+      // Retry-After must be readable cross-origin, or the outbox could not honour it.
+      exposeHeaders: ['Retry-After'],
+      maxAge: 600,
+    }),
+  );
+  app.post(
+    '/api/records',
+    async (c, next) => {
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/jose') throw new Refusal(415, 'unsupported-media-type', 'Send the signed record as application/jose.');
+      const wait = limiter?.take(clientAddress(c)) ?? 0;
+      if (wait) {
+        throw new Refusal(429, 'rate-limited', 'Too many records from this address; try again later.', { 'retry-after': String(wait) });
       }
-      if (req.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.', { allow: 'POST, OPTIONS' });
-      return postRecord(req, res, cors);
+      return next();
+    },
+    bodyLimit({
+      maxSize: options.maxBytes,
+      // The connection is closed: draining what an attacker keeps sending would cost more than a reconnect.
+      onError: () => {
+        throw new Refusal(413, 'too-large', `A record may have at most ${options.maxBytes} bytes.`, { connection: 'close' });
+      },
+    }),
+    async (c) => {
+      const jws = (await c.req.text()).trim();
+      const verified = await options.verify(jws);
+      if (!verified.ok) throw new Refusal(400, verified.error.code, verified.error.message);
+      const { record, kid } = verified;
+      const receipt = await options.countersign(record, jws);
+      const row: StoredRecord = {
+        id: record.id,
+        type: record.type,
+        email: normalizeEmail(record.subject.email),
+        kid,
+        jws,
+        record,
+        receipt,
+        receivedAt: receipt.receivedAt,
+        dueBy: receipt.dueBy ?? null,
+      };
+      // A repeat (a retry after a lost response, or the same payload signed again by
+      // the same key) is found by the store and answered with the first receipt.
+      const result = await options.store.put(row);
+      if (result.status === 'stored') return c.json(receipt, 201);
+      if (result.status === 'conflict') throw new Refusal(409, 'conflict', 'A different record with this id has already been stored.');
+      return c.json({ ...result.row.receipt, status: 'duplicate' }, 200);
+    },
+  );
+  app.all('/api/records', () => {
+    throw new Refusal(405, 'method-not-allowed', 'Use POST.', { allow: 'POST, OPTIONS' });
+  });
+
+  app.get('/.well-known/jwks.json', (c) => c.json(options.jwks as object, 200, { 'cache-control': 'public, max-age=300' }));
+  app.get('/healthz', async (c) => {
+    try {
+      // The store's own probe once it has one (a read and a write), else a read.
+      const store = options.store as RecordStore & { check?: () => Promise<void> };
+      await (store.check ? store.check() : store.count());
+      return c.json({ ok: true }, 200, { 'cache-control': 'no-store' });
+    } catch (error) {
+      console.error('[receiver] health probe failed:', (error as Error)?.message ?? error);
+      return refuse(c, 503, 'store-unavailable', 'The receiver cannot store records now.', { 'cache-control': 'no-store' });
     }
-    if (url.pathname === '/.well-known/jwks.json' && (req.method === 'GET' || req.method === 'HEAD')) {
-      return send(res, 200, options.jwks as Json, { 'cache-control': 'public, max-age=300' });
-    }
-    if (url.pathname === '/healthz') return send(res, 200, { ok: true });
-    const route = options.routes?.[`${req.method ?? 'GET'} ${url.pathname}`];
-    if (route) return route(req, res);
-    if ((req.method === 'GET' || req.method === 'HEAD') && options.staticRoots) {
-      for (const { prefix, dir } of options.staticRoots) {
-        if (url.pathname.startsWith(prefix) && serveStatic(dir, url.pathname.slice(prefix.length - 1), res)) return;
-      }
-    }
-    throw new HttpError(404, 'not-found', 'Nothing here.');
+  });
+
+  for (const [route, handler] of Object.entries(options.routes ?? {})) {
+    const [method, path] = route.split(' ') as [string, string];
+    app.on(method, path, handler);
   }
+  for (const root of options.staticRoots ?? []) app.use(`${root.prefix}*`, staticFiles(root));
+
+  app.notFound((c) => refuse(c, 404, 'not-found', 'Nothing here.'));
+  app.onError((error, c) => {
+    if (error instanceof Refusal) return refuse(c, error.status, error.code, error.message, error.headers);
+    if (error instanceof HTTPException) return refuse(c, error.status, 'bad-request', error.message || 'Bad request.');
+    // Our own failure (the disk, the database): logged here, never shown to the client,
+    // and answered as a retryable 503 so the browser's outbox tries again.
+    console.error('[receiver] internal error:', error);
+    return refuse(c, 503, 'unavailable', 'The record could not be stored now; try again shortly.', { 'retry-after': '5' });
+  });
 
   return {
-    handler(req: IncomingMessage, res: ServerResponse): void {
-      inFlight++;
-      handle(req, res)
-        .catch((error: unknown) => {
-          if (res.headersSent) return void res.destroy();
-          if (error instanceof HttpError) {
-            // Refusals carry an allowed origin's CORS headers: one the other site's page
-            // cannot read would look like a network failure there, and its outbox
-            // would retry a bad record for ever.
-            const headers = { ...corsHeaders(req), ...error.headers };
-            return send(res, error.status, { error: { code: error.code, message: error.message } }, headers);
-          }
-          // Our own failure (e.g. the disk): logged here, never shown to the client.
-          console.error('[receiver] internal error', error);
-          send(res, 500, { error: { code: 'internal', message: 'The record could not be stored; try again later.' } });
-        })
-        .finally(() => {
-          if (--inFlight === 0) idle?.();
-        });
-    },
+    app,
     /** Refuses new requests (503, retried by the outbox) and resolves once none is being handled. */
     drain(): Promise<void> {
       stopping = true;
@@ -227,3 +217,5 @@ export function createReceiver(options: ReceiverOptions) {
     },
   };
 }
+
+export { STRICT_CSP };

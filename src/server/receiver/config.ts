@@ -11,7 +11,8 @@ export interface ReceiverConfig {
   rateLimit: { burst: number; perSecond: number } | false;
   maxBytes: number;
   maxSkewSeconds: number;
-  trustProxy: boolean;
+  /** Proxies of your own in front of the receiver (0: none). */
+  trustProxy: number;
   email: string | undefined;
   id: string | undefined;
   note: string;
@@ -38,7 +39,8 @@ Options (environment variable in brackets):
   --rate-per-second N        [RATE_LIMIT_PER_SECOND] steady records per second per address, default 5; 0 turns limiting off
   --max-bytes N              [MAX_RECORD_BYTES] largest accepted record, default 16384
   --max-skew-seconds N       [MAX_SKEW_SECONDS] accepted clock difference of issuedAt, default 600
-  --trust-proxy              [TRUST_PROXY=1] rate-limit by X-Forwarded-For (only behind your own proxy)
+  --trust-proxy [N]          [TRUST_PROXY=N] behind N proxies of your own (default 1 when given): rate-limit by
+                             the address the last of them appended to X-Forwarded-For
 `;
 
 export class ConfigError extends Error {}
@@ -54,7 +56,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      // `--trust-proxy` alone means one proxy; `--trust-proxy 2` names the count.
+      args: argv.flatMap((arg, i) =>
+        arg === '--trust-proxy' && !/^\d+$/.test(argv[i + 1] ?? '') ? ['--trust-proxy=1'] : [arg],
+      ),
       allowPositionals: true,
       options: {
         port: { type: 'string' },
@@ -66,7 +71,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
         'rate-per-second': { type: 'string' },
         'max-bytes': { type: 'string' },
         'max-skew-seconds': { type: 'string' },
-        'trust-proxy': { type: 'boolean' },
+        'trust-proxy': { type: 'string' },
         email: { type: 'string' },
         id: { type: 'string' },
         note: { type: 'string' },
@@ -96,7 +101,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
     rateLimit: perSecond === 0 ? false : { burst: integer('--rate-burst', values['rate-burst'] ?? env.RATE_LIMIT_BURST, 30, 1), perSecond },
     maxBytes: integer('--max-bytes', values['max-bytes'] ?? env.MAX_RECORD_BYTES, 16_384, 256),
     maxSkewSeconds: integer('--max-skew-seconds', values['max-skew-seconds'] ?? env.MAX_SKEW_SECONDS, 600, 1),
-    trustProxy: values['trust-proxy'] ?? env.TRUST_PROXY === '1',
+    trustProxy: integer('--trust-proxy', values['trust-proxy'] ?? (env.TRUST_PROXY === 'true' ? '1' : env.TRUST_PROXY), 0),
     email: values.email,
     id: values.id,
     note: values.note ?? '',

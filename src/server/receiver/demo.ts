@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { ReceiverOptions } from './app.js';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppOptions } from './app.js';
+
+const limit = bodyLimit({ maxSize: 16_384 });
 
 /**
  * Stand-in for the CRM a webinar signup form posts to on a real site (the
@@ -9,23 +12,26 @@ import type { ReceiverOptions } from './app.js';
  * answers like a CRM's thank-you redirect, naming the consent record the
  * form carried so the demo shows both halves met.
  */
-export async function crmStandIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  let body = '';
-  for await (const chunk of req) {
-    body += String(chunk);
-    if (body.length > 16_384) break;
-  }
-  const form = new URLSearchParams(body);
-  const ref = form.get('consent-record-id') ?? '';
+export async function crmStandIn(c: Context): Promise<Response> {
+  let ref = '';
+  await limit(c, async () => {
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    ref = String(form['consent-record-id'] ?? '');
+  });
   const location = `/webinar-thanks.html${/^[0-9a-f-]{36}$/.test(ref) ? `?ref=${ref}` : ''}`;
-  res.writeHead(303, { location, 'cache-control': 'no-store' });
-  res.end();
+  return c.redirect(location, 303);
 }
 
-/** What `serve` adds when the package's demo pages are present: the pages, the built package and the CRM stand-in. */
-export function demoSite(packageRoot: string): Pick<ReceiverOptions, 'staticRoots' | 'routes'> {
+/**
+ * What `serve` adds when the package's demo pages are present: the pages, the
+ * browser build and the CRM stand-in. Only what a browser loads is served from
+ * `dist/` (the CDN bundles and the static notice): never the server's code or source maps.
+ */
+export function demoSite(packageRoot: string): Pick<AppOptions, 'staticRoots' | 'routes'> {
   const staticRoots = [
-    { prefix: '/dist/', dir: join(packageRoot, 'dist') },
+    // Allow-listed folders of the browser build; static serving refuses source maps anywhere.
+    { prefix: '/dist/cdn/', dir: join(packageRoot, 'dist/cdn') },
+    { prefix: '/dist/notice/', dir: join(packageRoot, 'dist/notice') },
     { prefix: '/', dir: join(packageRoot, 'demo') },
   ].filter(({ dir }) => existsSync(dir));
   const demo = staticRoots.some(({ prefix }) => prefix === '/');

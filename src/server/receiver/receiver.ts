@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
 import { createServerKey, loadServerKey, publicJwks, signReceipt, type ServerKey } from '../receipt.js';
 import { verifyRecord } from '../verify.js';
-import { createReceiver, type ReceiverOptions } from './app.js';
+import { createApp, type AppOptions } from './app.js';
 import type { ReceiverConfig } from './config.js';
 import type { RecordStore } from './store.js';
 
@@ -42,6 +43,82 @@ export async function openServerKey(dataDir: string): Promise<ServerKey> {
   return loadServerKey(JSON.parse(readFileSync(file, 'utf8')) as Parameters<typeof loadServerKey>[0]);
 }
 
+/** Settings of an embedded receiver; every one has the default `privacy-receiver serve` has. */
+export interface ReceiverOptions {
+  /** SQLite file and receipt key folder (`./data`); the key lives here with PostgreSQL too. */
+  dataDir?: string;
+  /** PostgreSQL instead of SQLite. */
+  databaseUrl?: string;
+  /** Other origins whose pages may post records (CORS). */
+  allowedOrigins?: readonly string[];
+  /** Records per client address: `{ burst: 30, perSecond: 5 }` by default; `false` turns limiting off. */
+  rateLimit?: { burst: number; perSecond: number } | false;
+  /** Largest accepted record in bytes (16384). */
+  maxBytes?: number;
+  /** How far a record's `issuedAt` may lie ahead of the receiver's clock (600 s). */
+  maxSkewSeconds?: number;
+  /** Your own proxies in front that append to `X-Forwarded-For` (0). */
+  trustProxy?: number;
+  /**
+   * The visitor's address for rate limiting, when your server knows it (e.g. from
+   * its framework). Without it, and without `trustProxy`, every request of an
+   * embedded receiver shares one bucket: set one of the two, or `rateLimit: false`.
+   */
+  clientAddress?: (request: Request) => string | undefined;
+  /** A store to use instead of the configured one (benchmarks, tests). */
+  store?: RecordStore;
+  /** Static folders and extra routes (the demo site). */
+  staticRoots?: AppOptions['staticRoots'];
+  routes?: AppOptions['routes'];
+}
+
+export interface Receiver {
+  /** The whole receiver as a fetch handler: mount it for `/api/records` and `/.well-known/jwks.json`. */
+  fetch(request: Request, env?: unknown): Promise<Response>;
+  /** Stops taking records (503), finishes those in flight, closes the store. */
+  close(): Promise<void>;
+  store: RecordStore;
+  key: ServerKey;
+}
+
+const DEFAULTS = { rateLimit: { burst: 30, perSecond: 5 }, maxBytes: 16_384, maxSkewSeconds: 600 } as const;
+
+/** The receiver to mount in a server the site already runs (Next.js route handlers, Express, anything with fetch). */
+export async function createReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
+  const dataDir = options.dataDir ?? 'data';
+  const store = options.store ?? (await openStore({ dataDir, databaseUrl: options.databaseUrl }));
+  const key = await openServerKey(dataDir).catch(async (error: unknown) => {
+    if (!options.store) await store.close();
+    throw error;
+  });
+  const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
+  const maxSkewSeconds = options.maxSkewSeconds ?? DEFAULTS.maxSkewSeconds;
+  const { app, drain } = createApp({
+    store,
+    jwks: publicJwks(key),
+    maxBytes,
+    allowedOrigins: (options.allowedOrigins ?? []).map((o) => o.replace(/\/$/, '')),
+    rateLimit: options.rateLimit ?? DEFAULTS.rateLimit,
+    trustProxy: options.trustProxy ?? 0,
+    clientAddress: options.clientAddress,
+    staticRoots: options.staticRoots,
+    routes: options.routes,
+    verify: async (jws) => {
+      const result = await verifyRecord(jws, { maxBytes, maxSkewSeconds });
+      return result.ok ? { ok: true, record: result.record, kid: result.kid } : { ok: false, error: result.error };
+    },
+    countersign: (record, jws) => signReceipt(record, jws, key, { timeZone: 'Europe/Helsinki' }),
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    fetch: async (request, env) => app.fetch(request, env),
+    store,
+    key,
+    close: () =>
+      (closing ??= drain().then(() => store.close())),
+  };
+}
+
 export interface RunningReceiver {
   server: Server;
   url: string;
@@ -51,31 +128,15 @@ export interface RunningReceiver {
   close(): Promise<void>;
 }
 
-/** Starts the receiver as configured; `staticRoots` adds the demo pages and the built package. */
+/** Starts the receiver as its own HTTP server; `extra` adds the demo pages and the browser build. */
 export async function startReceiver(
   config: ReceiverConfig,
   extra: Pick<ReceiverOptions, 'staticRoots' | 'routes'> = {},
   /** A store to use instead of the configured one (benchmarks, tests). */
   givenStore?: RecordStore,
 ): Promise<RunningReceiver> {
-  const store = givenStore ?? (await openStore(config));
-  const key = await openServerKey(config.dataDir);
-  const receiver = createReceiver({
-    store,
-    jwks: publicJwks(key),
-    maxBytes: config.maxBytes,
-    allowedOrigins: config.allowedOrigins,
-    rateLimit: config.rateLimit,
-    trustProxy: config.trustProxy,
-    staticRoots: extra.staticRoots,
-    routes: extra.routes,
-    verify: async (jws) => {
-      const result = await verifyRecord(jws, { maxBytes: config.maxBytes, maxSkewSeconds: config.maxSkewSeconds });
-      return result.ok ? { ok: true, record: result.record, kid: result.kid } : { ok: false, error: result.error };
-    },
-    countersign: (record, jws) => signReceipt(record, jws, key, { timeZone: 'Europe/Helsinki' }),
-  });
-  const server = createServer(receiver.handler);
+  const receiver = await createReceiver({ ...config, ...extra, store: givenStore });
+  const server = createAdaptorServer({ fetch: receiver.fetch }) as Server;
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -86,19 +147,17 @@ export async function startReceiver(
   return {
     server,
     url: `http://${host}:${port}/`,
-    store,
-    key,
+    store: receiver.store,
+    key: receiver.key,
     async close() {
       // Stop taking records, let the ones in flight finish (their 201 means stored), then flush the store.
-      const drained = receiver.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const sweep = setInterval(() => server.closeIdleConnections(), 50);
       const force = setTimeout(() => server.closeAllConnections(), 10_000);
-      await drained;
+      await receiver.close();
       await closed;
       clearInterval(sweep);
       clearTimeout(force);
-      await store.close();
     },
   };
 }

@@ -1,50 +1,68 @@
-import { createReadStream, statSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.txt': 'text/plain; charset=utf-8',
-};
+import { lstatSync, realpathSync } from 'node:fs';
+import { extname, join, relative, resolve, sep } from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { MiddlewareHandler } from 'hono';
 
 /** The policy the demo pages run under: what a careful site would set. */
 export const STRICT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+export interface StaticRoot {
+  /** URL prefix, with a trailing slash (`/`, `/dist/`). */
+  prefix: string;
+  dir: string;
+  /** Relative paths (with `/`) never served from this folder, e.g. the server's own code. */
+  exclude?: (path: string) => boolean;
+}
+
+/** Refused before any file is touched: source maps carry the sources. */
+const NEVER = new Set(['.map']);
+/** A name that cannot exist, so Hono's handler finds nothing and passes on. */
+const NOTHING = '\0';
+
 /**
- * Serves a file below `root` for a URL path; returns false when there is none.
- * Never leaves `root`. HTML gets the strict policy unless `strictCsp` is false
- * (tools such as Storybook that need inline scripts).
+ * The file a URL path names below `root`, or undefined. Symlinks are resolved
+ * and the real file must still lie inside the root's real path, and be a
+ * regular file (a FIFO would hang a worker thread, a socket cannot be read).
  */
-export function serveStatic(root: string, urlPath: string, res: ServerResponse, { strictCsp = true } = {}): boolean {
-  const base = resolve(root);
-  let path: string;
+export function resolveInside(rootReal: string, urlPath: string, exclude?: (path: string) => boolean): string | undefined {
+  if (NEVER.has(extname(urlPath))) return undefined;
   try {
-    path = normalize(join(base, decodeURIComponent(urlPath)));
+    let real = realpathSync(join(rootReal, urlPath));
+    if (lstatSync(real).isDirectory()) real = realpathSync(join(real, 'index.html'));
+    if (real !== rootReal && !real.startsWith(rootReal + sep)) return undefined;
+    const path = relative(rootReal, real).split(sep).join('/');
+    if (NEVER.has(extname(real)) || exclude?.(path) || !lstatSync(real).isFile()) return undefined;
+    return `/${path}`;
   } catch {
-    return false; // malformed percent-encoding
+    return undefined; // missing, unreadable directory, name too long, NUL …
   }
-  if (path !== base && !path.startsWith(base + '/')) return false;
+}
+
+/**
+ * Hono's static file middleware for one folder, confined to it: dot segments are
+ * refused by Hono, symlinks leaving the folder and non-files by `resolveInside`.
+ * HTML gets the strict policy unless `strictCsp` is false (Storybook needs inline scripts).
+ */
+export function staticFiles({ prefix, dir, exclude }: StaticRoot, { strictCsp = true } = {}): MiddlewareHandler {
+  let rootReal: string;
   try {
-    if (statSync(path).isDirectory()) path = join(path, 'index.html');
-    if (!statSync(path).isFile()) return false;
+    rootReal = realpathSync(resolve(dir));
   } catch {
-    return false;
+    return (_c, next) => next();
   }
-  const type = TYPES[extname(path)] ?? 'application/octet-stream';
-  res.writeHead(200, {
-    'content-type': type,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'same-origin',
-    ...(strictCsp && type.startsWith('text/html') ? { 'content-security-policy': STRICT_CSP } : {}),
+  const serve = serveStatic({
+    root: rootReal,
+    rewriteRequestPath: (path) => resolveInside(rootReal, path.slice(prefix.length - 1), exclude) ?? NOTHING,
   });
-  createReadStream(path).pipe(res);
-  return true;
+  return async (c, next) => {
+    if (!c.req.path.startsWith(prefix)) return next();
+    const response = await serve(c, next);
+    if (!response) return undefined;
+    if (strictCsp && response.headers.get('content-type')?.startsWith('text/html')) {
+      response.headers.set('content-security-policy', STRICT_CSP);
+    }
+    response.headers.set('x-content-type-options', 'nosniff');
+    return response;
+  };
 }
