@@ -2,6 +2,7 @@
  * `@optimesys/privacy-widgets/server` (Node 20): verify signed records, issue
  * countersigned receipts, and the record schemas for the site's backend.
  */
+export { createReceiver, type Receiver, type ReceiverOptions } from './receiver/receiver.js';
 export { verifyRecord, type VerifyError, type VerifyErrorCode, type VerifyOptions, type VerifyResult } from './verify.js';
 export {
   createServerKey,

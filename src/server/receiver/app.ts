@@ -61,6 +61,23 @@ class Refusal extends HTTPException {
   }
 }
 
+/** RFC 3986 path characters: unreserved, percent-encoded, sub-delims, `:`, `@` and `/`. */
+const PATH = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
+/** The path as sent (Hono's `c.req.path` is already decoded). */
+const rawPath = (url: string) => {
+  const start = url.indexOf('/', url.indexOf('://') + 3);
+  const end = url.search(/[?#]/);
+  return start < 0 ? '/' : url.slice(start, end < start ? undefined : end);
+};
+const decodes = (path: string) => {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false; // percent-encoded bytes that are not UTF-8
+  }
+};
+
 const refuse = (c: Context, status: ContentfulStatusCode, code: string, message: string, headers: Record<string, string> = {}) =>
   c.json({ error: { code, message } }, status, headers);
 
@@ -103,6 +120,13 @@ export function createApp(options: AppOptions) {
     } finally {
       if (--inFlight === 0) idle?.();
     }
+  });
+  app.use(async (c, next) => {
+    // A path outside RFC 3986 (`//[/`, a stray `%`) names nothing we serve: a 400, before
+    // any route or file lookup could stumble over it.
+    const path = rawPath(c.req.url);
+    if (!PATH.test(path) || !decodes(path)) throw new Refusal(400, 'malformed-target', 'The request target is not a valid path.');
+    return next();
   });
   app.use(
     secureHeaders({
@@ -159,7 +183,7 @@ export function createApp(options: AppOptions) {
       const row: StoredRecord = {
         id: record.id,
         type: record.type,
-        email: normalizeEmail(record.subject.email),
+        email: normalizeEmail(record.subject.email).toLowerCase(),
         kid,
         jws,
         record,

@@ -1,4 +1,4 @@
-import { lstatSync, realpathSync } from 'node:fs';
+import { accessSync, constants, lstatSync, realpathSync } from 'node:fs';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { MiddlewareHandler } from 'hono';
@@ -23,7 +23,8 @@ const NOTHING = '\0';
 /**
  * The file a URL path names below `root`, or undefined. Symlinks are resolved
  * and the real file must still lie inside the root's real path, and be a
- * regular file (a FIFO would hang a worker thread, a socket cannot be read).
+ * regular file (a FIFO would hang a worker thread, a socket cannot be read) that
+ * this process may read.
  */
 export function resolveInside(rootReal: string, urlPath: string, exclude?: (path: string) => boolean): string | undefined {
   if (NEVER.has(extname(urlPath))) return undefined;
@@ -33,6 +34,8 @@ export function resolveInside(rootReal: string, urlPath: string, exclude?: (path
     if (real !== rootReal && !real.startsWith(rootReal + sep)) return undefined;
     const path = relative(rootReal, real).split(sep).join('/');
     if (NEVER.has(extname(real)) || exclude?.(path) || !lstatSync(real).isFile()) return undefined;
+    // A file that cannot be read is not there for the visitor (a read failing later is logged by the server).
+    accessSync(real, constants.R_OK);
     return `/${path}`;
   } catch {
     return undefined; // missing, unreadable directory, name too long, NUL …
@@ -57,8 +60,9 @@ export function staticFiles({ prefix, dir, exclude }: StaticRoot, { strictCsp = 
   });
   return async (c, next) => {
     if (!c.req.path.startsWith(prefix)) return next();
-    const response = await serve(c, next);
-    if (!response) return undefined;
+    // Hono's handler answers with a Response, or passes on (then `next`'s value is no Response).
+    const response: unknown = await serve(c, next);
+    if (!(response instanceof Response)) return undefined;
     if (strictCsp && response.headers.get('content-type')?.startsWith('text/html')) {
       response.headers.set('content-security-policy', STRICT_CSP);
     }

@@ -1,0 +1,22 @@
+// An Express 5 site that mounts the receiver beside its own routes.
+import { getRequestListener } from '@hono/node-server';
+import express from 'express';
+import { createReceiver } from '@optimesys/privacy-widgets/server';
+
+export async function createSite(options: { dataDir: string }) {
+  const receiver = await createReceiver({ dataDir: options.dataDir });
+  // The Node request goes through untouched, so the receiver reads the body itself
+  // (no express.json() before it) and rate-limits by the socket's address.
+  const records = getRequestListener(receiver.fetch, { overrideGlobalObjects: false });
+
+  const app = express();
+  app.all(['/api/records', '/.well-known/jwks.json'], (req, res) => void records(req, res));
+  app.get('/', (_req, res) => void res.send('<!doctype html><title>OptimeSys</title><consent-form endpoint="/api/records"></consent-form>'));
+  return { app, close: () => receiver.close() };
+}
+
+// `node server.js` starts it; the test imports createSite instead.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { app } = await createSite({ dataDir: process.env.PRIVACY_DATA_DIR ?? './data/privacy' });
+  app.listen(Number(process.env.PORT ?? 3000));
+}
