@@ -1,26 +1,34 @@
 // The receiver for the throughput benchmark, in its own process:
-// `tsx scripts/bench/receiver-server.ts sqlite|pg|none <dataDir> [DATABASE_URL]`.
+// `tsx scripts/bench/receiver-server.ts sqlite|pg|none <dataDir> [DATABASE_URL] [srcDir]`.
 // `none` answers exactly like the receiver (verify, countersign) but stores nothing.
-import { parseConfig } from '../../src/server/receiver/config.js';
-import { startReceiver } from '../../src/server/receiver/receiver.js';
+// `srcDir` runs another copy of the sources (the baseline commit the bench compares with).
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as Config from '../../src/server/receiver/config.js';
+import type * as Receiver from '../../src/server/receiver/receiver.js';
 import type { RecordStore } from '../../src/server/receiver/store.js';
 
-const [kind, dataDir, databaseUrl] = process.argv.slice(2);
+const [kind, dataDir, databaseUrl, srcDir] = process.argv.slice(2);
+const src = (path: string) => (srcDir ? pathToFileURL(resolve(srcDir, path)).href : `../../src/${path}`);
+const { parseConfig } = (await import(src('server/receiver/config.ts'))) as typeof Config;
+const { startReceiver } = (await import(src('server/receiver/receiver.ts'))) as typeof Receiver;
+
 const config = {
   ...parseConfig(['serve', '--port', '0', '--data-dir', dataDir!, '--rate-per-second', '0'], {}),
   databaseUrl: kind === 'pg' ? databaseUrl : undefined,
 };
 
-const nullStore: RecordStore = {
+const nullStore = {
   put: async (row) => ({ status: 'stored', row }),
   get: async () => undefined,
   byEmail: async () => [],
   all: async function* () {},
   count: async () => 0,
+  check: async () => {},
   closeRequest: async () => {},
   closures: async () => [],
   close: async () => {},
-};
+} as RecordStore;
 
 const running = await startReceiver(config, {}, kind === 'none' ? nullStore : undefined);
 process.stdout.write(`${running.url}\n`);

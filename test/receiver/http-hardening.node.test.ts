@@ -111,7 +111,7 @@ describe('receiver HTTP: client address behind proxies (#3)', () => {
   it('keeps memory bounded under 100k distinct addresses', () => {
     const limiter = rateLimiter({ burst: 2, perSecond: 1, capacity: 10_000 });
     for (let i = 0; i < 100_000; i++) limiter.take(`2001:db8::${i.toString(16)}`);
-    assert.equal(limiter.size, 10_000);
+    assert.ok(limiter.size <= 10_000 && limiter.size >= 5_000, `${limiter.size} buckets`);
     // The most recent addresses keep their buckets.
     assert.equal(limiter.take('2001:db8::1869f'), 0);
     assert.ok(limiter.take('2001:db8::1869f') > 0);

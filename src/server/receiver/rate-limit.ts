@@ -1,10 +1,12 @@
 /**
  * Token bucket per client address: `burst` requests at once, refilled at
  * `perSecond`. Memory and time per request stay bounded whatever the number of
- * addresses: the buckets live in a Map kept in least-recently-used order (a
- * touched key is moved to the end), and past `capacity` the oldest one goes.
- * An evicted bucket starts full again, which only ever favours a visitor; an
- * attacker would need `capacity` real addresses in between to reset their own.
+ * addresses: buckets live in two generations of at most `capacity / 2` each
+ * (the "hashlru" scheme): a bucket used again moves to the young one, and when
+ * the young one is full the old one is dropped whole. O(1) per request, no scan,
+ * and no walk over a Map's deleted entries. A dropped bucket starts full again,
+ * which only favours a visitor; resetting one's own needs `capacity / 2` other
+ * real addresses in between.
  */
 export function rateLimiter({
   burst,
@@ -17,21 +19,29 @@ export function rateLimiter({
   capacity?: number;
   now?: () => number;
 }) {
-  const buckets = new Map<string, { tokens: number; at: number }>();
+  type Bucket = { tokens: number; at: number };
+  const generation = Math.max(1, Math.floor(capacity / 2));
+  let young = new Map<string, Bucket>();
+  let old = new Map<string, Bucket>();
+  const remember = (key: string, bucket: Bucket) => {
+    young.set(key, bucket);
+    if (young.size >= generation) {
+      old = young;
+      young = new Map();
+    }
+  };
   return {
     /** Takes one token; returns 0 if allowed, else the seconds to wait. */
     take(key: string): number {
       const t = now();
-      let bucket = buckets.get(key);
-      if (bucket) {
-        buckets.delete(key);
-        bucket.tokens = Math.min(burst, bucket.tokens + ((t - bucket.at) / 1000) * perSecond);
-        bucket.at = t;
-      } else {
-        bucket = { tokens: burst, at: t };
-        if (buckets.size >= capacity) buckets.delete(buckets.keys().next().value!);
+      let bucket = young.get(key);
+      if (!bucket) {
+        bucket = old.get(key) ?? { tokens: burst, at: t };
+        old.delete(key);
+        remember(key, bucket);
       }
-      buckets.set(key, bucket);
+      bucket.tokens = Math.min(burst, bucket.tokens + ((t - bucket.at) / 1000) * perSecond);
+      bucket.at = t;
       if (bucket.tokens >= 1) {
         bucket.tokens -= 1;
         return 0;
@@ -40,7 +50,7 @@ export function rateLimiter({
     },
     /** Buckets held now (at most `capacity`). */
     get size() {
-      return buckets.size;
+      return young.size + old.size;
     },
   };
 }
