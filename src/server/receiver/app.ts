@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { normalizeEmail } from '../../records/create.js';
 import { serveStatic } from './static.js';
 import type { RecordStore, StoredRecord } from './store.js';
 import { rateLimiter } from './rate-limit.js';
@@ -141,7 +142,7 @@ export function createReceiver(options: ReceiverOptions) {
     const row: StoredRecord = {
       id: record.id,
       type: record.type,
-      email: record.subject.email.toLowerCase(),
+      email: normalizeEmail(record.subject.email),
       kid,
       jws,
       record,
@@ -151,11 +152,12 @@ export function createReceiver(options: ReceiverOptions) {
     };
     const result = await options.store.put(row);
     if (result.status === 'stored') return send(res, 201, receipt, cors);
-    return answerExisting(res, cors, result.row, jws);
+    return answerExisting(res, cors, result.row, result.status === 'conflict');
   }
 
-  function answerExisting(res: ServerResponse, cors: Record<string, string>, row: StoredRecord, jws: string): void {
-    if (row.jws !== jws) {
+  function answerExisting(res: ServerResponse, cors: Record<string, string>, row: StoredRecord, conflict: boolean): void {
+    // The store decides: same key and same signed payload is a repeat, whatever the signature bytes.
+    if (conflict) {
       throw new HttpError(409, 'conflict', 'A different record with this id has already been stored.');
     }
     // The same receipt (its JWS unchanged), marked as the answer to a repeat.

@@ -46,6 +46,8 @@ export function currentConsents(records: StoredRecord[]): ConsentState[] {
 
 export interface OpenRequest {
   id: string;
+  /** The key that signed it: ids are unique per key. */
+  kid: string;
   requestType: string;
   name: string;
   email: string;
@@ -67,6 +69,7 @@ export function openRequests(records: StoredRecord[], closures: RequestClosure[]
       const dueBy = r.dueBy ?? today;
       return {
         id: r.id,
+        kid: r.kid,
         requestType: String(r.record.requestType),
         name: subject.name,
         email: subject.email,
