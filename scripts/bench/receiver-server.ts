@@ -14,11 +14,13 @@ const config = {
 const nullStore: RecordStore = {
   put: async (row) => ({ status: 'stored', row }),
   get: async () => undefined,
+  byId: async () => [],
   byEmail: async () => [],
   all: async function* () {},
   count: async () => 0,
   closeRequest: async () => {},
   closures: async () => [],
+  check: async () => {},
   close: async () => {},
 };
 
