@@ -21,12 +21,14 @@ const config = {
 const nullStore = {
   put: async (row) => ({ status: 'stored', row }),
   get: async () => undefined,
+  byId: async () => [],
   byEmail: async () => [],
   all: async function* () {},
   count: async () => 0,
   check: async () => {},
   closeRequest: async () => {},
   closures: async () => [],
+  check: async () => {},
   close: async () => {},
 } as RecordStore;
 

@@ -6,6 +6,7 @@ import { canonicalJson } from './canonical.js';
 import { openDb, type Db } from './idb.js';
 import { b64urlDecode, compactSign, ES256, jwkThumbprint, publicJwk, utf8, type PublicJwk } from './jws.js';
 import { PrivacyRecord, type UnsignedRecord } from './schemas.js';
+import { isCalendarTimestamp } from './timestamp.js';
 
 /** What a signer tells about its key. */
 export interface SignerKey {
@@ -48,6 +49,8 @@ export async function signRecord<R extends UnsignedRecord>(
   const signed = { ...record, signer: { persistent: key.persistent } };
   const checked = PrivacyRecord.safeParse(signed);
   if (!checked.success) throw new InvalidRecordError(checked.error.issues);
+  // The schema's pattern cannot know month lengths; the server refuses 31 November too.
+  if (!isCalendarTimestamp(checked.data.issuedAt)) throw new InvalidRecordError([{ path: ['issuedAt'], message: 'invalid-format' }]);
   const header =
     signer.alg === 'ES256'
       ? { alg: 'ES256', jwk: key.jwk, kid: key.kid }

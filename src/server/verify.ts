@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { compactVerify, EmbeddedJWK } from 'jose';
 import { canonicalJson } from '../records/canonical.js';
 import { PrivacyRecord } from '../records/schemas.js';
+import { isCalendarTimestamp } from '../records/timestamp.js';
 import type { PublicJwk } from '../records/jws.js';
 
 export type VerifyErrorCode =
@@ -48,6 +49,60 @@ export interface VerifyOptions {
 const B64URL = /^[A-Za-z0-9_-]+$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * The protected header members a record may carry: what our signers emit
+ * (`sign.ts`: `{ alg, jwk, kid }` for ES256, `{ alg, kid? }` for HS256).
+ * Anything else could change how some verifier reads the JWS (`crit`, `b64`,
+ * `jku`, `x5u`, `zip`, …), so it is refused as `malformed`.
+ */
+const HEADER_MEMBERS = new Set(['alg', 'jwk', 'kid']);
+
+/**
+ * True when any object in `text` (valid JSON: `JSON.parse` accepted it) names
+ * a member twice. `JSON.parse` silently keeps the last one, while other
+ * parsers keep the first or refuse: a header must read the same everywhere.
+ */
+export function hasDuplicateMembers(text: string): boolean {
+  let i = 0;
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const string = (): string => {
+    const start = i++;
+    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++;
+    return JSON.parse(text.slice(start, i)) as string; // decodes escapes: "\u0061lg" is "alg"
+  };
+  const value = (): boolean => {
+    space();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      const names = new Set<string>();
+      i++;
+      space();
+      if (text[i] === close) return i++, false;
+      for (;;) {
+        if (c === '{') {
+          space();
+          const name = string();
+          if (names.has(name)) return true;
+          names.add(name);
+          space();
+          i++; // ':'
+        }
+        if (value()) return true;
+        space();
+        if (text[i++] === close) return false; // else ','
+      }
+    }
+    if (c === '"') return string(), false;
+    while (i < text.length && !',]} \t\n\r'.includes(text[i]!)) i++; // number, true, false, null
+    return false;
+  };
+  return value();
+}
+
 /** RFC 7638 thumbprint, synchronously (tests hold it equal to jose's calculateJwkThumbprint). */
 function thumbprint({ crv, kty, x, y }: PublicJwk): string {
   return createHash('sha256').update(`{"crv":"${crv}","kty":"${kty}","x":"${x}","y":"${y}"}`).digest('base64url');
@@ -78,8 +133,10 @@ function isPublicP256(jwk: unknown): jwk is PublicJwk {
  * Verifies a signed record, checking in this order: size (`too-large`), shape
  * (`malformed`), algorithm (`unsupported-alg`: ES256, or HS256 with a configured
  * secret), embedded key and `kid` = its RFC 7638 thumbprint (`malformed`,
- * `kid-mismatch`), signature with jose (`bad-signature`), payload is its own
- * RFC 8785 canonical JSON (`malformed`), schema (`bad-schema`), and `issuedAt`
+ * `kid-mismatch`; a header member other than `alg`, `jwk`, `kid`, or one named
+ * twice: `malformed`), signature with jose (`bad-signature`), payload is its own
+ * RFC 8785 canonical JSON (`malformed`), schema (`bad-schema`; also an
+ * `issuedAt` naming a day that does not exist, e.g. 31 November), and `issuedAt`
  * (`future` beyond `maxSkewSeconds` ahead, `stale` beyond `maxAgeSeconds` old).
  */
 export async function verifyRecord(jws: unknown, options: VerifyOptions = {}): Promise<VerifyResult> {
@@ -105,18 +162,26 @@ async function verify(jws: unknown, options: VerifyOptions): Promise<VerifyResul
     return fail('malformed', 'Not a JWS compact serialization');
   }
   let header: Record<string, unknown>;
+  let headerText: string;
   try {
-    const parsed: unknown = JSON.parse(utf8.decode(bytes[0]));
+    headerText = utf8.decode(bytes[0]);
+    const parsed: unknown = JSON.parse(headerText);
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TypeError();
     header = parsed as Record<string, unknown>;
   } catch {
     return fail('malformed', 'The JWS header is not a JSON object');
   }
+  if (hasDuplicateMembers(headerText)) return fail('malformed', 'The JWS header names a member twice');
 
   const alg = header.alg;
   const secret = typeof options.hmacSecret === 'string' ? decode(options.hmacSecret) : options.hmacSecret;
   if (alg !== 'ES256' && !(alg === 'HS256' && secret)) {
     return fail('unsupported-alg', `Algorithm ${JSON.stringify(alg)} is not accepted`);
+  }
+
+  const extra = Object.keys(header).filter((name) => !HEADER_MEMBERS.has(name));
+  if (extra.length) {
+    return fail('malformed', `The JWS header may hold only alg, jwk and kid, not ${extra.map((n) => JSON.stringify(n)).join(', ')}`);
   }
 
   let kid: string;
@@ -156,7 +221,7 @@ async function verify(jws: unknown, options: VerifyOptions): Promise<VerifyResul
 
   const now = options.now === undefined ? Date.now() : +options.now;
   const issued = Date.parse(record.issuedAt);
-  if (Number.isNaN(issued)) return fail('bad-schema', 'issuedAt is not a valid time', [{ path: 'issuedAt', message: 'invalid-format' }]);
+  if (Number.isNaN(issued) || !isCalendarTimestamp(record.issuedAt)) return fail('bad-schema', 'issuedAt is not a valid time', [{ path: 'issuedAt', message: 'invalid-format' }]);
   if (issued - now > (options.maxSkewSeconds ?? 300) * 1000) return fail('future', 'issuedAt is too far in the future');
   if (now - issued > (options.maxAgeSeconds ?? 30 * 86_400) * 1000) return fail('stale', 'issuedAt is too old');
 

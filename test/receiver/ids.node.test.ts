@@ -2,6 +2,7 @@
 // belongs to the key that signed it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { verifyReceipt, type Jwks } from '../../src/records/receipt.js';
 import { createReceiver, type Receiver } from '../../src/server/receiver/receiver.js';
 import { consentRecord, signRaw, signed, tempDir } from './helpers.js';
 
@@ -34,10 +35,14 @@ describe('receiver: records are payloads bound to their key (#10)', () => {
     assert.equal(first.status, 201, 'the copy verifies: it is the same record');
     const genuine = await post(jws);
     assert.equal(genuine.status, 200, 'the genuine record is not refused');
-    const a = (await first.json()) as { receipt: string };
-    const b = (await genuine.json()) as { receipt: string; status: string };
-    assert.equal(b.receipt, a.receipt);
+    const a = (await first.json()) as { receipt: string; receivedAt: string };
+    const b = (await genuine.json()) as { receipt: string; receivedAt: string; status: string };
     assert.equal(b.status, 'duplicate');
+    assert.equal(b.receivedAt, a.receivedAt, 'received once, at the first arrival');
+    // Each client's receipt countersigns exactly the JWS it sent, so its own check passes.
+    const jwks = await (await receiver.fetch(new Request('http://127.0.0.1/.well-known/jwks.json'))).json();
+    assert.equal((await verifyReceipt(b.receipt, jwks as Jwks, jws)).ok, true);
+    assert.equal((await verifyReceipt(a.receipt, jwks as Jwks, copy)).ok, true);
     assert.equal((await receiver.store.byEmail(record.subject.email)).length, 1);
   });
 
@@ -48,8 +53,9 @@ describe('receiver: records are payloads bound to their key (#10)', () => {
     assert.equal((await post(squatter)).status, 201);
     const response = await post(genuine.jws);
     assert.equal(response.status, 201);
-    const rows = await receiver.store.byEmail(genuine.record.subject.email);
-    assert.deepEqual(rows.map((r) => r.jws), [genuine.jws]);
+    const rows = await receiver.store.byId(genuine.record.id);
+    assert.deepEqual(rows.map((r) => r.jws), [squatter, genuine.jws], 'two keys, two records');
+    assert.deepEqual((await receiver.store.byEmail(genuine.record.subject.email)).filter((r) => r.id === genuine.record.id).map((r) => r.jws), [genuine.jws]);
   });
 
   it('still refuses other content under the same id from the same key with 409', async () => {

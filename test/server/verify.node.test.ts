@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { calculateJwkThumbprint, CompactSign, compactVerify, EmbeddedJWK, exportJWK, generateKeyPair } from 'jose';
 import { canonicalJson } from '../../src/records/canonical.js';
-import { deviceSigner, hmacSigner, signRecord } from '../../src/records/sign.js';
+import { deviceSigner, hmacSigner, InvalidRecordError, signRecord } from '../../src/records/sign.js';
 import { verifyRecord } from '../../src/server/index.js';
 import { consentSample, requestSample } from '../records/samples.js';
 
@@ -181,5 +181,96 @@ describe('verifyRecord', () => {
       assert.equal(result.ok, false, String(input));
       if (!result.ok) assert.ok(['malformed', 'unsupported-alg', 'too-large'].includes(result.error.code), `${String(input)} → ${result.error.code}`);
     }
+  });
+
+  describe('protected header: only alg, jwk and kid, each once (#11.12)', () => {
+    const headerText = (key: Awaited<ReturnType<typeof es256Key>>, extra = '') =>
+      `{"alg":"ES256","jwk":${JSON.stringify(key.jwk)},"kid":"${key.kid}"${extra}}`;
+    /** Signs `header` (text, as is) and `payload` (the base64url segment) with WebCrypto. */
+    async function signText(header: string, payloadSegment: string, privateKey: CryptoKey) {
+      const input = `${b64(header)}.${payloadSegment}`;
+      const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, enc.encode(input));
+      return `${input}.${Buffer.from(signature).toString('base64url')}`;
+    }
+    const payload = () => b64(canonicalJson({ ...consentSample(), signer: { persistent: true } }));
+    const code = async (jws: string) => {
+      const result = await verifyRecord(jws);
+      return result.ok ? 'ok' : result.error.code;
+    };
+
+    test('the plain header of our signer still verifies (control)', async () => {
+      const key = await es256Key();
+      assert.equal(await code(await signText(headerText(key), payload(), key.privateKey)), 'ok');
+    });
+
+    test('refuses crit:["b64"] with b64:false (jose would read the payload segment unencoded)', async () => {
+      const key = await es256Key();
+      // Unencoded payload whose bytes are the base64url text: the signing input is the same
+      // as an ordinary JWS, but a JOSE library returns the text, not the record.
+      const segment = payload();
+      const jws = await signText(headerText(key, ',"b64":false,"crit":["b64"]'), segment, key.privateKey);
+      // jose accepts it and reads the segment as the payload bytes themselves
+      const read = await compactVerify(jws, EmbeddedJWK);
+      assert.equal(new TextDecoder().decode(read.payload), segment);
+      assert.equal(await code(jws), 'malformed');
+    });
+
+    test('refuses jku and x5u (a verifier could fetch another key)', async () => {
+      const key = await es256Key();
+      for (const extra of [',"jku":"https://evil.example/jwks.json"', ',"x5u":"https://evil.example/cert.pem"', ',"typ":"JWT"', ',"zip":"DEF"']) {
+        assert.equal(await code(await signText(headerText(key, extra), payload(), key.privateKey)), 'malformed', extra);
+      }
+    });
+
+    test('refuses an unknown crit as malformed, not bad-signature', async () => {
+      const key = await es256Key();
+      const jws = await signText(headerText(key, ',"crit":["exp"],"exp":1'), payload(), key.privateKey);
+      assert.equal(await code(jws), 'malformed');
+    });
+
+    test('refuses duplicate members in the header JSON, escaped or nested', async () => {
+      const key = await es256Key();
+      const jwk = JSON.stringify(key.jwk);
+      for (const header of [
+        `{"alg":"HS256","alg":"ES256","jwk":${jwk},"kid":"${key.kid}"}`,
+        `{"alg":"ES256","jwk":${jwk},"kid":"other","kid":"${key.kid}"}`,
+        `{"alg":"ES256","\\u0061lg":"ES256","jwk":${jwk},"kid":"${key.kid}"}`,
+        `{"alg":"ES256","jwk":${jwk.replace('{', '{"x":"AAAA",')},"kid":"${key.kid}"}`,
+      ]) {
+        assert.equal(await code(await signText(header, payload(), key.privateKey)), 'malformed', header.slice(0, 50));
+      }
+    });
+  });
+
+  describe('calendar-impossible times (#11.13)', () => {
+    test('refuses 31 November, 30 February and 29 February of a common year as bad-schema at issuedAt', async () => {
+      const key = await es256Key();
+      const now = new Date('2026-11-25T12:00:00Z');
+      for (const issuedAt of ['2026-11-31T12:00:00Z', '2026-02-30T12:00:00Z', '2026-02-29T00:00:00.000Z', '2025-04-31T23:59:59Z']) {
+        const jws = await rawSign(
+          canonicalJson({ ...consentSample(), issuedAt, signer: { persistent: true } }),
+          { alg: 'ES256', jwk: key.jwk, kid: key.kid },
+          key.privateKey,
+        );
+        const result = await verifyRecord(jws, { now, maxAgeSeconds: 10 * 365 * 86_400, maxSkewSeconds: 86_400 * 30 });
+        assert.ok(!result.ok && result.error.code === 'bad-schema', `${issuedAt}: ${JSON.stringify(result)}`);
+        assert.deepEqual(result.error.issues?.map((i) => i.path), ['issuedAt']);
+      }
+      // A real leap day is fine.
+      const leap = await rawSign(
+        canonicalJson({ ...consentSample(), issuedAt: '2024-02-29T12:00:00.500Z', signer: { persistent: true } }),
+        { alg: 'ES256', jwk: key.jwk, kid: key.kid },
+        key.privateKey,
+      );
+      assert.ok((await verifyRecord(leap, { now, maxAgeSeconds: 10 * 365 * 86_400 })).ok);
+    });
+
+    test('signRecord refuses such a record before signing', async () => {
+      const record = { ...consentSample(), issuedAt: '2026-11-31T12:00:00Z' };
+      await assert.rejects(
+        () => signRecord(record, deviceSigner({ indexedDB: null })),
+        (error: unknown) => error instanceof InvalidRecordError && error.issues[0]!.path[0] === 'issuedAt',
+      );
+    });
   });
 });

@@ -4,10 +4,9 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { normalizeEmail } from '../../records/create.js';
 import { forwardedClient, rateLimiter } from './rate-limit.js';
 import { staticFiles, STRICT_CSP, type StaticRoot } from './static.js';
-import type { RecordStore, StoredRecord } from './store.js';
+import { emailKey, type RecordStore, type StoredRecord } from './store.js';
 
 /** What the receiver needs from the records core; injected so tests can reach every branch. */
 export interface Verified {
@@ -27,7 +26,8 @@ export interface CountersignedReceipt extends Record<string, unknown> {
 export interface AppOptions {
   store: RecordStore;
   verify: (jws: string) => Promise<Verified | Refused>;
-  countersign: (record: Verified['record'], jws: string) => Promise<CountersignedReceipt>;
+  /** Signs a receipt for `jws`; `receivedAt` when answering a repeat of a record stored then. */
+  countersign: (record: Verified['record'], jws: string, receivedAt?: Date) => Promise<CountersignedReceipt>;
   /** The server's public keys, published at `/.well-known/jwks.json`. */
   jwks: unknown;
   /** Largest accepted body, checked while reading. */
@@ -183,7 +183,7 @@ export function createApp(options: AppOptions) {
       const row: StoredRecord = {
         id: record.id,
         type: record.type,
-        email: normalizeEmail(record.subject.email).toLowerCase(),
+        email: emailKey(record.subject.email),
         kid,
         jws,
         record,
@@ -196,7 +196,10 @@ export function createApp(options: AppOptions) {
       const result = await options.store.put(row);
       if (result.status === 'stored') return c.json(receipt, 201);
       if (result.status === 'conflict') throw new Refusal(409, 'conflict', 'A different record with this id has already been stored.');
-      return c.json({ ...result.row.receipt, status: 'duplicate' }, 200);
+      // The same payload under another valid signature of the same key (ECDSA's (r, n−s)
+      // twin, or a re-signing) is the same record; its receipt must hash what this client sent.
+      const first = result.row.jws === jws ? result.row.receipt : await options.countersign(record, jws, new Date(result.row.receivedAt));
+      return c.json({ ...first, status: 'duplicate' }, 200);
     },
   );
   app.all('/api/records', () => {
@@ -206,9 +209,7 @@ export function createApp(options: AppOptions) {
   app.get('/.well-known/jwks.json', (c) => c.json(options.jwks as object, 200, { 'cache-control': 'public, max-age=300' }));
   app.get('/healthz', async (c) => {
     try {
-      // The store's own probe once it has one (a read and a write), else a read.
-      const store = options.store as RecordStore & { check?: () => Promise<void> };
-      await (store.check ? store.check() : store.count());
+      await options.store.check(); // a read and a write
       return c.json({ ok: true }, 200, { 'cache-control': 'no-store' });
     } catch (error) {
       console.error('[receiver] health probe failed:', (error as Error)?.message ?? error);

@@ -5,11 +5,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { verifyRecord } from '../verify.js';
+import { auditRow, fromSigned, type AuditOptions } from './audit.js';
 import { ConfigError, parseConfig, USAGE, type ReceiverConfig } from './config.js';
 import { currentConsents, openRequests } from './derive.js';
 import { demoSite } from './demo.js';
-import { openStore, startReceiver } from './receiver.js';
+import { openStore, ReceiverStartError } from './open.js';
+import { startReceiver } from './receiver.js';
+import { emailKey, type StoredRecord } from './store.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
@@ -42,44 +44,88 @@ async function serve(config: ReceiverConfig): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/**
+ * Rows as their verified JWS says they are (never the unsigned columns). A
+ * row whose signature fails is left out; one whose columns disagree with its
+ * JWS is used as signed. Either is named on stderr (run `verify` for all);
+ * `flagged` is then true and the command exits 1 after printing its answer.
+ */
+async function signedRows(rows: StoredRecord[], options: AuditOptions, email?: string) {
+  const out: StoredRecord[] = [];
+  let flagged = false;
+  for (const row of rows) {
+    const audit = await auditRow(row, options);
+    const what = `record ${row.id} (kid ${row.kid})`;
+    if (audit.ok) {
+      out.push(fromSigned(row, audit.record, audit.kid));
+      continue;
+    }
+    flagged = true;
+    if (!audit.record) {
+      console.error(`privacy-receiver: ${what} left out: ${audit.code}: ${audit.message}`);
+      continue;
+    }
+    const signed = fromSigned(row, audit.record, audit.kid!);
+    if (email !== undefined && signed.email !== email) {
+      console.error(`privacy-receiver: ${what} left out: its signed record is about another address (${audit.message})`);
+      continue;
+    }
+    console.error(`privacy-receiver: ${what}: ${audit.message}; its signed content is used`);
+    out.push(signed);
+  }
+  return { rows: out, flagged };
+}
+
 async function report(config: ReceiverConfig): Promise<number> {
   const store = await openStore(config);
+  // The audit judges a record as `serve` did when it arrived: the same clock window.
+  const auditOptions: AuditOptions = { maxSkewSeconds: config.maxSkewSeconds };
   try {
     switch (config.command) {
       case 'export':
-        print((await store.byEmail(config.email!)).map(({ record, receipt, jws, kid, receivedAt }) => ({ record, receipt, jws, kid, receivedAt })));
-        return 0;
-      case 'consents':
-        print(currentConsents(await store.byEmail(config.email!)));
-        return 0;
+      case 'consents': {
+        const found = await store.byEmail(config.email!);
+        const { rows, flagged } = await signedRows(found, auditOptions, emailKey(config.email!));
+        if (config.command === 'export') {
+          print(rows.map(({ record, receipt, jws, kid, receivedAt }) => ({ record, receipt, jws, kid, receivedAt })));
+        } else {
+          print(currentConsents(rows));
+        }
+        return flagged ? 1 : 0;
+      }
       case 'requests': {
-        const rows = [];
-        for await (const row of store.all()) if (row.type === 'data-request') rows.push(row);
-        const open = openRequests(rows, await store.closures());
+        const stored = [];
+        for await (const row of store.all()) if (row.type === 'data-request') stored.push(row);
+        const { rows, flagged } = await signedRows(stored, auditOptions);
+        const open = openRequests(rows.filter((r) => r.type === 'data-request'), await store.closures());
         print(config.open ? open : { open, all: rows.length });
-        return 0;
+        return flagged ? 1 : 0;
       }
       case 'close-request': {
-        const row = await store.get(config.id!);
-        if (!row || row.type !== 'data-request') {
-          console.error(`no data request with id ${config.id!}`);
+        // Ids are unique per signing key: every data request with this id is closed, and named.
+        const rows = (await store.byId(config.id!)).filter((r) => r.type === 'data-request');
+        if (!rows.length) {
+          console.error(`privacy-receiver: no data request with id ${config.id!}`);
           return 1;
         }
-        const closure = { requestId: row.id, closedAt: new Date().toISOString(), note: config.note };
+        if (rows.length > 1) {
+          console.error(
+            `privacy-receiver: ${rows.length} data requests from different keys share id ${config.id!} (kids ${rows.map((r) => r.kid).join(', ')}): the closure applies to all of them`,
+          );
+        }
+        const closure = { requestId: config.id!, closedAt: new Date().toISOString(), note: config.note };
         await store.closeRequest(closure);
-        print(closure);
+        print({ ...closure, requests: rows.map(({ id, kid, receivedAt }) => ({ id, kid, receivedAt })) });
         return 0;
       }
       case 'verify': {
         let checked = 0;
-        const failures: { id: string; code: string; message: string }[] = [];
+        const failures: { id: string; kid: string; code: string; message: string; columns?: string[] }[] = [];
         for await (const row of store.all()) {
           checked++;
-          // Checked as at arrival: a record that was fresh then is not stale now.
-          const result = await verifyRecord(row.jws, { now: new Date(row.receivedAt), maxBytes: Infinity });
-          if (!result.ok) failures.push({ id: row.id, ...result.error });
-          else if (result.record.id !== row.id || result.kid !== row.kid) {
-            failures.push({ id: row.id, code: 'mismatch', message: 'the stored row does not match its signed record' });
+          const audit = await auditRow(row, auditOptions);
+          if (!audit.ok) {
+            failures.push({ id: row.id, kid: row.kid, code: audit.code, message: audit.message, ...(audit.columns ? { columns: audit.columns } : {}) });
           }
         }
         print({ checked, failed: failures.length, failures });
@@ -103,8 +149,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (config.command === 'help') return void process.stdout.write(USAGE);
-  if (config.command === 'serve') return serve(config);
-  process.exitCode = await report(config);
+  try {
+    if (config.command === 'serve') return await serve(config);
+    process.exitCode = await report(config);
+  } catch (error) {
+    // Something the operator must fix (e.g. a corrupt key file): one line that says what, no stack.
+    if (!(error instanceof ReceiverStartError)) throw error;
+    console.error(`privacy-receiver: ${error.message}`);
+    process.exit(1);
+  }
 }
 
 await main();

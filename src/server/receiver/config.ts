@@ -26,8 +26,8 @@ Commands:
   export --email X           print every record about one person as JSON (GDPR Art. 15)
   consents --email X         print the current consent per purpose
   requests --open            print the open data requests with due dates, overdue first
-  close-request --id X [--note "..."]   mark a data request answered (appended, never changed)
-  verify                     re-check every stored signature and report any that fail
+  close-request --id X [--note "..."]   mark the data request(s) with this id answered (appended, never changed)
+  verify                     re-check every stored signature and column and report any that fail
 
 Options (environment variable in brackets):
   --port N                   [PORT] default 8787

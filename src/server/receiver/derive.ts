@@ -17,12 +17,18 @@ interface Decision {
   text: string;
 }
 
+/** Milliseconds since the epoch of an ISO time; compared as instants, never as text (`…:00Z` < `…:00.500Z`). */
+const instant = (iso: unknown): number => {
+  const t = Date.parse(String(iso));
+  return Number.isNaN(t) ? -Infinity : t;
+};
+
 /** Latest decision per purpose, by the time the visitor's browser issued it (then by arrival). */
 export function currentConsents(records: StoredRecord[]): ConsentState[] {
   const latest = new Map<string, ConsentState>();
   const consents = records
     .filter((r) => r.type === 'consent')
-    .sort((a, b) => String(a.record.issuedAt).localeCompare(String(b.record.issuedAt)) || a.receivedAt.localeCompare(b.receivedAt));
+    .sort((a, b) => instant(a.record.issuedAt) - instant(b.record.issuedAt) || instant(a.receivedAt) - instant(b.receivedAt));
   for (const row of consents) {
     for (const d of (row.record.decisions as Decision[] | undefined) ?? []) {
       latest.set(d.purpose, {
@@ -40,6 +46,8 @@ export function currentConsents(records: StoredRecord[]): ConsentState[] {
 
 export interface OpenRequest {
   id: string;
+  /** The key that signed it: ids are unique per key. */
+  kid: string;
   requestType: string;
   name: string;
   email: string;
@@ -61,6 +69,7 @@ export function openRequests(records: StoredRecord[], closures: RequestClosure[]
       const dueBy = r.dueBy ?? today;
       return {
         id: r.id,
+        kid: r.kid,
         requestType: String(r.record.requestType),
         name: subject.name,
         email: subject.email,

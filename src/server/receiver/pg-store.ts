@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { classify, type PutResult, type RecordStore, type StoredRecord } from './store.js';
+import { classify, emailKey, type PutResult, type RecordStore, type StoredRecord } from './store.js';
 
 interface Row {
   seq: string;
@@ -14,7 +14,14 @@ interface Row {
   due_by: string | null;
 }
 
-const SCHEMA = `
+/**
+ * Versioned migrations, recorded in `privacy_schema_migrations`; each runs
+ * once, in its own transaction, under an advisory lock so that receivers
+ * starting together do not race. Never edit one that shipped: add another.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the schema of 0.1.0 (`IF NOT EXISTS`: a database made before versioning has these tables and no migrations table).
+  `
 CREATE TABLE IF NOT EXISTS privacy_records (
   seq BIGSERIAL PRIMARY KEY,
   id UUID NOT NULL UNIQUE,
@@ -42,7 +49,18 @@ DO $$ BEGIN
   CREATE TRIGGER privacy_request_closures_append_only BEFORE UPDATE OR DELETE ON privacy_request_closures
     FOR EACH ROW EXECUTE FUNCTION privacy_append_only();
 EXCEPTION WHEN duplicate_object THEN NULL; END $$;
-`;
+`,
+  // 2: a record is unique per (kid, id), not per id (ALTER TABLE fires no row triggers; rows stay as they are).
+  `
+ALTER TABLE privacy_records DROP CONSTRAINT IF EXISTS privacy_records_id_key;
+ALTER TABLE privacy_records ADD CONSTRAINT privacy_records_kid_id_key UNIQUE (kid, id);
+CREATE INDEX privacy_records_id ON privacy_records (id);
+`,
+  // 3: one row the health check writes.
+  `CREATE TABLE privacy_health (id INTEGER PRIMARY KEY, checked_at TIMESTAMPTZ NOT NULL);`,
+];
+
+const MIGRATION_LOCK = 7638;
 
 const toRecord = (row: Row): StoredRecord => ({
   id: row.id,
@@ -56,39 +74,91 @@ const toRecord = (row: Row): StoredRecord => ({
   dueBy: row.due_by,
 });
 
-/** PostgreSQL store for sites that outgrow one machine (`DATABASE_URL`). Same contract as the SQLite store. */
-export async function pgStore(connectionString: string, options: { max?: number } = {}): Promise<RecordStore> {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
-  // Creating the schema from several receivers at once must not race.
+// The id column is a UUID: anything else cannot be stored, and would be a query error.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function migrate(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
+  // A checked-out client's connection can die too; its error is the query's rejection.
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  let broken = false;
   try {
-    await client.query('SELECT pg_advisory_lock(7638)');
-    await client.query(SCHEMA);
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS privacy_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+    );
+    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM privacy_schema_migrations');
+    const version = rows[0]?.v ?? 0;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`The database has schema version ${version}; this receiver knows up to ${MIGRATIONS.length}: upgrade the receiver`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      await client.query('BEGIN');
+      try {
+        await client.query(MIGRATIONS[v]!);
+        await client.query('INSERT INTO privacy_schema_migrations (version) VALUES ($1)', [v + 1]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    }
+  } catch (error) {
+    broken = true;
+    throw error;
   } finally {
-    await client.query('SELECT pg_advisory_unlock(7638)').catch(() => undefined);
-    client.release();
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    client.off('error', ignore);
+    client.release(broken);
+  }
+}
+
+/**
+ * PostgreSQL store for sites that outgrow one machine (`DATABASE_URL`). Same
+ * contract as the SQLite store. A lost connection (a database restart,
+ * `pg_terminate_backend`) is logged, never a crash: the calls in flight
+ * reject, and the next call opens a new connection.
+ */
+export async function pgStore(connectionString: string, options: { max?: number } = {}): Promise<RecordStore> {
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 10_000 });
+  // An idle connection that dies emits 'error' on the pool: without a listener that ends the process.
+  pool.on('error', (error) => console.error(`[receiver] PostgreSQL connection lost (the next query reconnects): ${error.message}`));
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
   }
 
-  const get = async (id: string) => {
-    const { rows } = await pool.query<Row>('SELECT * FROM privacy_records WHERE id = $1', [id]);
+  const byKidId = async (kid: string, id: string) => {
+    if (!UUID.test(id)) return undefined;
+    const { rows } = await pool.query<Row>('SELECT * FROM privacy_records WHERE kid = $1 AND id = $2', [kid, id]);
     return rows[0] && toRecord(rows[0]);
+  };
+  const byId = async (id: string) => {
+    if (!UUID.test(id)) return [];
+    const { rows } = await pool.query<Row>('SELECT * FROM privacy_records WHERE id = $1 ORDER BY seq', [id]);
+    return rows.map(toRecord);
   };
 
   return {
     async put(row): Promise<PutResult> {
+      const email = emailKey(row.email);
       const { rowCount } = await pool.query(
         `INSERT INTO privacy_records (id, type, email, kid, jws, record, receipt, received_at, due_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-        [row.id, row.type, row.email, row.kid, row.jws, row.record, row.receipt, row.receivedAt, row.dueBy],
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (kid, id) DO NOTHING`,
+        [row.id, row.type, email, row.kid, row.jws, row.record, row.receipt, row.receivedAt, row.dueBy],
       );
-      if (rowCount === 1) return { status: 'stored', row };
-      return classify((await get(row.id))!, row);
+      if (rowCount === 1) return { status: 'stored', row: { ...row, email } };
+      return classify((await byKidId(row.kid, row.id))!, row);
     },
-    get,
+    async get(id, kid) {
+      return kid === undefined ? (await byId(id))[0] : byKidId(kid, id);
+    },
+    byId,
     async byEmail(email) {
-      const { rows } = await pool.query<Row>('SELECT * FROM privacy_records WHERE email = $1 ORDER BY seq', [
-        email.toLowerCase(),
-      ]);
+      const { rows } = await pool.query<Row>('SELECT * FROM privacy_records WHERE email = $1 ORDER BY seq', [emailKey(email)]);
       return rows.map(toRecord);
     },
     async *all() {
@@ -115,6 +185,13 @@ export async function pgStore(connectionString: string, options: { max?: number 
         'SELECT request_id, closed_at, note FROM privacy_request_closures ORDER BY seq',
       );
       return rows.map((c) => ({ requestId: c.request_id, closedAt: c.closed_at, note: c.note }));
+    },
+    async check() {
+      // A read of both tables and one committed write (the database is up, accepts writes and is not read-only).
+      await pool.query('SELECT (SELECT seq FROM privacy_records ORDER BY seq DESC LIMIT 1), (SELECT seq FROM privacy_request_closures ORDER BY seq DESC LIMIT 1)');
+      await pool.query(
+        'INSERT INTO privacy_health (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
+      );
     },
     async close() {
       await pool.end();

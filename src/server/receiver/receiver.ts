@@ -1,47 +1,14 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import { createServerKey, loadServerKey, publicJwks, signReceipt, type ServerKey } from '../receipt.js';
+import { publicJwks, signReceipt, type ServerKey } from '../receipt.js';
 import { verifyRecord } from '../verify.js';
 import { createApp, type AppOptions } from './app.js';
 import type { ReceiverConfig } from './config.js';
+import { openServerKey, openStore } from './open.js';
 import type { RecordStore } from './store.js';
 
-/** Imports a store's driver, which is an optional dependency, with a clear message when it is missing. */
-async function driver<T>(load: () => Promise<T>, name: string): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes(name)) {
-      throw new Error(`The receiver's store needs the "${name}" package: npm install ${name}`);
-    }
-    throw error;
-  }
-}
-
-/** Opens the configured store: PostgreSQL when a database URL is set, else SQLite under the data directory. */
-export async function openStore(config: Pick<ReceiverConfig, 'dataDir' | 'databaseUrl'>): Promise<RecordStore> {
-  if (config.databaseUrl) {
-    const { pgStore } = await driver(() => import('./pg-store.js'), 'pg');
-    return pgStore(config.databaseUrl);
-  }
-  const { sqliteStore } = await driver(() => import('./sqlite-store.js'), 'better-sqlite3');
-  await mkdir(config.dataDir, { recursive: true });
-  return sqliteStore(join(config.dataDir, 'records.db'));
-}
-
-/** The receiver's signing key: created on first start and kept beside the database (mode 0600). */
-export async function openServerKey(dataDir: string): Promise<ServerKey> {
-  await mkdir(dataDir, { recursive: true });
-  const file = join(dataDir, 'receiver-key.json');
-  if (!existsSync(file)) {
-    writeFileSync(file, JSON.stringify(await createServerKey()), { mode: 0o600, flag: 'wx' });
-  }
-  return loadServerKey(JSON.parse(readFileSync(file, 'utf8')) as Parameters<typeof loadServerKey>[0]);
-}
+export { openStore, openServerKey } from './open.js';
 
 /** Settings of an embedded receiver; every one has the default `privacy-receiver serve` has. */
 export interface ReceiverOptions {
@@ -107,7 +74,8 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
       const result = await verifyRecord(jws, { maxBytes, maxSkewSeconds });
       return result.ok ? { ok: true, record: result.record, kid: result.kid } : { ok: false, error: result.error };
     },
-    countersign: (record, jws) => signReceipt(record, jws, key, { timeZone: 'Europe/Helsinki' }),
+    countersign: (record, jws, receivedAt) =>
+      signReceipt(record, jws, key, { timeZone: 'Europe/Helsinki', ...(receivedAt ? { now: receivedAt } : {}) }),
   });
   let closing: Promise<void> | undefined;
   return {

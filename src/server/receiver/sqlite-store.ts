@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { classify, type PutResult, type RecordStore, type RequestClosure, type StoredRecord } from './store.js';
+import { classify, emailKey, type PutResult, type RecordStore, type RequestClosure, type StoredRecord } from './store.js';
 
 interface Row {
   id: string;
@@ -15,7 +16,25 @@ interface Row {
   due_by: string | null;
 }
 
-const SCHEMA = `
+const APPEND_ONLY_RECORDS = `
+CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
+`;
+
+const APPEND_ONLY_CLOSURES = `
+CREATE TRIGGER IF NOT EXISTS closures_no_update BEFORE UPDATE ON request_closures BEGIN SELECT RAISE(ABORT, 'closures are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS closures_no_delete BEFORE DELETE ON request_closures BEGIN SELECT RAISE(ABORT, 'closures are append-only'); END;
+`;
+
+/**
+ * Versioned migrations; `PRAGMA user_version` is the number applied. Each runs
+ * once, in one `BEGIN IMMEDIATE` transaction with the version bump, so
+ * several processes opening the same file cannot race. Never edit one that
+ * shipped: add another.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the schema of 0.1.0 (`IF NOT EXISTS`: a database made before versioning is at version 0 with these tables).
+  `
 CREATE TABLE IF NOT EXISTS records (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
@@ -36,11 +55,39 @@ CREATE TABLE IF NOT EXISTS request_closures (
   note TEXT NOT NULL
 );
 -- Append-only: the receiver never changes or removes what it accepted.
-CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS closures_no_update BEFORE UPDATE ON request_closures BEGIN SELECT RAISE(ABORT, 'closures are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS closures_no_delete BEFORE DELETE ON request_closures BEGIN SELECT RAISE(ABORT, 'closures are append-only'); END;
-`;
+${APPEND_ONLY_RECORDS}
+${APPEND_ONLY_CLOSURES}
+`,
+  // 2: a record is unique per (kid, id), not per id. SQLite cannot drop a
+  // constraint: the table is rebuilt with every row and its seq, then the
+  // append-only triggers are made again.
+  `
+DROP TRIGGER IF EXISTS records_no_update;
+DROP TRIGGER IF EXISTS records_no_delete;
+CREATE TABLE records_v2 (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  email TEXT NOT NULL,
+  kid TEXT NOT NULL,
+  jws TEXT NOT NULL,
+  record TEXT NOT NULL,
+  receipt TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  due_by TEXT,
+  UNIQUE (kid, id)
+);
+INSERT INTO records_v2 (seq, id, type, email, kid, jws, record, receipt, received_at, due_by)
+  SELECT seq, id, type, email, kid, jws, record, receipt, received_at, due_by FROM records ORDER BY seq;
+DROP TABLE records;
+ALTER TABLE records_v2 RENAME TO records;
+CREATE INDEX records_email ON records (email);
+CREATE INDEX records_id ON records (id);
+${APPEND_ONLY_RECORDS}
+`,
+  // 3: one row the health check writes (a committed write proves the disk takes writes).
+  `CREATE TABLE privacy_health (id INTEGER PRIMARY KEY, checked_at TEXT NOT NULL);`,
+];
 
 const toRecord = (row: Row): StoredRecord => ({
   id: row.id,
@@ -55,24 +102,59 @@ const toRecord = (row: Row): StoredRecord => ({
 });
 
 /**
+ * Makes the database file 0600 before SQLite opens it (SQLite gives `-wal`
+ * and `-shm` the main file's mode), and existing companions too, whatever the umask.
+ */
+function privateFiles(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
+}
+
+/** Brings a database to the latest schema version. */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`${db.name} has schema version ${version}; this receiver knows up to ${MIGRATIONS.length}: upgrade the receiver`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+    // Whoever can write the file can drop a trigger: every open puts them back.
+    db.exec(APPEND_ONLY_RECORDS + APPEND_ONLY_CLOSURES);
+  }).immediate();
+}
+
+/** Thrown inside the health check's probe transaction to roll it back. */
+const ROLLBACK = Symbol('rollback');
+
+/**
  * SQLite store (better-sqlite3, WAL, synchronous=FULL). Writes that arrive
  * together are committed together (group commit): one fsync for a burst, and
- * `put` resolves only after its transaction is durable.
+ * `put` resolves only after its transaction is durable. The file and its
+ * `-wal`/`-shm` are created 0600; a new directory 0700.
  */
 export function sqliteStore(file: string): RecordStore {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    privateFiles(file);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
+  migrate(db);
 
   const insert = db.prepare(
     `INSERT INTO records (id, type, email, kid, jws, record, receipt, received_at, due_by)
      VALUES (@id, @type, @email, @kid, @jws, @record, @receipt, @received_at, @due_by)
-     ON CONFLICT (id) DO NOTHING`,
+     ON CONFLICT (kid, id) DO NOTHING`,
   );
-  const byId = db.prepare<[string], Row>('SELECT * FROM records WHERE id = ?');
+  const byKidId = db.prepare<[string, string], Row>('SELECT * FROM records WHERE kid = ? AND id = ?');
+  const byId = db.prepare<[string], Row>('SELECT * FROM records WHERE id = ? ORDER BY seq');
   const byEmail = db.prepare<[string], Row>('SELECT * FROM records WHERE email = ? ORDER BY seq');
   const page = db.prepare<[number], Row & { seq: number }>('SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT 500');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM records');
@@ -80,23 +162,30 @@ export function sqliteStore(file: string): RecordStore {
   const closures = db.prepare<[], { request_id: string; closed_at: string; note: string }>(
     'SELECT request_id, closed_at, note FROM request_closures ORDER BY seq',
   );
+  const lastRecord = db.prepare('SELECT seq, kid, id FROM records ORDER BY seq DESC LIMIT 1');
+  const lastClosure = db.prepare('SELECT seq FROM request_closures ORDER BY seq DESC LIMIT 1');
+  const healthWrite = db.prepare('INSERT OR REPLACE INTO privacy_health (id, checked_at) VALUES (1, ?)');
+
+  const columns = (row: StoredRecord) => ({
+    id: row.id,
+    type: row.type,
+    email: emailKey(row.email),
+    kid: row.kid,
+    jws: row.jws,
+    record: JSON.stringify(row.record),
+    receipt: JSON.stringify(row.receipt),
+    received_at: row.receivedAt,
+    due_by: row.dueBy,
+  });
 
   type Pending = { row: StoredRecord; resolve: (r: PutResult) => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
   const commit = db.transaction((batch: Pending[]) =>
     batch.map(({ row }): PutResult => {
-      const { changes } = insert.run({
-        id: row.id,
-        type: row.type,
-        email: row.email,
-        kid: row.kid,
-        jws: row.jws,
-        record: JSON.stringify(row.record),
-        receipt: JSON.stringify(row.receipt),
-        received_at: row.receivedAt,
-        due_by: row.dueBy,
-      });
-      return changes === 1 ? { status: 'stored', row } : classify(toRecord(byId.get(row.id)!), row);
+      const { changes } = insert.run(columns(row));
+      return changes === 1
+        ? { status: 'stored', row: { ...row, email: emailKey(row.email) } }
+        : classify(toRecord(byKidId.get(row.kid, row.id)!), row);
     }),
   );
   const flush = () => {
@@ -110,18 +199,44 @@ export function sqliteStore(file: string): RecordStore {
     }
   };
 
+  // The probe: the write path of a real insert (the records b-tree, both
+  // indexes, sqlite_sequence) under the write lock, rolled back; then one
+  // committed, fsynced write. Not `PRAGMA quick_check`, which reads the whole
+  // file and would make every probe cost as much as the database is large.
+  const probe = db.transaction(() => {
+    lastRecord.get();
+    lastClosure.get();
+    insert.run(
+      columns({
+        id: randomUUID(),
+        type: 'consent',
+        email: 'health-probe@invalid',
+        kid: `health-probe-${randomUUID()}`,
+        jws: 'probe..',
+        record: {},
+        receipt: {},
+        receivedAt: new Date().toISOString(),
+        dueBy: null,
+      }),
+    );
+    throw ROLLBACK;
+  });
+
   return {
     put(row) {
       return new Promise((resolve, reject) => {
         if (queue.push({ row, resolve, reject }) === 1) setImmediate(flush);
       });
     },
-    async get(id) {
-      const row = byId.get(id);
+    async get(id, kid) {
+      const row = kid === undefined ? byId.get(id) : byKidId.get(kid, id);
       return row && toRecord(row);
     },
+    async byId(id) {
+      return byId.all(id).map(toRecord);
+    },
     async byEmail(email) {
-      return byEmail.all(email.toLowerCase()).map(toRecord);
+      return byEmail.all(emailKey(email)).map(toRecord);
     },
     async *all() {
       // Pages rather than one open iterator, which would keep the connection busy for writers.
@@ -138,6 +253,14 @@ export function sqliteStore(file: string): RecordStore {
     },
     async closures() {
       return closures.all().map((c) => ({ requestId: c.request_id, closedAt: c.closed_at, note: c.note }));
+    },
+    async check() {
+      try {
+        probe.immediate();
+      } catch (error) {
+        if (error !== ROLLBACK) throw error;
+      }
+      healthWrite.run(new Date().toISOString());
     },
     async close() {
       if (queue.length) flush();

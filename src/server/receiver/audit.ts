@@ -1,0 +1,67 @@
+/**
+ * Re-deriving a stored row from its JWS. The store's columns (type, email,
+ * kid, record, id) are copies made when the record was accepted; only the
+ * JWS is signed. `auditRow` verifies the JWS as at arrival and says which
+ * columns disagree with it, so reports can trust the signed payload and
+ * flag a row changed behind the store's back.
+ */
+import { canonicalJson } from '../../records/canonical.js';
+import type { PrivacyRecord } from '../../records/schemas.js';
+import { verifyRecord } from '../verify.js';
+import { emailKey, type StoredRecord } from './store.js';
+
+export interface AuditOptions {
+  /** The receiver's accepted clock difference (`serve`'s `maxSkewSeconds`), so an audit judges as the receiver did. */
+  maxSkewSeconds: number;
+  /** The receiver's accepted age of a record (default 30 days, as `serve`). */
+  maxAgeSeconds?: number;
+}
+
+export type AuditResult =
+  | { ok: true; record: PrivacyRecord; kid: string }
+  /** `record`/`kid` are set when the signature verifies but stored columns disagree with it. */
+  | { ok: false; code: string; message: string; columns?: string[]; record?: PrivacyRecord; kid?: string };
+
+/** The columns a row must have for its JWS, derived exactly as the receiver stores them. */
+export function derivedColumns(record: PrivacyRecord, kid: string): Pick<StoredRecord, 'id' | 'type' | 'email' | 'kid'> {
+  return { id: record.id, type: record.type, email: emailKey(record.subject.email), kid };
+}
+
+/** Verifies a stored row's JWS as at its arrival and compares every derived column with it. */
+export async function auditRow(row: StoredRecord, options: AuditOptions): Promise<AuditResult> {
+  const received = Date.parse(row.receivedAt);
+  if (Number.isNaN(received)) return { ok: false, code: 'mismatch', message: 'receivedAt is not a time', columns: ['receivedAt'] };
+  // Checked as at arrival: a record that was fresh then is not stale now.
+  const result = await verifyRecord(row.jws, {
+    now: received,
+    maxBytes: Infinity,
+    maxSkewSeconds: options.maxSkewSeconds,
+    ...(options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.maxAgeSeconds }),
+  });
+  if (!result.ok) return { ok: false, code: result.error.code, message: result.error.message };
+  const expected = derivedColumns(result.record, result.kid);
+  const columns: string[] = (Object.keys(expected) as (keyof typeof expected)[]).filter((k) => row[k] !== expected[k]);
+  let same = false;
+  try {
+    same = canonicalJson(row.record) === canonicalJson(result.record);
+  } catch {
+    // not JSON-able: differs
+  }
+  if (!same) columns.push('record');
+  if (columns.length) {
+    return {
+      ok: false,
+      code: 'mismatch',
+      message: `stored ${columns.join(', ')} ${columns.length > 1 ? 'differ' : 'differs'} from the signed record`,
+      columns,
+      record: result.record,
+      kid: result.kid,
+    };
+  }
+  return { ok: true, record: result.record, kid: result.kid };
+}
+
+/** The row with its columns replaced by what its verified JWS says. */
+export function fromSigned(row: StoredRecord, record: PrivacyRecord, kid: string): StoredRecord {
+  return { ...row, ...derivedColumns(record, kid), record: record as unknown as Record<string, unknown> };
+}

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { normalizeEmail } from '../../src/records/create.js';
+import { deviceSigner, signRecord } from '../../src/records/sign.js';
+import { sqliteStore } from '../../src/server/receiver/sqlite-store.js';
+import type { StoredRecord } from '../../src/server/receiver/store.js';
+import { verifyRecord } from '../../src/server/verify.js';
+import { consentRecord, dataRequest, signed, tempDir } from './helpers.js';
+
+const CLI = ['--import', 'tsx', 'src/server/receiver/cli.ts'];
+
+function cli(dataDir: string, ...args: string[]) {
+  const result = spawnSync('node', [...CLI, ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, json: result.stdout.trim() ? (JSON.parse(result.stdout) as unknown) : undefined, stderr: result.stderr };
+}
+
+/** Stores signed records in a data directory's SQLite file as `serve` would (received now). */
+async function stored(dataDir: string, ...jwss: string[]): Promise<StoredRecord[]> {
+  const store = sqliteStore(join(dataDir, 'records.db'));
+  const rows: StoredRecord[] = [];
+  try {
+    for (const jws of jwss) {
+      const verified = await verifyRecord(jws, { maxSkewSeconds: 600 });
+      assert.ok(verified.ok, JSON.stringify(verified));
+      const row: StoredRecord = {
+        id: verified.record.id,
+        type: verified.record.type,
+        email: normalizeEmail(verified.record.subject.email),
+        kid: verified.kid,
+        jws,
+        record: verified.record as unknown as Record<string, unknown>,
+        receipt: { recordId: verified.record.id },
+        receivedAt: new Date().toISOString(),
+        dueBy: verified.record.type === 'data-request' ? '2027-01-04' : null,
+      };
+      const result = await store.put(row);
+      assert.equal(result.status, 'stored');
+      rows.push(result.row);
+    }
+  } finally {
+    await store.close();
+  }
+  return rows;
+}
+
+/** Changes a stored row behind the store's back, as someone with the file could (the trigger dropped first). */
+function tamper(dataDir: string, sql: string, ...params: unknown[]): void {
+  const db = new Database(join(dataDir, 'records.db'));
+  try {
+    db.exec('DROP TRIGGER IF EXISTS records_no_update');
+    assert.equal(db.prepare(sql).run(...params).changes, 1, sql);
+  } finally {
+    db.close();
+  }
+}
+
+type Report = { checked: number; failed: number; failures: { id: string; code: string; columns?: string[] }[] };
+
+describe('privacy-receiver verify', () => {
+  it("judges issuedAt with serve's clock window (--max-skew-seconds, default 600 s) (#11.5)", async () => {
+    const dataDir = tempDir();
+    await stored(dataDir, (await signed(consentRecord('skew@example.fi', true, new Date(Date.now() + 590_000)))).jws);
+    const ok = cli(dataDir, 'verify');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.deepEqual(ok.json, { checked: 1, failed: 0, failures: [] });
+    const strict = cli(dataDir, 'verify', '--max-skew-seconds', '300');
+    assert.equal(strict.status, 1);
+    assert.equal((strict.json as Report).failures[0]!.code, 'future');
+  });
+
+  it('re-derives every column from the JWS and reports each row whose columns disagree with it (#11.6)', async () => {
+    const dataDir = tempDir();
+    const rows = await stored(
+      dataDir,
+      ...(await Promise.all(Array.from({ length: 7 }, (_, i) => signed(consentRecord(`row${i}@example.fi`))))).map((s) => s.jws),
+    );
+    const [good, recordChanged, emailChanged, typeChanged, kidChanged, idChanged, jwsChanged] = rows as [StoredRecord, ...StoredRecord[]];
+    tamper(dataDir, 'UPDATE records SET record = json_set(record, \'$.decisions[0].granted\', json(\'false\')) WHERE id = ?', recordChanged!.id);
+    tamper(dataDir, "UPDATE records SET email = 'someone.else@example.fi' WHERE id = ?", emailChanged!.id);
+    tamper(dataDir, "UPDATE records SET type = 'data-request' WHERE id = ?", typeChanged!.id);
+    tamper(dataDir, "UPDATE records SET kid = 'another-kid' WHERE id = ?", kidChanged!.id);
+    tamper(dataDir, "UPDATE records SET id = '00000000-0000-4000-8000-000000000000' WHERE id = ?", idChanged!.id);
+    const [h, p] = jwsChanged!.jws.split('.');
+    tamper(dataDir, 'UPDATE records SET jws = ? WHERE id = ?', `${h}.${p}.${'A'.repeat(86)}`, jwsChanged!.id);
+
+    const run = cli(dataDir, 'verify');
+    assert.equal(run.status, 1);
+    const report = run.json as Report;
+    assert.equal(report.checked, 7);
+    const byColumns = Object.fromEntries(report.failures.map((f) => [f.columns?.join(',') ?? f.code, f.code]));
+    assert.deepEqual(byColumns, {
+      record: 'mismatch',
+      email: 'mismatch',
+      type: 'mismatch',
+      kid: 'mismatch',
+      id: 'mismatch',
+      'bad-signature': 'bad-signature',
+    });
+    assert.ok(!report.failures.some((f) => f.id === good.id));
+  });
+});
+
+describe('privacy-receiver consents and export read the signed record (#11.6)', () => {
+  it('a record column changed behind the triggers does not change the answer, and is named', async () => {
+    const dataDir = tempDir();
+    const email = 'liisa.virtanen@example.fi';
+    const [, second] = await stored(
+      dataDir,
+      (await signed(consentRecord(email, false, new Date(Date.now() - 120_000)))).jws,
+      (await signed(consentRecord(email, true, new Date(Date.now() - 60_000)))).jws,
+    );
+    // Someone turns the latest grant into a withdrawal in the unsigned column.
+    tamper(dataDir, "UPDATE records SET record = json_set(record, '$.decisions[0].granted', json('false')) WHERE id = ?", second!.id);
+
+    const consents = cli(dataDir, 'consents', '--email', email);
+    assert.deepEqual(
+      (consents.json as { purpose: string; granted: boolean; recordId: string }[]).map(({ purpose, granted, recordId }) => ({ purpose, granted, recordId })),
+      [{ purpose: 'newsletter', granted: true, recordId: second!.id }],
+    );
+    assert.equal(consents.status, 1, 'the disagreement makes the command fail after answering');
+    assert.match(consents.stderr, new RegExp(`record ${second!.id}.*record differs`));
+
+    const exported = cli(dataDir, 'export', '--email', email);
+    const records = exported.json as { record: { id: string; decisions: { granted: boolean }[] } }[];
+    assert.equal(records[1]!.record.id, second!.id);
+    assert.equal(records[1]!.record.decisions[0]!.granted, true);
+    assert.equal(exported.status, 1);
+  });
+
+  it('leaves out a row whose signature fails, or whose signed address is another person', async () => {
+    const dataDir = tempDir();
+    const email = 'pekka@example.fi';
+    const [kept, forged, moved] = await stored(
+      dataDir,
+      (await signed(consentRecord(email, true, new Date(Date.now() - 120_000)))).jws,
+      (await signed(consentRecord(email, false, new Date(Date.now() - 60_000)))).jws,
+      (await signed(consentRecord('someone.else@example.fi', false))).jws,
+    );
+    const [h, p] = forged!.jws.split('.');
+    tamper(dataDir, 'UPDATE records SET jws = ? WHERE id = ?', `${h}.${p}.${'A'.repeat(86)}`, forged!.id);
+    tamper(dataDir, 'UPDATE records SET email = ? WHERE id = ?', email, moved!.id);
+    const consents = cli(dataDir, 'consents', '--email', email);
+    assert.deepEqual(
+      (consents.json as { granted: boolean; recordId: string }[]).map(({ granted, recordId }) => ({ granted, recordId })),
+      [{ granted: true, recordId: kept!.id }],
+    );
+    assert.equal(consents.status, 1);
+    assert.match(consents.stderr, new RegExp(`record ${forged!.id}.*left out: bad-signature`));
+    assert.match(consents.stderr, new RegExp(`record ${moved!.id}.*left out: .*another address`));
+  });
+});
+
+describe('privacy-receiver look-ups by e-mail (#11.9)', () => {
+  it('finds records by an address with spaces around it or an internationalized domain', async () => {
+    const dataDir = tempDir();
+    const [idn, plain] = await stored(
+      dataDir,
+      (await signed(consentRecord(normalizeEmail('matti@yhtiö.fi')))).jws,
+      (await signed(consentRecord('x@y.fi'))).jws,
+    );
+    for (const [query, id] of [
+      ['matti@yhtiö.fi', idn!.id],
+      [' matti@YHTIÖ.fi ', idn!.id],
+      [' x@y.fi ', plain!.id],
+    ] as const) {
+      const consents = cli(dataDir, 'consents', '--email', query);
+      assert.equal(consents.status, 0, consents.stderr);
+      assert.deepEqual((consents.json as { recordId: string }[]).map((c) => c.recordId), [id], query);
+      const exported = cli(dataDir, 'export', '--email', query);
+      assert.deepEqual((exported.json as { record: { id: string } }[]).map((r) => r.record.id), [id], query);
+    }
+  });
+});
+
+describe('privacy-receiver close-request with ids unique per key (#11.10)', () => {
+  it('closes every data request with the id and says so when several keys used it', async () => {
+    const dataDir = tempDir();
+    const request = dataRequest('anna@example.fi');
+    const [first, second] = await stored(
+      dataDir,
+      (await signRecord(request, deviceSigner({ indexedDB: null }))).jws,
+      (await signRecord(request, deviceSigner({ indexedDB: null }))).jws,
+    );
+    assert.equal(first!.id, second!.id);
+    assert.notEqual(first!.kid, second!.kid);
+    const open = cli(dataDir, 'requests', '--open');
+    assert.deepEqual((open.json as { kid: string }[]).map((r) => r.kid).sort(), [first!.kid, second!.kid].sort());
+
+    const closed = cli(dataDir, 'close-request', '--id', first!.id, '--note', 'answered');
+    assert.equal(closed.status, 0, closed.stderr);
+    assert.match(closed.stderr, new RegExp(`2 data requests .* share id ${first!.id}.*${first!.kid}.*${second!.kid}`));
+    assert.deepEqual((closed.json as { requests: { kid: string }[] }).requests.map((r) => r.kid), [first!.kid, second!.kid]);
+    assert.deepEqual(cli(dataDir, 'requests', '--open').json, []);
+    assert.equal(cli(dataDir, 'close-request', '--id', '6d3c1f4e-0000-4000-8000-000000000000').status, 1);
+  });
+});
