@@ -229,7 +229,8 @@ export function createApp(options: AppOptions) {
     if (error instanceof HTTPException) return refuse(c, error.status, 'bad-request', error.message || 'Bad request.');
     // Our own failure (the disk, the database): logged here, never shown to the client,
     // and answered as a retryable 503 so the browser's outbox tries again.
-    console.error('[receiver] internal error:', error);
+    // One line each: during a database outage every request fails alike.
+    console.error(`[receiver] internal error: ${String((error as Error)?.stack ?? error).split('\n').slice(0, 2).join(' ')}`);
     return refuse(c, 503, 'unavailable', 'The record could not be stored now; try again shortly.', { 'retry-after': '5' });
   });
 
