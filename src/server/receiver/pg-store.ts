@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { enqueue, JOBS_MIGRATION, pgJobs, transaction } from './pg-jobs.js';
 import { classify, emailKey, type PutResult, type RecordStore, type StoredRecord } from './store.js';
 
 interface Row {
@@ -58,6 +59,8 @@ CREATE INDEX privacy_records_id ON privacy_records (id);
 `,
   // 3: one row the health check writes.
   `CREATE TABLE privacy_health (id INTEGER PRIMARY KEY, checked_at TIMESTAMPTZ NOT NULL);`,
+  // 4: the job queue (mail, webhooks) and the receiver's own signed events (confirmations).
+  JOBS_MIGRATION,
 ];
 
 const MIGRATION_LOCK = 7638;
@@ -142,17 +145,29 @@ export async function pgStore(connectionString: string, options: { max?: number 
     return rows.map(toRecord);
   };
 
+  const jobs = pgJobs(pool);
+  const insert = `INSERT INTO privacy_records (id, type, email, kid, jws, record, receipt, received_at, due_by)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (kid, id) DO NOTHING`;
+
   return {
-    async put(row): Promise<PutResult> {
+    async put(row, queued = []): Promise<PutResult> {
       const email = emailKey(row.email);
-      const { rowCount } = await pool.query(
-        `INSERT INTO privacy_records (id, type, email, kid, jws, record, receipt, received_at, due_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (kid, id) DO NOTHING`,
-        [row.id, row.type, email, row.kid, row.jws, row.record, row.receipt, row.receivedAt, row.dueBy],
-      );
-      if (rowCount === 1) return { status: 'stored', row: { ...row, email } };
+      const values = [row.id, row.type, email, row.kid, row.jws, row.record, row.receipt, row.receivedAt, row.dueBy];
+      // One statement when nothing is queued with the record; a transaction when something is.
+      const stored = queued.length
+        ? await transaction(pool, async (client) => {
+            const { rowCount } = await client.query(insert, values);
+            if (rowCount === 1) await enqueue(client, queued);
+            return rowCount === 1;
+          })
+        : (await pool.query(insert, values)).rowCount === 1;
+      if (stored) return { status: 'stored', row: { ...row, email } };
       return classify((await byKidId(row.kid, row.id))!, row);
     },
+    ...jobs.queue,
+    addEvent: (event, queued) => jobs.addEvent({ ...event, email: emailKey(event.email) }, queued),
+    events: (email) => jobs.events(emailKey(email)),
+    event: (key) => jobs.event(key),
     async get(id, kid) {
       return kid === undefined ? (await byId(id))[0] : byKidId(kid, id);
     },

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { classify, emailKey, type PutResult, type RecordStore, type RequestClosure, type StoredRecord } from './store.js';
+import { APPEND_ONLY_EVENTS, JOBS_MIGRATION, sqliteJobs } from './sqlite-jobs.js';
+import { classify, emailKey, type NewJob, type PutResult, type RecordStore, type RequestClosure, type StoredRecord } from './store.js';
 
 interface Row {
   id: string;
@@ -87,6 +88,8 @@ ${APPEND_ONLY_RECORDS}
 `,
   // 3: one row the health check writes (a committed write proves the disk takes writes).
   `CREATE TABLE privacy_health (id INTEGER PRIMARY KEY, checked_at TEXT NOT NULL);`,
+  // 4: the job queue (mail, webhooks) and the receiver's own signed events (confirmations).
+  JOBS_MIGRATION + APPEND_ONLY_EVENTS,
 ];
 
 const toRecord = (row: Row): StoredRecord => ({
@@ -124,7 +127,7 @@ function migrate(db: Database.Database): void {
       db.pragma(`user_version = ${v + 1}`);
     }
     // Whoever can write the file can drop a trigger: every open puts them back.
-    db.exec(APPEND_ONLY_RECORDS + APPEND_ONLY_CLOSURES);
+    db.exec(APPEND_ONLY_RECORDS + APPEND_ONLY_CLOSURES + APPEND_ONLY_EVENTS);
   }).immediate();
 }
 
@@ -178,14 +181,16 @@ export function sqliteStore(file: string): RecordStore {
     due_by: row.dueBy,
   });
 
-  type Pending = { row: StoredRecord; resolve: (r: PutResult) => void; reject: (e: unknown) => void };
+  const jobs = sqliteJobs(db);
+
+  type Pending = { row: StoredRecord; jobs?: readonly NewJob[]; resolve: (r: PutResult) => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
   const commit = db.transaction((batch: Pending[]) =>
-    batch.map(({ row }): PutResult => {
+    batch.map(({ row, jobs: queued }): PutResult => {
       const { changes } = insert.run(columns(row));
-      return changes === 1
-        ? { status: 'stored', row: { ...row, email: emailKey(row.email) } }
-        : classify(toRecord(byKidId.get(row.kid, row.id)!), row);
+      if (changes !== 1) return classify(toRecord(byKidId.get(row.kid, row.id)!), row);
+      jobs.enqueue(queued);
+      return { status: 'stored', row: { ...row, email: emailKey(row.email) } };
     }),
   );
   const flush = () => {
@@ -223,11 +228,15 @@ export function sqliteStore(file: string): RecordStore {
   });
 
   return {
-    put(row) {
+    put(row, queued) {
       return new Promise((resolve, reject) => {
-        if (queue.push({ row, resolve, reject }) === 1) setImmediate(flush);
+        if (queue.push({ row, jobs: queued, resolve, reject }) === 1) setImmediate(flush);
       });
     },
+    ...jobs.queue,
+    addEvent: (event, queued) => jobs.addEvent({ ...event, email: emailKey(event.email) }, queued),
+    events: (email) => jobs.events(emailKey(email)),
+    event: (key) => jobs.event(key),
     async get(id, kid) {
       const row = kid === undefined ? byId.get(id) : byKidId.get(kid, id);
       return row && toRecord(row);

@@ -36,18 +36,96 @@ export type PutResult =
   | { status: 'conflict'; row: StoredRecord };
 
 /**
+ * Work the receiver does after a commit (a mail, a webhook message), queued in
+ * the same transaction as what caused it, so a crash delays it and never loses it.
+ */
+export interface NewJob {
+  kind: 'mail' | 'webhook';
+  /** The message itself (a mail, a webhook body and its endpoint). */
+  payload: Record<string, unknown>;
+  /** The person it is about (`emailKey`), for export. */
+  email?: string;
+  recordId?: string;
+  /**
+   * Counted against a cap that protects other people: queued only while fewer
+   * than `max` jobs with this key were queued in the last `windowMs`, counted
+   * in the store (so across processes and instances). A capped job is dropped.
+   */
+  cap?: { key: string; max: number; windowMs: number };
+}
+
+/** A queued job as the queue keeps it: one delivery attempt is leased at a time. */
+export interface Job {
+  id: string;
+  kind: NewJob['kind'];
+  payload: Record<string, unknown>;
+  email: string | null;
+  recordId: string | null;
+  createdAt: string;
+  attempts: number;
+  nextAttemptAt: string;
+  doneAt: string | null;
+  result: string | null;
+  lastError: string | null;
+  gaveUpAt: string | null;
+}
+
+/**
+ * The queue's contract: `claim` picks due, unleased, unfinished jobs of one kind,
+ * oldest due first, and leases them until `leaseUntil` (two processes never get
+ * the same job; a process that dies leaves the lease to run out, so a job runs
+ * once more at most); `done`/`failed`/`gaveUp` report one attempt and clear the lease.
+ */
+export interface JobQueue {
+  claimJobs(kind: NewJob['kind'], now: Date, limit: number, leaseUntil: Date): Promise<Job[]>;
+  jobDone(id: string, at: Date, result: string): Promise<void>;
+  jobFailed(id: string, nextAttemptAt: Date, error: string): Promise<void>;
+  jobGaveUp(id: string, at: Date, error: string): Promise<void>;
+  /** Puts a given-up job back in the queue, due now (`webhooks --retry`). */
+  retryJob(id: string, now: Date): Promise<boolean>;
+  jobs(filter: { kind?: NewJob['kind']; email?: string; recordId?: string; gaveUp?: boolean }): Promise<Job[]>;
+}
+
+/**
+ * Something the receiver itself attests about a record or an address (a
+ * confirmation from a mailed link, a one-click withdrawal), signed by the
+ * receiver and appended, never changed. `key` makes it happen at most once.
+ */
+export interface ReceiverEvent {
+  id: string;
+  kind: 'confirmation' | 'withdrawal';
+  /** At most one event per key: `confirm:<kid>:<recordId>`, … */
+  key: string;
+  email: string;
+  recordId: string | null;
+  recordKid: string | null;
+  /** ISO 8601 UTC, the receiver's clock. */
+  at: string;
+  data: Record<string, unknown>;
+  /** The receiver's JWS over the event. */
+  jws: string;
+}
+
+/**
  * A record is identified by its signing key and its id together, `(kid, id)`:
  * ids are chosen by browsers, so another key using the same id is another
  * record (another row), never a conflict for the first one.
  */
-export interface RecordStore {
+export interface RecordStore extends JobQueue {
   /**
    * Stores a new record. The same `(kid, id)` again returns the stored row:
    * `duplicate` when the JWS payload segment is the same (whatever the
    * signature: ECDSA signatures are malleable and a retry may be re-signed),
    * `conflict` when the payload differs. The stored `email` is `emailKey(row.email)`.
+   * `jobs` are queued in the same transaction, only when the record is new.
    */
-  put(row: StoredRecord): Promise<PutResult>;
+  put(row: StoredRecord, jobs?: readonly NewJob[]): Promise<PutResult>;
+  /** Appends an event unless one with its key exists (`duplicate`, with the stored one); `jobs` as for `put`. */
+  addEvent(event: ReceiverEvent, jobs?: readonly NewJob[]): Promise<{ status: 'stored' | 'duplicate'; event: ReceiverEvent }>;
+  /** Events about one person (`emailKey`), oldest first. */
+  events(email: string): Promise<ReceiverEvent[]>;
+  /** The event with this key, if any. */
+  event(key: string): Promise<ReceiverEvent | undefined>;
   /** The record with this id signed by `kid`; without `kid`, the first stored record with this id (see `byId`). */
   get(id: string, kid?: string): Promise<StoredRecord | undefined>;
   /** Every record with this id, whatever key signed it, oldest first (usually one). */
