@@ -8,8 +8,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { pgStore } from '../../src/server/receiver/pg-store.js';
-import { sqliteStore } from '../../src/server/receiver/sqlite-store.js';
+import { MIGRATIONS as PG_MIGRATIONS, pgStore } from '../../src/server/receiver/pg-store.js';
+import { MIGRATIONS as SQLITE_MIGRATIONS, sqliteStore } from '../../src/server/receiver/sqlite-store.js';
 import type { RecordStore, StoredRecord } from '../../src/server/receiver/store.js';
 import { verifyRecord } from '../../src/server/verify.js';
 import { pgTestsDisabled, startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -291,7 +291,7 @@ describe('SQLite migrations (#11.10)', () => {
     }
     const db = new Database(path);
     try {
-      assert.equal(db.pragma('user_version', { simple: true }), 3);
+      assert.equal(db.pragma('user_version', { simple: true }), SQLITE_MIGRATIONS.length);
       assert.deepEqual(db.prepare('SELECT seq, id FROM records WHERE seq <= 2 ORDER BY seq').all(), seqs, 'seq kept');
       assert.equal((db.prepare('SELECT max(seq) AS m FROM records').get() as { m: number }).m, 3, 'new rows after the old ones');
       assert.throws(() => db.prepare("UPDATE records SET email = 'x' WHERE seq = 1").run(), /append-only/);
@@ -512,7 +512,7 @@ EXCEPTION WHEN duplicate_object THEN NULL; END $$;
         await Promise.all([store.close(), twin.close()]);
       }
       const versions = await admin<{ version: number }>('SELECT version FROM privacy_schema_migrations ORDER BY version', [], url);
-      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3]);
+      assert.deepEqual(versions.map((v) => v.version), PG_MIGRATIONS.map((_, i) => i + 1));
       const seqs = await admin<{ seq: string }>('SELECT seq FROM privacy_records ORDER BY seq', [], url);
       assert.deepEqual(seqs.map((r) => Number(r.seq)), [1, 2, 3]);
       await assert.rejects(() => admin("UPDATE privacy_records SET email = 'x' WHERE seq = 1", [], url), /append-only/);
@@ -522,7 +522,7 @@ EXCEPTION WHEN duplicate_object THEN NULL; END $$;
       const again = await pgStore(url);
       assert.equal(await again.count(), 3);
       await again.close();
-      assert.equal((await admin('SELECT version FROM privacy_schema_migrations', [], url)).length, 3);
+      assert.equal((await admin('SELECT version FROM privacy_schema_migrations', [], url)).length, PG_MIGRATIONS.length);
     });
 
     it('refuses a database from a newer receiver instead of guessing', async () => {
