@@ -107,7 +107,7 @@ describe('webinar confirmation mail', () => {
 
   it('works without a context', () => {
     const mail = composeConsentConfirmation({ record: webinarRecord('fi', null), confirmUrl, expiresAt });
-    assert.match(mail.text, /^Ilmoittautumisesi on vastaanotettu 3\.12\.2026 klo 7\.02/m);
+    assert.match(mail.text, /^Ilmoittautumisesi on vastaanotettu\. Ilmoittauduit 3\.12\.2026 klo 7\.02/m);
   });
 });
 
@@ -140,6 +140,15 @@ describe('data request confirmation mail', () => {
     assert.ok(!mail.html.includes('<b>Bob'));
     assert.ok(mail.html.includes('&lt;b&gt;Bob&lt;/b&gt;'));
   });
+});
+
+it('fi and en mail strings use the same placeholders', () => {
+  const placeholders = (value: unknown, path = ''): string[] =>
+    typeof value === 'string'
+      ? [...value.matchAll(/\{\{(\w+)\}\}/g)].map((m) => `${path}:${m[1]}`).sort()
+      : Object.entries(value as object).flatMap(([k, v]) => placeholders(v, `${path}.${k}`));
+  assert.deepEqual(placeholders(mailStrings('en')), placeholders(mailStrings('fi')));
+  assert.ok(placeholders(mailStrings('fi')).includes('.consent.intro:email'));
 });
 
 it('times are Finnish local time in both languages, summer time included', () => {
