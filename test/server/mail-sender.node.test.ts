@@ -141,6 +141,32 @@ describe('mail sender over a real SMTP server', () => {
     }
   });
 
+  it('sent but not recorded: not retried as a failure, goes once more only when the lease runs out', async () => {
+    const queue = createMemoryMailQueue();
+    queue.enqueue({ message: mail('unrecorded@example.fi'), addressKey: 'i', kind: 'confirm' });
+    let first = true;
+    const flaky = {
+      ...queue,
+      async sent(id: string, at: Date, messageId: string) {
+        if (first) {
+          first = false;
+          throw new Error('store unavailable (test)');
+        }
+        return queue.sent(id, at, messageId);
+      },
+    };
+    const rec = recording(transport);
+    const sender = startMailSender({ queue: flaky, transport: rec.transport, backoff: fast, intervalMs: 10, leaseMs: 400, log: quiet });
+    try {
+      await until(() => queue.rows[0]!.sentAt !== null);
+      assert.equal(rec.starts.length, 2);
+      assert.ok(rec.starts[1]! - rec.starts[0]! >= 390, 'the second send waited for the lease, not for a backoff');
+      assert.equal(queue.rows[0]!.lastError, null, 'never recorded as a failed send');
+    } finally {
+      await sender.stop();
+    }
+  });
+
   it('never throws out of the loop when the store fails', async () => {
     const queue = createMemoryMailQueue();
     queue.enqueue({ message: mail('storefail@example.fi'), addressKey: 'g', kind: 'confirm' });

@@ -102,28 +102,39 @@ export function startMailSender(options: MailSenderOptions): MailSender {
   let again = false;
 
   async function deliver(mail: QueuedMail): Promise<void> {
+    let messageId: string;
     try {
-      const { messageId } = await options.transport.send(mail.message);
-      await options.queue.sent(mail.id, now(), messageId);
-      return;
+      ({ messageId } = await options.transport.send(mail.message));
     } catch (caught) {
-      const error = caught as Partial<MailSendError>;
-      const text = String(error?.message ?? caught);
-      const failures = mail.attempts + 1;
-      const tooOld = now().getTime() - mail.queuedAt.getTime() >= backoff.maxAgeMs;
-      try {
-        if (error?.retryable === false || tooOld) {
-          log(`gave up mail ${mail.id} after ${failures} attempt(s): ${text}`);
-          await options.queue.gaveUp(mail.id, text);
-        } else {
-          const next = new Date(now().getTime() + backoffDelay(failures, backoff, random));
-          log(`mail ${mail.id} attempt ${failures} failed, next at ${next.toISOString()}: ${text}`);
-          await options.queue.failed(mail.id, next, text);
-        }
-      } catch (storeError) {
-        // The lease runs out and the mail is claimed again: delayed, not lost.
-        log(`could not record the outcome of mail ${mail.id}`, storeError);
+      await failedAttempt(mail, caught);
+      return;
+    }
+    try {
+      await options.queue.sent(mail.id, now(), messageId);
+    } catch (storeError) {
+      // Sent but not recorded: when the lease runs out it goes once more. Never
+      // reported as a failed send, which would retry it on a schedule.
+      log(`mail ${mail.id} was sent (${messageId}) but could not be marked sent`, storeError);
+    }
+  }
+
+  async function failedAttempt(mail: QueuedMail, caught: unknown): Promise<void> {
+    const error = caught as Partial<MailSendError>;
+    const text = String(error?.message ?? caught);
+    const failures = mail.attempts + 1;
+    const tooOld = now().getTime() - mail.queuedAt.getTime() >= backoff.maxAgeMs;
+    try {
+      if (error?.retryable === false || tooOld) {
+        log(`gave up mail ${mail.id} after ${failures} attempt(s): ${text}`);
+        await options.queue.gaveUp(mail.id, text);
+      } else {
+        const next = new Date(now().getTime() + backoffDelay(failures, backoff, random));
+        log(`mail ${mail.id} attempt ${failures} failed, next at ${next.toISOString()}: ${text}`);
+        await options.queue.failed(mail.id, next, text);
       }
+    } catch (storeError) {
+      // The lease runs out and the mail is claimed again: delayed, not lost.
+      log(`could not record the outcome of mail ${mail.id}`, storeError);
     }
   }
 
