@@ -8,6 +8,7 @@ import { simpleParser } from 'mailparser';
 import { composeConfirmation } from '../../src/server/mail/compose.js';
 import { classifySendError, createMailTransport, emlName, MailSendError } from '../../src/server/mail/transport.js';
 import { consentRecord, label } from '../helpers/mail-records.js';
+import { verifyDkim } from '../helpers/dkim.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 const FROM = 'OptimeSys <tietosuoja@optimesys.fi>';
@@ -52,8 +53,8 @@ describe('SMTP transport (real SMTP server on loopback)', () => {
     assert.equal(mail.parsed.headers.get('dkim-signature'), undefined);
   });
 
-  it('signs with DKIM when configured', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  it('signs with DKIM when configured, with a signature that verifies', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const transport = createMailTransport({
       smtpUrl: smtp.url,
       from: FROM,
@@ -67,6 +68,11 @@ describe('SMTP transport (real SMTP server on loopback)', () => {
     assert.match(signature, /\bs=mail2026;/);
     assert.match(signature, /\ba=rsa-sha256;/);
     assert.match(signature, /\bb=[A-Za-z0-9+/=\s]{100,}/);
+    assert.deepEqual(verifyDkim(mail.raw, publicKey), { ok: true, domain: 'optimesys.fi', selector: 'mail2026' });
+    // the verifier is not a rubber stamp: a changed body or another key fails
+    const changed = Buffer.from(mail.raw.toString('latin1').replace('Hei,', 'Moi,'), 'latin1');
+    assert.deepEqual(verifyDkim(changed, publicKey), { ok: false, reason: 'body hash' });
+    assert.deepEqual(verifyDkim(mail.raw, generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey), { ok: false, reason: 'signature' });
   });
 
   it('a 451 is retryable, a 550 is permanent', async () => {
