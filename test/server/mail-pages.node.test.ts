@@ -11,6 +11,8 @@ import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { pageLocale, PAGE_HEADERS, PAGES_CSS, PAGES_CSS_PATH, renderLinkPage, type LinkPage } from '../../src/server/mail/pages.js';
 import { createLinkTokens } from '../../src/server/mail/tokens.js';
+import { createMemoryConfirmStore, handleConfirmLink } from '../../src/server/mail/confirm-link.js';
+import { consentRecord, label, requestRecord } from '../helpers/mail-records.js';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 // The receiver's demo policy (STRICT_CSP in src/server/receiver/static.ts): the pages must work under it too.
@@ -22,13 +24,13 @@ const ADDRESS = 'maija.meikalainen@example.fi';
 const strings = (lang: string) => JSON.parse(readFileSync(`locales/${lang}/mail.json`, 'utf8')).pages;
 const LANGS = ['fi', 'en'] as const;
 
-/** A receiver-like route: GET shows, POST confirms once; everything else answers with the right page. */
+/** The route as the receiver will mount it: handleConfirmLink over an in-memory store. */
 function confirmServer(tokens: ReturnType<typeof createLinkTokens>, csp: string) {
-  const confirmed = new Set<string>();
-  const records = new Map([
-    [RECORD, { address: ADDRESS, subject: 'consent' as const }],
-    [REQUEST, { address: ADDRESS, subject: 'request' as const }],
+  const store = createMemoryConfirmStore([
+    { ...consentRecord('fi'), id: RECORD, subject: { email: ADDRESS } },
+    requestRecord('en', { id: REQUEST, subject: { name: 'Maija Meikäläinen', email: ADDRESS } }),
   ]);
+  const confirmed = { has: (id: string) => store.confirmations.has(id), clear: () => store.confirmations.clear() };
   const server = createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     if (url.pathname === PAGES_CSS_PATH) {
@@ -36,21 +38,11 @@ function confirmServer(tokens: ReturnType<typeof createLinkTokens>, csp: string)
       return;
     }
     const token = url.pathname.match(/^\/confirm\/([^/]+)$/)?.[1] ?? '';
-    const verified = tokens.verify(token, { kind: 'confirm' });
-    const record = verified.ok ? records.get(verified.recordId!) : undefined;
-    let page: LinkPage;
-    if (!verified.ok) page = verified.reason === 'expired' ? 'expired' : 'invalid';
-    else if (!record || tokens.addressHash(record.address) !== verified.addressHash) page = 'invalid';
-    else if (confirmed.has(verified.recordId!)) page = 'already';
-    else if (req.method === 'POST') {
-      confirmed.add(verified.recordId!);
-      page = 'confirmed';
-    } else page = 'confirm';
-    const locale = pageLocale(verified.ok ? verified.locale : verified.locale, req.headers['accept-language']);
-    const rendered = renderLinkPage({ page, locale, subject: record?.subject ?? 'consent', items: page === 'confirm' ? ['<b>Uutiskirje</b>'] : [] });
-    res.writeHead(rendered.status, { ...rendered.headers, 'content-security-policy': csp }).end(rendered.body);
+    handleConfirmLink({ method: req.method!, token, acceptLanguage: req.headers['accept-language'], tokens, store }).then((rendered) => {
+      res.writeHead(rendered.status, { ...rendered.headers, 'content-security-policy': csp }).end(rendered.body);
+    });
   });
-  return { server, confirmed };
+  return { server, confirmed, store };
 }
 
 async function listen(server: Server): Promise<string> {
@@ -83,7 +75,9 @@ describe('link pages', () => {
         assert.match(html, /<form method="post">/);
         assert.equal(html.match(/<button/g)?.length, 1);
         assert.ok(!/<script|<style|\sstyle=|\son\w+=/i.test(html), 'no script, no inline style, no handler');
-        assert.ok(html.includes('&lt;b&gt;Uutiskirje&lt;/b&gt;'), 'items are escaped');
+        // what is being confirmed: the labels the visitor chose, or the request type
+        assert.ok(html.includes(recordId === RECORD ? label('fi', 'newsletter') : 'Erasure (Art. 17)'), 'names what it confirms');
+        if (recordId === RECORD) assert.ok(!html.includes(label('fi', 'blog')), 'not the refused purpose');
         assert.equal(get.headers.get('referrer-policy'), 'no-referrer');
         assert.equal(get.headers.get('cache-control'), 'no-store');
       }
@@ -119,6 +113,29 @@ describe('link pages', () => {
       assert.equal((await fetch(`${base}/confirm/garbage`, { method: 'POST', headers: { 'accept-language': lang } })).status, 404);
     });
   }
+
+  it('handleConfirmLink: HEAD changes nothing, other methods get 405, a token for another address is invalid', async () => {
+    const store = createMemoryConfirmStore([{ ...consentRecord('en'), id: RECORD, subject: { email: 'someone.else@example.fi' } }]);
+    const token = issued('en');
+    const head = await handleConfirmLink({ method: 'HEAD', token, tokens, store });
+    assert.equal(head.status, 404, 'the record belongs to another address');
+    store.add({ ...consentRecord('en'), id: RECORD, subject: { email: ADDRESS } });
+    assert.equal((await handleConfirmLink({ method: 'HEAD', token, tokens, store })).status, 200);
+    assert.equal(store.confirmations.size, 0);
+    const put = await handleConfirmLink({ method: 'PUT', token, tokens, store });
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.allow, 'GET, HEAD, POST');
+    assert.equal(store.confirmations.size, 0);
+    const post = await handleConfirmLink({ method: 'POST', token, tokens, store, now: new Date() });
+    assert.equal(post.status, 200);
+    assert.equal(store.confirmations.get(RECORD)?.tokenId, (tokens.verify(token, { kind: 'confirm' }) as { tokenId: string }).tokenId);
+  });
+
+  it('items on the confirm page are escaped', () => {
+    const html = renderLinkPage({ page: 'confirm', locale: 'fi', items: ['<img src=x onerror=alert(1)>'] }).body;
+    assert.ok(!html.includes('<img'));
+    assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
+  });
 
   it('wording follows the subject: consent or data request', () => {
     for (const lang of LANGS) {

@@ -91,7 +91,7 @@ function render(locale: MailLocale, to: string, subject: string, blocks: Block[]
       html.push(`<ul>${block.list.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`);
     } else if ('facts' in block) {
       text.push(block.facts.map(([k, v]) => `${k}: ${v}`).join('\n'));
-      html.push(`<table role="presentation">${block.facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`);
+      html.push(`<table>${block.facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`);
     } else {
       // Text part: the bare URL on its own line, which every client makes clickable.
       text.push(`${s.linkIntro}\n${block.link}`);

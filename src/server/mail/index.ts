@@ -7,4 +7,5 @@ export * from './memory-queue.js';
 export * from './pages.js';
 export * from './mailbox.js';
 export * from './confirmation.js';
+export * from './confirm-link.js';
 export * from './config.js';
