@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -93,10 +93,15 @@ describe('SMTP transport (real SMTP server on loopback)', () => {
     assert.equal(smtp.messages.some((m) => m.envelope.to.includes('t@example.fi') || m.envelope.to.includes('p@example.fi')), false);
   });
 
-  it('a server that is down is retryable', async () => {
+  it('a server that is down is retryable, and check() says so', async () => {
+    const up = createMailTransport({ smtpUrl: smtp.url, from: FROM, timeoutMs: 2000 });
+    assert.deepEqual(await up.check(), { ok: true });
+    up.close();
     await smtp.stop();
     const transport = createMailTransport({ smtpUrl: smtp.url, from: FROM, timeoutMs: 2000 });
     try {
+      const check = await transport.check();
+      assert.equal(check.ok, false);
       const down = await rejection(transport.send(message('down@example.fi')));
       assert.equal(down.retryable, true);
       assert.equal(down.responseCode, undefined);
@@ -151,6 +156,14 @@ describe('.eml file transport (no SMTP_URL)', () => {
     assert.ok(parsed.text?.includes('https://privacy.optimesys.fi/confirm/T0ken'));
     assert.ok(typeof parsed.html === 'string' && parsed.html.includes(label('fi', 'events')));
     assert.ok(parsed.date instanceof Date);
+  });
+
+  it('check() reports a mail directory it cannot write', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pw-mail-'));
+    assert.deepEqual(await createMailTransport({ from: FROM, dataDir }).check(), { ok: true });
+    writeFileSync(join(dataDir, 'blocked'), '');
+    const blocked = await createMailTransport({ from: FROM, dataDir: join(dataDir, 'blocked') }).check();
+    assert.equal(blocked.ok, false);
   });
 
   it('needs a data directory', () => {

@@ -8,7 +8,8 @@
  * 5xx reply (the server refused this message for good) is not.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { MailMessage } from './compose.js';
@@ -40,6 +41,8 @@ export interface MailTransport {
   readonly kind: 'smtp' | 'file';
   /** Resolves with the Message-ID; rejects with `MailSendError`. */
   send(message: OutgoingMail): Promise<{ messageId: string }>;
+  /** For `/readyz`: the SMTP server answers and takes our login, or the mail directory is writable. Never throws. */
+  check(): Promise<{ ok: true } | { ok: false; error: string }>;
   close(): void;
 }
 
@@ -102,6 +105,14 @@ function smtpTransport(config: MailTransportConfig, smtpUrl: string): MailTransp
         throw classifySendError(error);
       }
     },
+    async check() {
+      try {
+        await transporter.verify();
+        return { ok: true as const };
+      } catch (error) {
+        return { ok: false as const, error: classifySendError(error).message };
+      }
+    },
     close: () => transporter.close(),
   };
 }
@@ -149,6 +160,15 @@ function fileTransport(config: MailTransportConfig): MailTransport {
         throw new MailSendError(`Could not write ${name}: ${(error as Error).message}`, true, undefined, { cause: error });
       }
       return { messageId: info.messageId };
+    },
+    async check() {
+      try {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await access(dir, constants.W_OK);
+        return { ok: true as const };
+      } catch (error) {
+        return { ok: false as const, error: (error as Error).message };
+      }
     },
     close: () => transporter.close(),
   };
