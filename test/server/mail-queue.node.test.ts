@@ -1,5 +1,5 @@
-// The MailQueue contract, run against the in-memory reference and the SQLite
-// queue; then what only SQLite has: several connections to one file, the
+// The MailQueue contract, run against the in-memory reference, the SQLite and
+// the PostgreSQL queue; then what only SQLite has: several connections to one file, the
 // record's transaction, append-only confirmations, the sender over it.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -7,13 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { createMemoryMailQueue, type EnqueueInput, type EnqueueResult } from '../../src/server/mail/memory-queue.js';
 import { startMailSender, type MailQueue } from '../../src/server/mail/sender.js';
+import { PG_MAIL_SCHEMA, pgMailQueue } from '../../src/server/mail/pg-queue.js';
 import { SQLITE_MAIL_SCHEMA, sqliteMailQueue } from '../../src/server/mail/sqlite-queue.js';
 import { createMailTransport } from '../../src/server/mail/transport.js';
+import { pgTestsDisabled, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 
-type Queue = MailQueue & { enqueue(input: EnqueueInput, now?: Date): EnqueueResult };
+type Queue = MailQueue & { enqueue(input: EnqueueInput, now?: Date): EnqueueResult | Promise<EnqueueResult> };
 const T0 = new Date('2026-12-03T05:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const input = (to: string, addressKey = to, kind = 'confirm'): EnqueueInput => ({
@@ -30,16 +33,59 @@ function sqliteQueue(file = ':memory:') {
   return { db, queue: sqliteMailQueue(db) };
 }
 
-const implementations: [string, () => Queue][] = [
+// PostgreSQL: one throwaway server for the file, started on first use; each test starts from empty tables.
+let postgres: { server: TestPostgres; pool: pg.Pool } | undefined;
+async function pgPool(): Promise<pg.Pool> {
+  if (!postgres) {
+    const server = await startPostgres();
+    const pool = new pg.Pool({ connectionString: server.url, max: 10 });
+    await pool.query(PG_MAIL_SCHEMA);
+    await pool.query(PG_MAIL_SCHEMA); // twice: the migration is idempotent
+    postgres = { server, pool };
+  }
+  await postgres.pool.query('TRUNCATE privacy_mail_queue');
+  return postgres.pool;
+}
+after(async () => {
+  await postgres?.pool.end();
+  postgres?.server.stop();
+});
+
+/** The PostgreSQL queue with each enqueue in a transaction of its own, as the store's put would run it. */
+async function pgQueue(): Promise<Queue & { pool: pg.Pool }> {
+  const pool = await pgPool();
+  const queue = pgMailQueue(pool);
+  return {
+    ...queue,
+    pool,
+    async enqueue(item: EnqueueInput, now?: Date) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await queue.enqueue(client, item, now);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
+const implementations: [string, () => Queue | Promise<Queue>][] = [
   ['memory', () => createMemoryMailQueue()],
   ['sqlite', () => sqliteQueue().queue],
+  ['postgresql', pgQueue],
 ];
 
 for (const [name, make] of implementations) {
-  describe(`MailQueue contract: ${name}`, () => {
+  describe(`MailQueue contract: ${name}`, { skip: name === 'postgresql' && pgTestsDisabled && 'PG_TESTS=off' }, () => {
     it('claims due mail oldest first, up to the limit, and leases it', async () => {
-      const queue = make();
-      for (const to of ['a', 'b', 'c']) queue.enqueue(input(`${to}@example.fi`), at(to.charCodeAt(0)));
+      const queue = await make();
+      for (const to of ['a', 'b', 'c']) await queue.enqueue(input(`${to}@example.fi`), at(to.charCodeAt(0)));
       const first = await queue.claim(at(1000), 2, at(61_000));
       assert.deepEqual(first.map((m) => m.message.to), ['a@example.fi', 'b@example.fi']);
       assert.equal(first[0]!.attempts, 0);
@@ -51,18 +97,18 @@ for (const [name, make] of implementations) {
     });
 
     it('nothing is claimed before it is due', async () => {
-      const queue = make();
-      queue.enqueue(input('later@example.fi'), at(5000));
+      const queue = await make();
+      await queue.enqueue(input('later@example.fi'), at(5000));
       assert.deepEqual(await queue.claim(at(4999), 10, at(10_000)), []);
       assert.equal((await queue.claim(at(5000), 10, at(10_000))).length, 1);
     });
 
     it('sent and given-up mail is never claimed again; failed mail waits for its next attempt', async () => {
-      const queue = make();
-      queue.enqueue(input('sent@example.fi'), T0);
-      queue.enqueue(input('failed@example.fi'), T0);
-      queue.enqueue(input('gone@example.fi'), T0);
-      const [sent, failed, gone] = await queue.claim(T0, 10, at(1000));
+      const queue = await make();
+      await queue.enqueue(input('sent@example.fi'), T0);
+      await queue.enqueue(input('failed@example.fi'), at(1));
+      await queue.enqueue(input('gone@example.fi'), at(2));
+      const [sent, failed, gone] = await queue.claim(at(2), 10, at(1000));
       await queue.sent(sent!.id, at(10), '<m1@optimesys.fi>');
       await queue.failed(failed!.id, at(30_000), '451 try later');
       await queue.gaveUp(gone!.id, '550 no such user');
@@ -74,13 +120,13 @@ for (const [name, make] of implementations) {
       assert.deepEqual((await queue.claim(at(40_000), 10, at(50_000))).map((m) => m.message.to), ['failed@example.fi']);
     });
 
-    it('at most 3 confirmation mails to one address in 24 h', () => {
-      const queue = make();
-      for (let i = 0; i < 3; i++) assert.equal(queue.enqueue(input('x@example.fi', 'kx'), at(i)).queued, true);
-      assert.deepEqual(queue.enqueue(input('x@example.fi', 'kx'), at(3)), { queued: false, reason: 'cap' });
-      assert.equal(queue.enqueue(input('y@example.fi', 'ky'), at(3)).queued, true);
-      assert.equal(queue.enqueue(input('x@example.fi', 'kx', 'notice'), at(3)).queued, true);
-      assert.equal(queue.enqueue(input('x@example.fi', 'kx'), at(86_400_000)).queued, true, 'the first has left the window');
+    it('at most 3 confirmation mails to one address in 24 h', async () => {
+      const queue = await make();
+      for (let i = 0; i < 3; i++) assert.equal((await queue.enqueue(input('x@example.fi', 'kx'), at(i))).queued, true);
+      assert.deepEqual(await queue.enqueue(input('x@example.fi', 'kx'), at(3)), { queued: false, reason: 'cap' });
+      assert.equal((await queue.enqueue(input('y@example.fi', 'ky'), at(3))).queued, true);
+      assert.equal((await queue.enqueue(input('x@example.fi', 'kx', 'notice'), at(3))).queued, true);
+      assert.equal((await queue.enqueue(input('x@example.fi', 'kx'), at(86_400_000))).queued, true, 'the first has left the window');
     });
   });
 }
@@ -156,5 +202,49 @@ describe('SQLite mail queue', () => {
         transport.close();
       }
     });
+  });
+});
+
+describe('PostgreSQL mail queue', { skip: pgTestsDisabled && 'PG_TESTS=off' }, () => {
+  it('concurrent claims from several receivers never get the same mail', async () => {
+    const queue = await pgQueue();
+    for (let i = 0; i < 30; i++) await queue.enqueue(input(`m${i}@example.fi`, `k${i}`), T0);
+    const receivers = [pgMailQueue(queue.pool), pgMailQueue(queue.pool), pgMailQueue(queue.pool)];
+    const rounds = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => receivers[i % 3]!.claim(at(1000), 4, at(60_000))),
+    );
+    const ids = rounds.flat().map((m) => m.id);
+    assert.equal(ids.length, 30);
+    assert.equal(new Set(ids).size, 30);
+  });
+
+  it('concurrent records for one address: the cap holds across transactions', async () => {
+    const queue = await pgQueue();
+    const results = await Promise.all(Array.from({ length: 8 }, () => queue.enqueue(input('race@example.fi', 'krace'), T0)));
+    assert.equal(results.filter((r) => r.queued).length, 3);
+  });
+
+  it('a mail queued in the record transaction rolls back with it', async () => {
+    const queue = await pgQueue();
+    const client = await queue.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await pgMailQueue(queue.pool).enqueue(client, input('rolledback@example.fi'), T0);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    assert.deepEqual(await queue.claim(at(1000), 10, at(2000)), []);
+  });
+
+  it('confirmations: once, then already; append-only', async () => {
+    const queue = pgMailQueue(await pgPool());
+    const id = '5b6f3c1e-8a41-4c52-9d3e-2f7a6b1c9e04';
+    assert.equal(await queue.isConfirmed(id), false);
+    const outcomes = await Promise.all([queue.confirm(id, T0, 'tok1'), queue.confirm(id, T0, 'tok2'), queue.confirm(id, T0, 'tok3')]);
+    assert.deepEqual(outcomes.sort(), ['already', 'already', 'confirmed'], 'racing POSTs confirm once');
+    assert.equal(await queue.isConfirmed(id), true);
+    await assert.rejects(postgres!.pool.query('DELETE FROM privacy_confirmations'), /append-only/);
+    await assert.rejects(postgres!.pool.query(`UPDATE privacy_confirmations SET token_id = 'x'`), /append-only/);
   });
 });
