@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConsentRecord, createDataRequest, processingNotice } from '../../src/records/create.js';
 import type { ConsentRecord, DataRequest } from '../../src/records/schemas.js';
 
@@ -63,4 +65,11 @@ export function requestRecord(lang: Lang, overrides: Partial<DataRequest> = {}):
     signer: { persistent: true },
     ...overrides,
   } as DataRequest;
+}
+
+/** A temporary directory, removed when the test process exits. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

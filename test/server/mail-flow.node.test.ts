@@ -3,8 +3,7 @@
 // record and address. Plus the mail settings from the environment.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createServerKey } from '../../src/server/receipt.js';
@@ -14,7 +13,7 @@ import { createMemoryMailQueue } from '../../src/server/mail/memory-queue.js';
 import { startMailSender } from '../../src/server/mail/sender.js';
 import { createLinkTokens } from '../../src/server/mail/tokens.js';
 import { createMailTransport } from '../../src/server/mail/transport.js';
-import { consentRecord, label, requestRecord, webinarRecord } from '../helpers/mail-records.js';
+import { consentRecord, label, requestRecord, webinarRecord, tempDir } from '../helpers/mail-records.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 describe('record to inbox', () => {
@@ -112,7 +111,7 @@ describe('mail settings from the environment', () => {
   });
 
   it('reads the DKIM key file content', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'pw-dkim-')), 'dkim.pem');
+    const file = join(tempDir('pw-dkim-'), 'dkim.pem');
     const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     writeFileSync(file, pem, { mode: 0o600 });
     const config = parseMailConfig({ DKIM_DOMAIN: 'optimesys.fi', DKIM_SELECTOR: 'mail2026', DKIM_KEY_FILE: file }, { dataDir });

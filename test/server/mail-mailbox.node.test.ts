@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +14,7 @@ import { composeConfirmation } from '../../src/server/mail/compose.js';
 import { decodeWords, linkify, readEml, renderMailbox } from '../../src/server/mail/mailbox.js';
 import { PAGES_CSS, PAGES_CSS_PATH } from '../../src/server/mail/pages.js';
 import { createMailTransport } from '../../src/server/mail/transport.js';
-import { consentRecord, requestRecord, webinarRecord } from '../helpers/mail-records.js';
+import { consentRecord, requestRecord, webinarRecord, tempDir } from '../helpers/mail-records.js';
 
 const FROM = 'OptimeSys Tietosuoja <tietosuoja@optimesys.fi>';
 const expiresAt = new Date('2026-12-10T05:02:00Z');
@@ -24,7 +23,7 @@ const STRICT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 describe('demo mailbox', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pw-mailbox-'));
+  const dataDir = tempDir('pw-mailbox-');
   const subjects: string[] = [];
   before(async () => {
     const transport = createMailTransport({ from: FROM, dataDir });
@@ -109,7 +108,7 @@ describe('demo mailbox', () => {
   });
 
   it('an empty or missing mailbox says so', async () => {
-    const empty = await renderMailbox({ dataDir: mkdtempSync(join(tmpdir(), 'pw-empty-')), locale: 'en' });
+    const empty = await renderMailbox({ dataDir: tempDir('pw-empty-'), locale: 'en' });
     assert.ok(empty.body.includes('No messages yet.'));
   });
 

@@ -2,8 +2,6 @@
 // the PostgreSQL queue; then what only SQLite has: several connections to one file, the
 // record's transaction, append-only confirmations, the sender over it.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -14,6 +12,7 @@ import { PG_MAIL_SCHEMA, pgMailQueue } from '../../src/server/mail/pg-queue.js';
 import { SQLITE_MAIL_SCHEMA, sqliteMailQueue } from '../../src/server/mail/sqlite-queue.js';
 import { createMailTransport } from '../../src/server/mail/transport.js';
 import { pgTestsDisabled, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { tempDir } from '../helpers/mail-records.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 type Queue = MailQueue & { enqueue(input: EnqueueInput, now?: Date): EnqueueResult | Promise<EnqueueResult> };
@@ -133,7 +132,7 @@ for (const [name, make] of implementations) {
 
 describe('SQLite mail queue', () => {
   it('two connections to one file never claim the same mail', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'pw-queue-')), 'receiver.db');
+    const file = join(tempDir('pw-queue-'), 'receiver.db');
     const one = sqliteQueue(file);
     const two = sqliteMailQueue(new Database(file));
     for (let i = 0; i < 20; i++) one.queue.enqueue(input(`m${i}@example.fi`, `k${i}`), T0);

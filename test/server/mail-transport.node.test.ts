@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { composeConfirmation } from '../../src/server/mail/compose.js';
 import { classifySendError, createMailTransport, emlName, MailSendError } from '../../src/server/mail/transport.js';
-import { consentRecord, label } from '../helpers/mail-records.js';
+import { consentRecord, label, tempDir } from '../helpers/mail-records.js';
 import { verifyDkim } from '../helpers/dkim.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 
@@ -129,7 +128,7 @@ describe('classifySendError', () => {
 
 describe('.eml file transport (no SMTP_URL)', () => {
   it('writes each message as an RFC 5322 file, 0600 in a 0700 directory, names sorted by time', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'pw-mail-'));
+    const dataDir = tempDir('pw-mail-');
     const transport = createMailTransport({ from: FROM, dataDir });
     assert.equal(transport.kind, 'file');
     const first = await transport.send(message('first@example.fi'));
@@ -159,7 +158,7 @@ describe('.eml file transport (no SMTP_URL)', () => {
   });
 
   it('check() reports a mail directory it cannot write', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'pw-mail-'));
+    const dataDir = tempDir('pw-mail-');
     assert.deepEqual(await createMailTransport({ from: FROM, dataDir }).check(), { ok: true });
     writeFileSync(join(dataDir, 'blocked'), '');
     const blocked = await createMailTransport({ from: FROM, dataDir: join(dataDir, 'blocked') }).check();
