@@ -1,0 +1,207 @@
+/**
+ * The confirmation mails, as pure functions of the record and its link: a
+ * consent confirmation (double opt-in), its webinar variant, and the "confirm
+ * it is you" mail of a data request. Each has a plain-text and an HTML part in
+ * the record's language (`locales/{fi,en}/mail.json`).
+ *
+ * Everything taken from a record (labels, page URL, name, context) was typed
+ * or chosen by whoever sent it, so it is escaped in the HTML part and never
+ * becomes a link or a header: only the confirmation URL, which the receiver
+ * made, is a link.
+ */
+import enMail from '../../../locales/en/mail.json';
+import fiMail from '../../../locales/fi/mail.json';
+import enRequest from '../../../locales/en/request.json';
+import fiRequest from '../../../locales/fi/request.json';
+import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
+import { dueDate } from '../receipt.js';
+
+export type MailLocale = 'fi' | 'en';
+type Strings = typeof fiMail;
+
+const STRINGS: Record<MailLocale, Strings> = { fi: fiMail, en: enMail };
+const REQUEST_LABELS: Record<MailLocale, Record<string, { label: string }>> = { fi: fiRequest.types, en: enRequest.types };
+const INTL: Record<MailLocale, string> = { fi: 'fi-FI', en: 'en-GB' };
+/** OptimeSys is in Finland: times in mails are Finnish local times, as its staff and visitors read them. */
+export const MAIL_TIME_ZONE = 'Europe/Helsinki';
+
+/** A message ready for the transport. `headers` are extra headers (Auto-Submitted, Content-Language). */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  headers: Record<string, string>;
+  locale: MailLocale;
+}
+
+export interface ConfirmationInput<R> {
+  record: R;
+  /** The absolute confirmation URL (receiver origin + route + token). */
+  confirmUrl: string;
+  /** When the token in `confirmUrl` expires. */
+  expiresAt: Date;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** HTML-escapes text for element content and double- or single-quoted attributes. */
+export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+/** Replaces `{{name}}` placeholders; a missing value is a programming error, so it throws. */
+export function interpolate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`Missing value for {{${name}}}`);
+    return value;
+  });
+}
+
+/** `3.12.2026 klo 7.02` / `3 December 2026 at 07:02`, Finnish local time. */
+export function formatDateTime(instant: Date, locale: MailLocale): string {
+  const format = locale === 'fi' ? { dateStyle: 'short', timeStyle: 'short' } : { dateStyle: 'long', timeStyle: 'short' };
+  const text = new Intl.DateTimeFormat(INTL[locale], { timeZone: MAIL_TIME_ZONE, ...format } as Intl.DateTimeFormatOptions).format(instant);
+  // fi-FI's short style is what Finns write (`3.12.2026 klo 7.02`); en-GB's long style avoids 03/12 vs 12/03.
+  return interpolate(STRINGS[locale].common.localTime, { date: text });
+}
+
+/** A calendar date (`YYYY-MM-DD`): `4.1.2027` / `4 January 2027`. */
+export function formatDay(date: string, locale: MailLocale): string {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  if (locale === 'fi') return `${day}.${month}.${year}`;
+  return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'long' }).format(new Date(Date.UTC(year, month - 1, day)));
+}
+
+/** A block of a mail: a paragraph, a list of exact labels, a table of facts, or the confirm link. */
+type Block =
+  | { p: string }
+  | { list: string[] }
+  | { facts: [string, string][] }
+  | { link: string; label: string };
+
+function render(locale: MailLocale, to: string, subject: string, blocks: Block[]): MailMessage {
+  const s = STRINGS[locale].common;
+  const text: string[] = [s.greeting];
+  const html: string[] = [`<p>${escapeHtml(s.greeting)}</p>`];
+  for (const block of blocks) {
+    if ('p' in block) {
+      text.push(block.p);
+      html.push(`<p>${escapeHtml(block.p)}</p>`);
+    } else if ('list' in block) {
+      text.push(block.list.map((item) => `- ${item}`).join('\n'));
+      html.push(`<ul>${block.list.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`);
+    } else if ('facts' in block) {
+      text.push(block.facts.map(([k, v]) => `${k}: ${v}`).join('\n'));
+      html.push(`<table>${block.facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`);
+    } else {
+      // Text part: the bare URL on its own line, which every client makes clickable.
+      text.push(`${s.linkIntro}\n${block.link}`);
+      html.push(
+        `<p><a href="${escapeHtml(block.link)}" style="display:inline-block;padding:12px 20px;background:#0b5cad;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold">${escapeHtml(block.label)}</a></p>`,
+        `<p>${escapeHtml(s.linkIntro)}<br><a href="${escapeHtml(block.link)}">${escapeHtml(block.link)}</a></p>`,
+      );
+    }
+  }
+  text.push(s.signature, `--\n${s.automated}`);
+  html.push(`<p>${escapeHtml(s.signature).replace('\n', '<br>')}</p>`, `<hr><p><small>${escapeHtml(s.automated)}</small></p>`);
+  return {
+    to,
+    subject,
+    text: `${text.join('\n\n')}\n`,
+    html: `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>${html.join('\n')}</body></html>`,
+    // RFC 3834: auto-responders must not answer it; Content-Language for screen readers and filters.
+    headers: { 'Auto-Submitted': 'auto-generated', 'Content-Language': locale },
+    locale,
+  };
+}
+
+/** The consent decisions a confirmation is about: the grants (withdrawals count at once and need none). */
+export const grantsToConfirm = (record: ConsentRecord) => record.decisions.filter((d) => d.granted);
+
+/** Whether a stored record should get a confirmation mail: a data request, or a consent that grants something. */
+export function needsConfirmation(record: ConsentRecord | DataRequest): boolean {
+  return record.type === 'data-request' || grantsToConfirm(record).length > 0;
+}
+
+/**
+ * Double opt-in mail of a consent record. With `processing[]` (a webinar
+ * signup) it says the signup stands already and only the consents wait.
+ */
+export function composeConsentConfirmation({ record, confirmUrl, expiresAt }: ConfirmationInput<ConsentRecord>): MailMessage {
+  const locale = record.locale;
+  const s = STRINGS[locale];
+  const grants = grantsToConfirm(record);
+  if (!grants.length) throw new TypeError('A consent record without grants needs no confirmation');
+  const date = formatDateTime(new Date(record.issuedAt), locale);
+  const values = { date, url: record.source.url, email: record.subject.email };
+  const validUntil = interpolate(s.common.validUntil, { date: formatDateTime(expiresAt, locale) });
+  const labels = grants.map((d) => d.text); // the exact label the visitor saw, never the catalogue's current one
+
+  if (record.processing.length) {
+    const context = record.source.context;
+    const registered = context
+      ? interpolate(s.webinar.registeredContext, { ...values, context })
+      : interpolate(s.webinar.registered, values);
+    return render(locale, record.subject.email, s.webinar.subject, [
+      { p: registered },
+      { p: s.webinar.waiting },
+      { list: labels },
+      { p: s.webinar.action },
+      { link: confirmUrl, label: s.webinar.button },
+      { p: validUntil },
+      { p: s.webinar.notMe },
+    ]);
+  }
+  return render(locale, record.subject.email, s.consent.subject, [
+    { p: interpolate(s.consent.intro, values) },
+    { list: labels },
+    { p: s.consent.action },
+    { link: confirmUrl, label: s.consent.button },
+    { p: validUntil },
+    { p: s.consent.notMe },
+  ]);
+}
+
+/**
+ * "Confirm it is you" mail of a data request: the request in words, its
+ * reference, the date the answer is due (`dueBy` from the receipt; computed
+ * from `issuedAt` in Finnish time when not given).
+ */
+export function composeRequestConfirmation({
+  record,
+  confirmUrl,
+  expiresAt,
+  dueBy,
+}: ConfirmationInput<DataRequest> & { dueBy?: string }): MailMessage {
+  const locale = record.locale;
+  const s = STRINGS[locale];
+  const due = dueBy ?? dueDate(new Date(record.issuedAt), MAIL_TIME_ZONE);
+  const type = REQUEST_LABELS[locale][record.requestType]?.label ?? record.requestType;
+  return render(locale, record.subject.email, s.request.subject, [
+    {
+      p: interpolate(s.request.intro, {
+        date: formatDateTime(new Date(record.issuedAt), locale),
+        url: record.source.url,
+        name: record.subject.name,
+      }),
+    },
+    {
+      facts: [
+        [s.request.type, type],
+        [s.request.reference, record.id],
+        [s.request.due, formatDay(due, locale)],
+      ],
+    },
+    { p: s.request.action },
+    { link: confirmUrl, label: s.request.button },
+    { p: interpolate(s.common.validUntil, { date: formatDateTime(expiresAt, locale) }) },
+    { p: s.request.notMe },
+  ]);
+}
+
+/** The confirmation mail of any record that needs one. */
+export function composeConfirmation(input: ConfirmationInput<ConsentRecord | DataRequest> & { dueBy?: string }): MailMessage {
+  const { record } = input;
+  return record.type === 'consent'
+    ? composeConsentConfirmation({ ...input, record })
+    : composeRequestConfirmation({ ...input, record });
+}

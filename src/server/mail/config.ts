@@ -1,0 +1,94 @@
+/**
+ * Mail settings from the environment: `SMTP_URL`, `MAIL_FROM`, `DKIM_DOMAIN`,
+ * `DKIM_SELECTOR`, `DKIM_KEY_FILE`, `PUBLIC_URL`, `MAIL_CAP`. Checked at
+ * start-up so a typo stops the receiver instead of losing mail later.
+ */
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_MAIL_CAP, type MailCap } from './memory-queue.js';
+import type { MailTransportConfig } from './transport.js';
+
+export class MailConfigError extends Error {
+  override name = 'MailConfigError';
+}
+
+export interface MailConfig {
+  transport: MailTransportConfig;
+  /** Origin (and optional base path) of the links in mails, without a trailing slash. */
+  publicUrl: string;
+  cap: MailCap;
+}
+
+export const MAIL_USAGE = `Mail (environment):
+  SMTP_URL                   smtp://user:pass@host:587 or smtps://…; without it mails are .eml files in DATA_DIR/mail/ (see /mailbox.html)
+  MAIL_FROM                  From address, e.g. "OptimeSys <tietosuoja@optimesys.fi>" (required with SMTP_URL)
+  DKIM_DOMAIN, DKIM_SELECTOR, DKIM_KEY_FILE   sign with DKIM (all three, the key file a PEM private key)
+  PUBLIC_URL                 origin of the links in mails, e.g. https://privacy.optimesys.fi (required with SMTP_URL)
+  MAIL_CAP                   confirmation mails to one address in 24 h, default 3
+`;
+
+export interface MailConfigContext {
+  dataDir: string;
+  /** Where the receiver listens: the default PUBLIC_URL of the demo. */
+  host?: string;
+  port?: number;
+}
+
+export function parseMailConfig(env: NodeJS.ProcessEnv, context: MailConfigContext): MailConfig {
+  const value = (name: string) => (env[name] ?? '').trim() || undefined;
+  const smtpUrl = value('SMTP_URL');
+  if (smtpUrl) {
+    let url: URL;
+    try {
+      url = new URL(smtpUrl);
+    } catch {
+      throw new MailConfigError('SMTP_URL is not a URL (smtp://user:pass@host:587)');
+    }
+    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new MailConfigError('SMTP_URL must start with smtp:// or smtps://');
+  }
+
+  const from = value('MAIL_FROM');
+  if (smtpUrl && !from) throw new MailConfigError('MAIL_FROM is required with SMTP_URL');
+
+  const publicUrl = value('PUBLIC_URL') ?? (smtpUrl ? undefined : `http://${context.host ?? '127.0.0.1'}:${context.port ?? 8787}`);
+  if (!publicUrl) throw new MailConfigError('PUBLIC_URL is required with SMTP_URL: the links in mails must reach this receiver');
+  let parsedPublic: URL;
+  try {
+    parsedPublic = new URL(publicUrl);
+  } catch {
+    throw new MailConfigError('PUBLIC_URL is not a URL');
+  }
+  if (!/^https?:$/.test(parsedPublic.protocol) || parsedPublic.search || parsedPublic.hash || parsedPublic.username) {
+    throw new MailConfigError('PUBLIC_URL must be an http(s) origin, optionally with a path, nothing else');
+  }
+
+  const dkimValues = [value('DKIM_DOMAIN'), value('DKIM_SELECTOR'), value('DKIM_KEY_FILE')];
+  let dkim: MailTransportConfig['dkim'];
+  if (dkimValues.some(Boolean)) {
+    const [domainName, keySelector, keyFile] = dkimValues;
+    if (!domainName || !keySelector || !keyFile) throw new MailConfigError('DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_KEY_FILE together');
+    let privateKey: string;
+    try {
+      privateKey = readFileSync(keyFile, 'utf8');
+      createPrivateKey(privateKey); // fail now, not at the first send
+    } catch (error) {
+      throw new MailConfigError(`DKIM_KEY_FILE ${keyFile}: ${(error as Error).message}`);
+    }
+    dkim = { domainName, keySelector, privateKey };
+  }
+
+  const capText = value('MAIL_CAP');
+  const cap = capText === undefined ? DEFAULT_MAIL_CAP.max : Number(capText);
+  if (!Number.isInteger(cap) || cap < 1) throw new MailConfigError(`MAIL_CAP must be a whole number ≥ 1, not "${capText}"`);
+
+  return {
+    transport: {
+      ...(smtpUrl ? { smtpUrl } : {}),
+      from: from ?? 'Privacy receiver (demo) <no-reply@localhost>',
+      ...(dkim ? { dkim } : {}),
+      dataDir: context.dataDir,
+    },
+    publicUrl: `${parsedPublic.origin}${parsedPublic.pathname.replace(/\/+$/, '')}`,
+    cap: { ...DEFAULT_MAIL_CAP, max: cap },
+  };
+}

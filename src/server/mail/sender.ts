@@ -1,0 +1,206 @@
+/**
+ * The loop that drains the mail queue. The queue lives in the store (queued
+ * in the same transaction as the record), so the loop holds nothing that a
+ * crash or a restart could lose: it claims due mails with a lease, sends
+ * them, and reports each outcome back. Store-agnostic: the SQLite and
+ * PostgreSQL stores implement `MailQueue`; `memory-queue.ts` is the reference.
+ */
+import type { MailSendError, MailTransport, OutgoingMail } from './transport.js';
+
+/** A mail the queue handed out for one delivery attempt. */
+export interface QueuedMail {
+  id: string;
+  message: OutgoingMail;
+  /** Delivery attempts before this one (0 on the first). */
+  attempts: number;
+  /** When it was queued (with its record): a mail too old to be useful is given up. */
+  queuedAt: Date;
+}
+
+/**
+ * What the sender needs from a store. Semantics the store must give:
+ * - `claim(now, limit, leaseUntil)`: atomically picks at most `limit` mails
+ *   that are not sent, not given up, due (`nextAttemptAt <= now`) and not
+ *   leased (`leasedUntil` null or `<= now`), oldest due first; sets their
+ *   `leasedUntil = leaseUntil` and returns them with their `attempts` so far.
+ *   Two processes claiming at once never get the same mail (PostgreSQL:
+ *   `FOR UPDATE SKIP LOCKED`; SQLite: one `UPDATE … RETURNING` in a write
+ *   transaction). A process that dies mid-send leaves the lease to run out,
+ *   so the mail goes out once more at most.
+ * - `sent(id, at, messageId)`: marks it sent, clears the lease. Never claimed again.
+ * - `failed(id, nextAttemptAt, error)`: `attempts + 1`, the error text, the
+ *   next due time, clears the lease.
+ * - `gaveUp(id, error)`: `attempts + 1`, marks it given up (kept for audit), clears the lease.
+ */
+export interface MailQueue {
+  claim(now: Date, limit: number, leaseUntil: Date): Promise<QueuedMail[]>;
+  sent(id: string, at: Date, messageId: string): Promise<void>;
+  failed(id: string, nextAttemptAt: Date, error: string): Promise<void>;
+  gaveUp(id: string, error: string): Promise<void>;
+}
+
+export interface BackoffOptions {
+  /** Delay after the first failure (ms). */
+  baseMs: number;
+  /** Longest delay between attempts (ms). */
+  capMs: number;
+  /** 0–1: how much of each delay is random, so many receivers do not retry in lockstep after an outage. */
+  jitter: number;
+  /** A mail older than this is given up: its confirmation link has expired by then. */
+  maxAgeMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  baseMs: 30_000,
+  capMs: 60 * 60 * 1000,
+  jitter: 0.5,
+  maxAgeMs: 7 * 86_400_000,
+};
+
+/** Delay before the next attempt after `failures` failures: base·2^(failures−1), capped, minus up to `jitter` of it. */
+export function backoffDelay(failures: number, options: BackoffOptions = DEFAULT_BACKOFF, random = Math.random): number {
+  const exponential = options.baseMs * 2 ** Math.max(0, Math.min(failures - 1, 40));
+  const delay = Math.min(options.capMs, exponential);
+  return Math.round(delay * (1 - options.jitter * random()));
+}
+
+export interface MailSenderOptions {
+  queue: MailQueue;
+  transport: Pick<MailTransport, 'send'>;
+  backoff?: Partial<BackoffOptions>;
+  /** How often to look for due mail when the queue was empty (ms). */
+  intervalMs?: number;
+  /** Mails claimed per round. */
+  batchSize?: number;
+  /** How long a claim holds a mail: longer than any send can take (ms). */
+  leaseMs?: number;
+  now?: () => Date;
+  random?: () => number;
+  /** Where failures are reported; the loop itself never throws. */
+  log?: (message: string, error?: unknown) => void;
+}
+
+export interface MailSender {
+  /** Looks for due mail now (call after queuing one) instead of at the next interval. */
+  wake(): void;
+  /** Stops claiming; resolves once the mail in flight has been sent and reported. */
+  stop(): Promise<void>;
+}
+
+export function startMailSender(options: MailSenderOptions): MailSender {
+  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const intervalMs = options.intervalMs ?? 5000;
+  const batchSize = options.batchSize ?? 10;
+  const leaseMs = options.leaseMs ?? 5 * 60 * 1000;
+  const now = options.now ?? (() => new Date());
+  const random = options.random ?? Math.random;
+  const log = options.log ?? ((message: string, error?: unknown) => console.error(`[mail] ${message}`, error ?? ''));
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  async function deliver(mail: QueuedMail): Promise<void> {
+    let messageId: string;
+    try {
+      ({ messageId } = await options.transport.send(mail.message));
+    } catch (caught) {
+      await failedAttempt(mail, caught);
+      return;
+    }
+    try {
+      await options.queue.sent(mail.id, now(), messageId);
+    } catch (storeError) {
+      // Sent but not recorded: when the lease runs out it goes once more. Never
+      // reported as a failed send, which would retry it on a schedule.
+      log(`mail ${mail.id} was sent (${messageId}) but could not be marked sent`, storeError);
+    }
+  }
+
+  async function failedAttempt(mail: QueuedMail, caught: unknown): Promise<void> {
+    const error = caught as Partial<MailSendError>;
+    const text = String(error?.message ?? caught);
+    const failures = mail.attempts + 1;
+    const tooOld = now().getTime() - mail.queuedAt.getTime() >= backoff.maxAgeMs;
+    try {
+      if (error?.retryable === false || tooOld) {
+        log(`gave up mail ${mail.id} after ${failures} attempt(s): ${text}`);
+        await options.queue.gaveUp(mail.id, text);
+      } else {
+        const next = new Date(now().getTime() + backoffDelay(failures, backoff, random));
+        log(`mail ${mail.id} attempt ${failures} failed, next at ${next.toISOString()}: ${text}`);
+        await options.queue.failed(mail.id, next, text);
+      }
+    } catch (storeError) {
+      // The lease runs out and the mail is claimed again: delayed, not lost.
+      log(`could not record the outcome of mail ${mail.id}`, storeError);
+    }
+  }
+
+  /** Claimed but not started when stop() came: due again at once for another process (costs one attempt). */
+  async function release(mails: QueuedMail[]): Promise<void> {
+    for (const mail of mails) {
+      await options.queue.failed(mail.id, now(), 'not sent: the sender stopped').catch((error: unknown) => {
+        log(`could not release mail ${mail.id}; its lease will run out`, error);
+      });
+    }
+  }
+
+  async function round(): Promise<void> {
+    let full = true;
+    // Drain while rounds come back full; then wait for the interval or a wake().
+    while (full && !stopped) {
+      let batch: QueuedMail[] = [];
+      try {
+        const at = now();
+        batch = await options.queue.claim(at, batchSize, new Date(at.getTime() + leaseMs));
+      } catch (error) {
+        log('could not claim mail', error);
+        return;
+      }
+      // One at a time: a confirmation mail is small, and an SMTP server under load should not get a burst.
+      for (const [index, mail] of batch.entries()) {
+        if (stopped) {
+          await release(batch.slice(index));
+          return;
+        }
+        await deliver(mail);
+      }
+      full = batch.length === batchSize;
+    }
+  }
+
+  function schedule(delay: number): void {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(tick, delay);
+    timer.unref?.();
+  }
+
+  function tick(): void {
+    if (stopped) return;
+    if (running) {
+      again = true; // a wake() during a round: run once more right after it
+      return;
+    }
+    running = round()
+      .catch((error: unknown) => log('mail round failed', error))
+      .finally(() => {
+        running = undefined;
+        const rerun = again;
+        again = false;
+        schedule(rerun ? 0 : intervalMs);
+      });
+  }
+
+  schedule(0);
+  return {
+    wake: () => schedule(0),
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * How a composed message leaves the receiver: over SMTP (`SMTP_URL`), signed
+ * with DKIM when configured, or, without SMTP, as an RFC 5322 `.eml` file
+ * under `<dataDir>/mail/` for the demo's mailbox page.
+ *
+ * `send` rejects with a `MailSendError` whose `retryable` says what the queue
+ * does next: SMTP 4xx and connection problems are retried with backoff; a
+ * 5xx reply (the server refused this message for good) is not.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, mkdir, open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { MailMessage } from './compose.js';
+
+export interface DkimConfig {
+  domainName: string;
+  keySelector: string;
+  /** PEM of the private key (the content of `DKIM_KEY_FILE`, not its path). */
+  privateKey: string;
+}
+
+export interface MailTransportConfig {
+  /** `smtp://user:pass@host:587` or `smtps://…`; without it messages go to `.eml` files. */
+  smtpUrl?: string;
+  /** The From header, e.g. `OptimeSys <tietosuoja@optimesys.fi>`. */
+  from: string;
+  dkim?: DkimConfig;
+  /** Where `.eml` files go (in `<dataDir>/mail/`) when there is no `smtpUrl`. */
+  dataDir?: string;
+  /** Socket timeouts (ms) of the SMTP client; defaults suit a mail server on the same network. */
+  timeoutMs?: number;
+}
+
+/** What the queue stores for a message: the composed parts (see `compose.ts`). */
+export type OutgoingMail = Pick<MailMessage, 'to' | 'subject' | 'text' | 'html' | 'headers'>;
+
+export interface MailTransport {
+  /** `smtp` or `file`, for logs and `/readyz`. */
+  readonly kind: 'smtp' | 'file';
+  /** Resolves with the Message-ID; rejects with `MailSendError`. */
+  send(message: OutgoingMail): Promise<{ messageId: string }>;
+  /** For `/readyz`: the SMTP server answers and takes our login, or the mail directory is writable. Never throws. */
+  check(): Promise<{ ok: true } | { ok: false; error: string }>;
+  close(): void;
+}
+
+/** A failed send. `retryable`: the same message may go through later; `responseCode`: the SMTP reply, if any. */
+export class MailSendError extends Error {
+  override name = 'MailSendError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly responseCode?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+interface NodemailerFailure {
+  message?: string;
+  code?: string;
+  responseCode?: number;
+  response?: string;
+}
+
+/**
+ * RFC 5321: 5yz is a permanent refusal, 4yz transient. 503 (bad sequence) is
+ * a session problem, not a verdict on the message. An error without a reply
+ * (refused connection, timeout, DNS) is an outage: retry. Authentication
+ * failures are retried too: a wrong password is the operator's to fix, and
+ * the mail must still go out once it is.
+ */
+export function classifySendError(error: unknown): MailSendError {
+  if (error instanceof MailSendError) return error;
+  const e = (error ?? {}) as NodemailerFailure;
+  const code = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  const permanent = code !== undefined && code >= 500 && code < 600 && code !== 503 && e.code !== 'EAUTH';
+  const text = e.response ?? e.message ?? String(error);
+  return new MailSendError(text, !permanent, code, { cause: error });
+}
+
+export function createMailTransport(config: MailTransportConfig): MailTransport {
+  return config.smtpUrl ? smtpTransport(config, config.smtpUrl) : fileTransport(config);
+}
+
+function smtpTransport(config: MailTransportConfig, smtpUrl: string): MailTransport {
+  const timeout = config.timeoutMs ?? 30_000;
+  const transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+    ...(config.dkim ? { dkim: { ...config.dkim } } : {}),
+  });
+  return {
+    kind: 'smtp',
+    async send(message) {
+      try {
+        const info = await transporter.sendMail({ ...message, from: config.from });
+        return { messageId: info.messageId };
+      } catch (error) {
+        throw classifySendError(error);
+      }
+    },
+    async check() {
+      try {
+        await transporter.verify();
+        return { ok: true as const };
+      } catch (error) {
+        return { ok: false as const, error: classifySendError(error).message };
+      }
+    },
+    close: () => transporter.close(),
+  };
+}
+
+/** `20261203T050203123Z-<random>.eml`: sorts by time, unique across processes. */
+export function emlName(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(6).toString('hex')}.eml`;
+}
+
+function fileTransport(config: MailTransportConfig): MailTransport {
+  if (!config.dataDir) throw new TypeError('Without smtpUrl a dataDir is needed for the .eml files');
+  const dir = join(config.dataDir, 'mail');
+  // Same composer as SMTP (and the same DKIM signing), only the bytes end up in a file.
+  const transporter = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'windows', // RFC 5322 lines end in CRLF
+    ...(config.dkim ? { dkim: { ...config.dkim } } : {}),
+  });
+  return {
+    kind: 'file',
+    async send(message) {
+      let info;
+      try {
+        info = await transporter.sendMail({ ...message, from: config.from });
+      } catch (error) {
+        throw new MailSendError(String((error as Error)?.message ?? error), false, undefined, { cause: error });
+      }
+      const name = emlName();
+      const temp = join(dir, `.${name}.tmp`);
+      try {
+        // The messages hold addresses: only the receiver's user may read them.
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        const handle = await open(temp, 'wx', 0o600);
+        try {
+          await handle.writeFile(info.message as Buffer);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        // Atomic: the mailbox page never sees half a message.
+        await rename(temp, join(dir, name));
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw new MailSendError(`Could not write ${name}: ${(error as Error).message}`, true, undefined, { cause: error });
+      }
+      return { messageId: info.messageId };
+    },
+    async check() {
+      try {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await access(dir, constants.W_OK);
+        return { ok: true as const };
+      } catch (error) {
+        return { ok: false as const, error: (error as Error).message };
+      }
+    },
+    close: () => transporter.close(),
+  };
+}

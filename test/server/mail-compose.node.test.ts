@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import {
+  composeConfirmation,
+  composeConsentConfirmation,
+  composeRequestConfirmation,
+  formatDateTime,
+  needsConfirmation,
+} from '../../src/server/mail/compose.js';
+import { ConsentRecord, DataRequest } from '../../src/records/schemas.js';
+import { consentRecord, label, requestRecord, webinarRecord, type Lang } from '../helpers/mail-records.js';
+
+const confirmUrl = 'https://privacy.optimesys.fi/confirm/AbC_-123';
+const expiresAt = new Date('2026-12-10T05:02:00Z');
+const LANGS: Lang[] = ['fi', 'en'];
+const mailStrings = (lang: Lang) => JSON.parse(readFileSync(`locales/${lang}/mail.json`, 'utf8'));
+/** Tags stripped and entities decoded: what a reader of the HTML part sees. */
+const visible = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+const links = (html: string) => [...html.matchAll(/<a\s[^>]*href="([^"]*)"/g)].map((m) => m[1]);
+
+describe('consent confirmation mail', () => {
+  for (const lang of LANGS) {
+    it(`${lang}: lists exactly the granted labels the visitor saw, when and where, with one confirm link`, () => {
+      const record = consentRecord(lang);
+      ConsentRecord.parse(record);
+      const mail = composeConsentConfirmation({ record, confirmUrl, expiresAt });
+      const s = mailStrings(lang);
+      assert.equal(mail.to, 'maija.meikalainen@example.fi');
+      assert.equal(mail.subject, s.consent.subject);
+      assert.equal(mail.locale, lang);
+      assert.equal(mail.headers['Content-Language'], lang);
+      assert.equal(mail.headers['Auto-Submitted'], 'auto-generated');
+      assert.match(mail.html, new RegExp(`<html lang="${lang}">`));
+      for (const part of [mail.text, visible(mail.html)]) {
+        assert.ok(part.includes(label(lang, 'newsletter')));
+        assert.ok(part.includes(label(lang, 'events')));
+        assert.ok(!part.includes(label(lang, 'blog')), 'a refused purpose is not asked to be confirmed');
+        assert.ok(part.includes('https://www.optimesys.fi/uutiskirje?utm=x&y=1'));
+        assert.ok(part.includes(lang === 'fi' ? '3.12.2026 klo 7.02' : '3 December 2026 at 07:02'));
+        assert.ok(part.includes(lang === 'fi' ? '10.12.2026 klo 7.02' : '10 December 2026 at 07:02'), 'expiry');
+        assert.ok(part.includes(s.consent.notMe));
+        assert.ok(part.includes(confirmUrl));
+      }
+      // the only links are the confirmation URL (button and spelled out); the page URL is text
+      assert.deepEqual([...new Set(links(mail.html))], [confirmUrl]);
+      assert.ok(mail.text.includes(`- ${label(lang, 'newsletter')}\n- ${label(lang, 'events')}`));
+    });
+
+    it(`${lang}: the label is the one in the record, not the catalogue's`, () => {
+      const record = consentRecord(lang);
+      record.decisions[0]!.text = 'Uutiskirje, versio jota kävijä näki 2025';
+      const mail = composeConsentConfirmation({ record, confirmUrl, expiresAt });
+      assert.ok(mail.text.includes('Uutiskirje, versio jota kävijä näki 2025'));
+      assert.ok(!mail.text.includes(label(lang, 'newsletter')));
+    });
+  }
+
+  it('escapes everything from the record in the HTML part', () => {
+    const record = consentRecord('en');
+    record.decisions[0]!.text = '<img src=x onerror=alert(1)> & "quotes"';
+    record.source = { ...record.source, url: 'https://evil.example/"><script>alert(1)</script>' };
+    const mail = composeConsentConfirmation({ record, confirmUrl, expiresAt });
+    assert.ok(!/<img|<script/i.test(mail.html), mail.html);
+    assert.ok(mail.html.includes('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;'));
+    assert.ok(visible(mail.html).includes('<img src=x onerror=alert(1)> & "quotes"'), 'arrives as text');
+    assert.ok(mail.text.includes('<img src=x onerror=alert(1)> & "quotes"'), 'plain text stays as typed');
+    assert.deepEqual([...new Set(links(mail.html))], [confirmUrl]);
+  });
+
+  it('a record that only withdraws needs no mail', () => {
+    const record = consentRecord('fi');
+    record.decisions = record.decisions.map((d) => ({ ...d, granted: false }));
+    assert.equal(needsConfirmation(record), false);
+    assert.throws(() => composeConsentConfirmation({ record, confirmUrl, expiresAt }), TypeError);
+    assert.equal(needsConfirmation(consentRecord('fi')), true);
+    assert.equal(needsConfirmation(requestRecord('fi')), true);
+  });
+});
+
+describe('webinar confirmation mail', () => {
+  for (const lang of LANGS) {
+    it(`${lang}: says the signup stands and only the consents wait`, () => {
+      const record = webinarRecord(lang);
+      ConsentRecord.parse(record);
+      const mail = composeConfirmation({ record, confirmUrl, expiresAt });
+      const s = mailStrings(lang);
+      assert.equal(mail.subject, s.webinar.subject);
+      const text = mail.text;
+      assert.ok(text.includes('Webinaari 10.12.2026'), 'names the event from the record context');
+      assert.match(text, lang === 'fi' ? /ei tarvitse vahvistaa/ : /needs no confirmation/);
+      assert.ok(text.includes(s.webinar.waiting));
+      assert.ok(text.includes(s.webinar.action));
+      assert.ok(text.includes(label(lang, 'newsletter')));
+      assert.ok(!text.includes(label(lang, 'event-participation')), 'the signup is not a consent to confirm');
+      assert.ok(!text.includes(s.consent.intro.slice(0, 15)), 'not the landing-page wording');
+      assert.ok(visible(mail.html).includes(s.webinar.notMe));
+    });
+  }
+
+  it('works without a context', () => {
+    const mail = composeConsentConfirmation({ record: webinarRecord('fi', null), confirmUrl, expiresAt });
+    assert.match(mail.text, /^Ilmoittautumisesi on vastaanotettu\. Ilmoittauduit 3\.12\.2026 klo 7\.02/m);
+  });
+});
+
+describe('data request confirmation mail', () => {
+  for (const lang of LANGS) {
+    it(`${lang}: the request in words, reference, due date and confirm link`, () => {
+      const record = requestRecord(lang);
+      DataRequest.parse(record);
+      const mail = composeRequestConfirmation({ record, confirmUrl, expiresAt });
+      const s = mailStrings(lang);
+      const typeLabel = JSON.parse(readFileSync(`locales/${lang}/request.json`, 'utf8')).types.erasure.label;
+      assert.equal(mail.subject, s.request.subject);
+      for (const part of [mail.text, visible(mail.html)]) {
+        assert.ok(part.includes(typeLabel));
+        assert.ok(part.includes(record.id));
+        assert.ok(part.includes('Maija Meikäläinen'));
+        // received 3.12.2026: one month later is 3.1.2027 (a Sunday), so Monday 4.1.2027
+        assert.ok(part.includes(lang === 'fi' ? '4.1.2027' : '4 January 2027'), part);
+        assert.ok(part.includes(s.request.notMe));
+        assert.ok(part.includes(confirmUrl));
+      }
+      assert.deepEqual([...new Set(links(mail.html))], [confirmUrl]);
+    });
+  }
+
+  it('uses the due date of the receipt when given, and escapes the name', () => {
+    const record = requestRecord('en', { subject: { name: '<b>Bob</b>', email: 'bob@example.fi' } });
+    const mail = composeRequestConfirmation({ record, confirmUrl, expiresAt, dueBy: '2027-01-05' });
+    assert.ok(mail.text.includes('5 January 2027'));
+    assert.ok(!mail.html.includes('<b>Bob'));
+    assert.ok(mail.html.includes('&lt;b&gt;Bob&lt;/b&gt;'));
+  });
+});
+
+it('fi and en mail strings use the same placeholders', () => {
+  const placeholders = (value: unknown, path = ''): string[] =>
+    typeof value === 'string'
+      ? [...value.matchAll(/\{\{(\w+)\}\}/g)].map((m) => `${path}:${m[1]}`).sort()
+      : Object.entries(value as object).flatMap(([k, v]) => placeholders(v, `${path}.${k}`));
+  assert.deepEqual(placeholders(mailStrings('en')), placeholders(mailStrings('fi')));
+  assert.ok(placeholders(mailStrings('fi')).includes('.consent.intro:email'));
+});
+
+it('times are Finnish local time in both languages, summer time included', () => {
+  const midsummer = new Date('2026-06-19T21:30:00Z'); // 00.30 on the 20th in Helsinki (UTC+3)
+  assert.equal(formatDateTime(midsummer, 'fi'), '20.6.2026 klo 0.30 (Suomen aikaa)');
+  assert.equal(formatDateTime(midsummer, 'en'), '20 June 2026 at 00:30 (Finnish time)');
+});
