@@ -218,6 +218,8 @@ export const Receipt = z.discriminatedUnion('status', [
     receivedAt: Timestamp,
     dueBy: z.optional(CalendarDate),
     receipt: CompactJws,
+    /** `pending`: the receiver mailed the subject a link; a grant counts once it is used (double opt-in). */
+    confirmation: z.optional(z.literal('pending')),
   }),
   z.object({
     recordId: RecordId,

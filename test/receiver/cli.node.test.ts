@@ -116,15 +116,16 @@ describe('privacy-receiver consents and export read the signed record (#11.6)', 
     tamper(dataDir, "UPDATE records SET record = json_set(record, '$.decisions[0].granted', json('false')) WHERE id = ?", second!.id);
 
     const consents = cli(dataDir, 'consents', '--email', email);
+    // As signed: a grant after the withdrawal, waiting for its confirmation (the tampered column would say withdrawn, nothing pending).
     assert.deepEqual(
-      (consents.json as { purpose: string; granted: boolean; recordId: string }[]).map(({ purpose, granted, recordId }) => ({ purpose, granted, recordId })),
-      [{ purpose: 'newsletter', granted: true, recordId: second!.id }],
+      (consents.json as { purpose: string; granted: boolean; pendingRecordId: string }[]).map(({ purpose, granted, pendingRecordId }) => ({ purpose, granted, pendingRecordId })),
+      [{ purpose: 'newsletter', granted: false, pendingRecordId: second!.id }],
     );
     assert.equal(consents.status, 1, 'the disagreement makes the command fail after answering');
     assert.match(consents.stderr, new RegExp(`record ${second!.id}.*record differs`));
 
     const exported = cli(dataDir, 'export', '--email', email);
-    const records = exported.json as { record: { id: string; decisions: { granted: boolean }[] } }[];
+    const records = (exported.json as { records: { record: { id: string; decisions: { granted: boolean }[] } }[] }).records;
     assert.equal(records[1]!.record.id, second!.id);
     assert.equal(records[1]!.record.decisions[0]!.granted, true);
     assert.equal(exported.status, 1);
@@ -144,8 +145,9 @@ describe('privacy-receiver consents and export read the signed record (#11.6)', 
     tamper(dataDir, 'UPDATE records SET email = ? WHERE id = ?', email, moved!.id);
     const consents = cli(dataDir, 'consents', '--email', email);
     assert.deepEqual(
-      (consents.json as { granted: boolean; recordId: string }[]).map(({ granted, recordId }) => ({ granted, recordId })),
-      [{ granted: true, recordId: kept!.id }],
+      (consents.json as { granted: boolean; pendingRecordId: string }[]).map(({ granted, pendingRecordId }) => ({ granted, pendingRecordId })),
+      [{ granted: false, pendingRecordId: kept!.id }],
+      'the forged withdrawal is left out: the grant still waits for its confirmation',
     );
     assert.equal(consents.status, 1);
     assert.match(consents.stderr, new RegExp(`record ${forged!.id}.*left out: bad-signature`));
@@ -170,7 +172,7 @@ describe('privacy-receiver look-ups by e-mail (#11.9)', () => {
       assert.equal(consents.status, 0, consents.stderr);
       assert.deepEqual((consents.json as { recordId: string }[]).map((c) => c.recordId), [id], query);
       const exported = cli(dataDir, 'export', '--email', query);
-      assert.deepEqual((exported.json as { record: { id: string } }[]).map((r) => r.record.id), [id], query);
+      assert.deepEqual((exported.json as { records: { record: { id: string } }[] }).records.map((r) => r.record.id), [id], query);
     }
   });
 });

@@ -108,7 +108,7 @@ describe('receiver process', () => {
       const request = await signed(dataRequest(email));
       for (const { jws } of [given, withdrawn, request]) assert.ok([200, 201].includes((await post(running.url, jws)).status));
 
-      const exported = cli(dir, 'export', '--email', email.toLowerCase()).json as { record: { id: string } }[];
+      const exported = (cli(dir, 'export', '--email', email.toLowerCase()).json as { records: { record: { id: string } }[] }).records;
       assert.deepEqual(
         exported.map((r) => r.record.id),
         [given.record.id, withdrawn.record.id, request.record.id],

@@ -23,6 +23,8 @@ export interface ConfirmationMail {
   kind: 'confirm';
   recordId: string;
   expiresAt: Date;
+  /** The link's token id: the mail job keeps it, so the link confirms exactly the record it was mailed for. */
+  tokenId: string;
 }
 
 export interface ConfirmationMailInput {
@@ -54,5 +56,12 @@ export function confirmationMail(input: ConfirmationMailInput): ConfirmationMail
     expiresAt: verified.expiresAt,
     ...(input.dueBy ? { dueBy: input.dueBy } : {}),
   });
-  return { message, addressKey: tokens.addressHash(address), kind: 'confirm', recordId: record.id, expiresAt: verified.expiresAt };
+  return {
+    message,
+    addressKey: tokens.addressHash(address),
+    kind: 'confirm',
+    recordId: record.id,
+    expiresAt: verified.expiresAt,
+    tokenId: verified.tokenId,
+  };
 }

@@ -6,6 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { forwardedClient, rateLimiter } from './rate-limit.js';
 import { staticFiles, STRICT_CSP, type StaticRoot } from './static.js';
+import type { Confirmations } from './confirm.js';
 import { emailKey, type RecordStore, type StoredRecord } from './store.js';
 
 /** What the receiver needs from the records core; injected so tests can reach every branch. */
@@ -42,6 +43,8 @@ export interface AppOptions {
   clientAddress?: (request: Request) => string | undefined;
   /** Folders served as static files, e.g. the demo pages and the browser build. */
   staticRoots?: readonly StaticRoot[];
+  /** Double opt-in: the mail queued with a record, and the confirmation pages. */
+  confirmations?: Pick<Confirmations, 'jobsFor' | 'pending' | 'queued' | 'install'>;
   /** Further routes by `METHOD /path` (the demo's CRM stand-in). */
   routes?: Readonly<Record<string, Handler>>;
 }
@@ -193,13 +196,20 @@ export function createApp(options: AppOptions) {
       };
       // A repeat (a retry after a lost response, or the same payload signed again by
       // the same key) is found by the store and answered with the first receipt.
-      const result = await options.store.put(row);
-      if (result.status === 'stored') return c.json(receipt, 201);
+      // The confirmation mail is queued in the same transaction, and only for a new record.
+      const jobs = options.confirmations?.jobsFor(row, c.req.url) ?? [];
+      const result = await options.store.put(row, jobs);
+      // The same answer whether or not the per-address cap let a mail go: nothing to learn from it.
+      const confirmation = options.confirmations?.pending(row) ? { confirmation: 'pending' } : {};
+      if (result.status === 'stored') {
+        if (jobs.length) options.confirmations!.queued();
+        return c.json({ ...receipt, ...confirmation }, 201);
+      }
       if (result.status === 'conflict') throw new Refusal(409, 'conflict', 'A different record with this id has already been stored.');
       // The same payload under another valid signature of the same key (ECDSA's (r, n−s)
       // twin, or a re-signing) is the same record; its receipt must hash what this client sent.
       const first = result.row.jws === jws ? result.row.receipt : await options.countersign(record, jws, new Date(result.row.receivedAt));
-      return c.json({ ...first, status: 'duplicate' }, 200);
+      return c.json({ ...first, status: 'duplicate', ...confirmation }, 200);
     },
   );
   app.all('/api/records', () => {
@@ -217,6 +227,7 @@ export function createApp(options: AppOptions) {
     }
   });
 
+  options.confirmations?.install(app);
   for (const [route, handler] of Object.entries(options.routes ?? {})) {
     const [method, path] = route.split(' ') as [string, string];
     app.on(method, path, handler);

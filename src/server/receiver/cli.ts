@@ -86,10 +86,26 @@ async function report(config: ReceiverConfig): Promise<number> {
       case 'consents': {
         const found = await store.byEmail(config.email!);
         const { rows, flagged } = await signedRows(found, auditOptions, emailKey(config.email!));
+        const events = await store.events(config.email!);
         if (config.command === 'export') {
-          print(rows.map(({ record, receipt, jws, kid, receivedAt }) => ({ record, receipt, jws, kid, receivedAt })));
+          const mails = await store.jobs({ kind: 'mail', email: emailKey(config.email!) });
+          print({
+            records: rows.map(({ record, receipt, jws, kid, receivedAt }) => ({ record, receipt, jws, kid, receivedAt })),
+            // Confirmations and other events the receiver signed, and the mails it sent: the double opt-in trail.
+            events: events.map(({ kind, at, recordId, recordKid, data, jws }) => ({ kind, at, recordId, recordKid, data, jws })),
+            mails: mails.map(({ id, recordId, createdAt, doneAt, attempts, gaveUpAt, lastError, payload }) => ({
+              id,
+              recordId,
+              queuedAt: createdAt,
+              sentAt: doneAt,
+              attempts,
+              gaveUpAt,
+              lastError,
+              message: (payload as { message?: unknown }).message,
+            })),
+          });
         } else {
-          print(currentConsents(rows));
+          print(currentConsents(rows, events));
         }
         return flagged ? 1 : 0;
       }
@@ -97,7 +113,9 @@ async function report(config: ReceiverConfig): Promise<number> {
         const stored = [];
         for await (const row of store.all()) if (row.type === 'data-request') stored.push(row);
         const { rows, flagged } = await signedRows(stored, auditOptions);
-        const open = openRequests(rows.filter((r) => r.type === 'data-request'), await store.closures());
+        const events = [];
+        for (const email of new Set(rows.map((r) => r.email))) events.push(...(await store.events(email)));
+        const open = openRequests(rows.filter((r) => r.type === 'data-request'), await store.closures(), new Date(), events);
         print(config.open ? open : { open, all: rows.length });
         return flagged ? 1 : 0;
       }

@@ -1,14 +1,23 @@
-import type { RequestClosure, StoredRecord } from './store.js';
+import type { ReceiverEvent, RequestClosure, StoredRecord } from './store.js';
 
-/** The current state of one consent purpose for one person, derived from their records. */
+/** The current state of one consent purpose for one person, derived from their records and the receiver's events. */
 export interface ConsentState {
   purpose: string;
+  /** True only for a grant the address owner confirmed from the mailed link, not withdrawn since. */
   granted: boolean;
   /** The label the visitor saw when deciding. */
   text: string;
+  /** When the deciding event took effect, on the receiver's clock (a confirmation, or a withdrawal's arrival). */
   decidedAt: string;
   recordId: string;
   kid: string;
+  /** The confirmation that made a grant count. */
+  confirmedAt?: string;
+  /** A newer grant waits for its confirmation; until then it changes nothing. */
+  pending?: boolean;
+  /** That grant's record, and when its link expires. */
+  pendingRecordId?: string;
+  lapsesAt?: string;
 }
 
 interface Decision {
@@ -23,25 +32,60 @@ const instant = (iso: unknown): number => {
   return Number.isNaN(t) ? -Infinity : t;
 };
 
-/** Latest decision per purpose, by the time the visitor's browser issued it (then by arrival). */
-export function currentConsents(records: StoredRecord[]): ConsentState[] {
-  const latest = new Map<string, ConsentState>();
-  const consents = records
-    .filter((r) => r.type === 'consent')
-    .sort((a, b) => instant(a.record.issuedAt) - instant(b.record.issuedAt) || instant(a.receivedAt) - instant(b.receivedAt));
-  for (const row of consents) {
+/** How long a confirmation link is valid: a grant not confirmed by then lapses. */
+export const CONFIRM_WINDOW_MS = 7 * 86_400_000;
+
+const confirmationOf = (events: readonly ReceiverEvent[], row: StoredRecord) =>
+  events.find((e) => e.kind === 'confirmation' && e.recordId === row.id && e.recordKid === row.kid);
+
+/**
+ * The state per purpose. Only the receiver's clock orders decisions (a
+ * browser's clock can be set to anything): a withdrawal counts from its
+ * arrival, at once and whoever sent it; a grant counts from its confirmation
+ * by the address owner and never before. So an unconfirmed grant, however
+ * far ahead its `issuedAt`, never overrides a withdrawal.
+ */
+export function currentConsents(records: StoredRecord[], events: readonly ReceiverEvent[] = [], now = new Date()): ConsentState[] {
+  type Effect = { at: number; state: ConsentState };
+  const effective = new Map<string, Effect>();
+  const pending = new Map<string, { at: number; lapsesAt: number; text: string; row: StoredRecord }>();
+  for (const row of records.filter((r) => r.type === 'consent')) {
+    const confirmation = confirmationOf(events, row);
     for (const d of (row.record.decisions as Decision[] | undefined) ?? []) {
-      latest.set(d.purpose, {
-        purpose: d.purpose,
-        granted: d.granted,
-        text: d.text,
-        decidedAt: String(row.record.issuedAt),
-        recordId: row.id,
-        kid: row.kid,
-      });
+      const base = { purpose: d.purpose, text: d.text, recordId: row.id, kid: row.kid };
+      let effect: Effect | undefined;
+      if (!d.granted) effect = { at: instant(row.receivedAt), state: { ...base, granted: false, decidedAt: row.receivedAt } };
+      else if (confirmation) {
+        effect = { at: instant(confirmation.at), state: { ...base, granted: true, decidedAt: confirmation.at, confirmedAt: confirmation.at } };
+      } else {
+        const at = instant(row.receivedAt);
+        const lapsesAt = at + CONFIRM_WINDOW_MS;
+        const seen = pending.get(d.purpose);
+        if (lapsesAt > now.getTime() && (!seen || at > seen.at)) pending.set(d.purpose, { at, lapsesAt, text: d.text, row });
+      }
+      const current = effective.get(d.purpose);
+      if (effect && (!current || effect.at >= current.at)) effective.set(d.purpose, effect);
     }
   }
-  return [...latest.values()].sort((a, b) => a.purpose.localeCompare(b.purpose));
+  const purposes = new Set([...effective.keys(), ...pending.keys()]);
+  return [...purposes]
+    .map((purpose): ConsentState => {
+      const decided = effective.get(purpose);
+      const waiting = pending.get(purpose);
+      const state: ConsentState = decided?.state ?? {
+        purpose,
+        granted: false,
+        text: waiting!.text,
+        decidedAt: waiting!.row.receivedAt,
+        recordId: waiting!.row.id,
+        kid: waiting!.row.kid,
+      };
+      if (waiting && (!decided || waiting.at > decided.at)) {
+        return { ...state, pending: true, pendingRecordId: waiting.row.id, lapsesAt: new Date(waiting.lapsesAt).toISOString() };
+      }
+      return state;
+    })
+    .sort((a, b) => a.purpose.localeCompare(b.purpose));
 }
 
 export interface OpenRequest {
@@ -55,10 +99,18 @@ export interface OpenRequest {
   dueBy: string;
   overdue: boolean;
   daysLeft: number;
+  /** Whether the requester proved the address from the mailed link. */
+  identity: 'confirmed' | 'unconfirmed';
+  identityConfirmedAt?: string;
 }
 
 /** Data requests without a closure, overdue first, then by due date. */
-export function openRequests(records: StoredRecord[], closures: RequestClosure[], now = new Date()): OpenRequest[] {
+export function openRequests(
+  records: StoredRecord[],
+  closures: RequestClosure[],
+  now = new Date(),
+  events: readonly ReceiverEvent[] = [],
+): OpenRequest[] {
   const closed = new Set(closures.map((c) => c.requestId));
   const today = now.toISOString().slice(0, 10);
   const day = 86_400_000;
@@ -67,6 +119,7 @@ export function openRequests(records: StoredRecord[], closures: RequestClosure[]
     .map((r) => {
       const subject = r.record.subject as { name: string; email: string };
       const dueBy = r.dueBy ?? today;
+      const confirmation = confirmationOf(events, r);
       return {
         id: r.id,
         kid: r.kid,
@@ -77,6 +130,8 @@ export function openRequests(records: StoredRecord[], closures: RequestClosure[]
         dueBy,
         overdue: dueBy < today,
         daysLeft: Math.round((Date.parse(dueBy) - Date.parse(today)) / day),
+        identity: confirmation ? ('confirmed' as const) : ('unconfirmed' as const),
+        ...(confirmation ? { identityConfirmedAt: confirmation.at } : {}),
       };
     })
     .sort((a, b) => a.dueBy.localeCompare(b.dueBy));

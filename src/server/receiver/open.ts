@@ -114,7 +114,7 @@ export function writeFileOnce(file: string, text: string, dir: string): boolean 
  * naming the file and what to do; it is never replaced silently, because
  * receipts already given were signed with it.
  */
-export async function openServerKey(dataDir: string): Promise<ServerKey> {
+export async function openServerKey(dataDir: string): Promise<ServerKey & { secret: Uint8Array }> {
   privateDir(dataDir);
   const file = join(dataDir, 'receiver-key.json');
   let text: string;
@@ -127,7 +127,9 @@ export async function openServerKey(dataDir: string): Promise<ServerKey> {
   }
   chmodSync(file, FILE_MODE);
   try {
-    return await loadServerKey(JSON.parse(text) as Parameters<typeof loadServerKey>[0]);
+    const jwk = JSON.parse(text) as Parameters<typeof loadServerKey>[0];
+    // The private scalar also keys the mailed links' MAC (through HKDF): receivers sharing the key agree.
+    return { ...(await loadServerKey(jwk)), secret: Buffer.from(jwk.d ?? '', 'base64url') };
   } catch (error) {
     const what = text.trim() === '' ? 'is empty' : `is not a private P-256 JWK (${(error as Error).message})`;
     throw new ReceiverStartError(

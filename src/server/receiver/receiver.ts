@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { publicJwks, signReceipt, type ServerKey } from '../receipt.js';
 import { verifyRecord } from '../verify.js';
+import { createMailTransport } from '../mail/transport.js';
+import { DEFAULT_MAIL_CAP } from '../mail/memory-queue.js';
+import { createLinkTokens } from '../mail/tokens.js';
 import { createApp, type AppOptions } from './app.js';
+import { confirmations, type MailSettings } from './confirm.js';
 import type { ReceiverConfig } from './config.js';
 import { openServerKey, openStore } from './open.js';
 import type { RecordStore } from './store.js';
@@ -32,6 +36,12 @@ export interface ReceiverOptions {
    * embedded receiver shares one bucket: set one of the two, or `rateLimit: false`.
    */
   clientAddress?: (request: Request) => string | undefined;
+  /**
+   * Confirmation mail (double opt-in). By default each message is written as an
+   * `.eml` file under `<dataDir>/mail/`; give an SMTP transport for real mail.
+   * `false` turns confirmations off: grants then never count as confirmed.
+   */
+  mail?: Partial<MailSettings> | false;
   /** A store to use instead of the configured one (benchmarks, tests). */
   store?: RecordStore;
   /** Static folders and extra routes (the demo site). */
@@ -58,6 +68,17 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     if (!options.store) await store.close();
     throw error;
   });
+  const transport =
+    options.mail === false ? undefined : (options.mail?.transport ?? createMailTransport({ dataDir, from: 'Privacy receiver <no-reply@localhost>' }));
+  const mail =
+    options.mail === false
+      ? undefined
+      : confirmations({
+          store,
+          key,
+          tokens: createLinkTokens(key.secret),
+          mail: { cap: DEFAULT_MAIL_CAP, ...options.mail, transport: transport! },
+        });
   const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
   const maxSkewSeconds = options.maxSkewSeconds ?? DEFAULTS.maxSkewSeconds;
   const { app, drain } = createApp({
@@ -70,6 +91,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     clientAddress: options.clientAddress,
     staticRoots: options.staticRoots,
     routes: options.routes,
+    confirmations: mail,
     verify: async (jws) => {
       const result = await verifyRecord(jws, { maxBytes, maxSkewSeconds });
       return result.ok ? { ok: true, record: result.record, kid: result.kid } : { ok: false, error: result.error };
@@ -83,7 +105,10 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     store,
     key,
     close: () =>
-      (closing ??= drain().then(() => store.close())),
+      (closing ??= drain()
+        .then(() => mail?.stop())
+        .then(() => transport?.close())
+        .then(() => store.close())),
   };
 }
 

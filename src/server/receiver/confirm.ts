@@ -1,0 +1,183 @@
+/**
+ * Double opt-in in the receiver: a newly stored grant or data request queues
+ * its confirmation mail in the same transaction (capped per address, counted
+ * in the store); the mailed link shows a page with one button (GET changes
+ * nothing) and its POST appends a confirmation event signed by the receiver.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Hono } from 'hono';
+import { CompactSign } from 'jose';
+import { canonicalJson } from '../../records/canonical.js';
+import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
+import { handleConfirmLink, type ConfirmStore } from '../mail/confirm-link.js';
+import { confirmationMail, CONFIRM_PATH } from '../mail/confirmation.js';
+import { needsConfirmation } from '../mail/compose.js';
+import type { MailCap } from '../mail/memory-queue.js';
+import { PAGES_CSS, PAGES_CSS_PATH } from '../mail/pages.js';
+import { startMailSender, type MailQueue, type MailSender } from '../mail/sender.js';
+import type { LinkTokens } from '../mail/tokens.js';
+import type { MailTransport, OutgoingMail } from '../mail/transport.js';
+import type { ServerKey } from '../receipt.js';
+import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from './store.js';
+
+export interface MailSettings {
+  transport: MailTransport;
+  /** Origin of the links in mails; by default the origin the record was posted to. */
+  publicUrl?: string;
+  cap: MailCap;
+  /** Keep the confirming client's IP address with the confirmation (personal data: off by default). */
+  recordIp?: boolean;
+  /** Sender loop settings (tests). */
+  sender?: { intervalMs?: number; backoff?: { baseMs?: number; capMs?: number; jitter?: number } };
+}
+
+/** What the mail job carries: the message and what its link confirms. */
+interface MailPayload extends Record<string, unknown> {
+  message: OutgoingMail;
+  kind: 'confirm';
+  recordKid: string;
+  tokenId: string;
+}
+
+const confirmKey = (kid: string, recordId: string) => `confirm:${kid}:${recordId}`;
+
+/** The store's job queue as the mail sender sees it. */
+export function mailQueue(store: RecordStore): MailQueue {
+  return {
+    async claim(now, limit, leaseUntil) {
+      const jobs = await store.claimJobs('mail', now, limit, leaseUntil);
+      return jobs.map((job) => ({
+        id: job.id,
+        message: (job.payload as MailPayload).message,
+        attempts: job.attempts,
+        queuedAt: new Date(job.createdAt),
+      }));
+    },
+    sent: (id, at, messageId) => store.jobDone(id, at, messageId),
+    failed: (id, next, error) => store.jobFailed(id, next, error),
+    gaveUp: (id, error) => store.jobGaveUp(id, new Date(), error),
+  };
+}
+
+export interface Confirmations {
+  /** The mail to queue with a newly stored record (none for a withdrawal). */
+  jobsFor(row: StoredRecord, requestUrl: string): NewJob[];
+  /** Whether the client should tell the visitor to confirm from the inbox. */
+  pending(row: StoredRecord): boolean;
+  /** Mail was queued: send it now rather than at the next interval. */
+  queued(): void;
+  install(app: Hono): void;
+  stop(): Promise<void>;
+}
+
+export function confirmations({
+  store,
+  key,
+  tokens,
+  mail,
+}: {
+  store: RecordStore;
+  key: ServerKey;
+  tokens: LinkTokens;
+  mail: MailSettings;
+}): Confirmations {
+  const sender: MailSender = startMailSender({ queue: mailQueue(store), transport: mail.transport, ...mail.sender });
+
+  /** The record a token was mailed for: found through the mail job that carried this very token. */
+  async function mailedRecord(recordId: string, tokenId: string) {
+    const job = (await store.jobs({ kind: 'mail', recordId })).find((j) => (j.payload as MailPayload).tokenId === tokenId);
+    if (!job) return undefined;
+    const row = await store.get(recordId, (job.payload as MailPayload).recordKid);
+    return row && { row, job };
+  }
+
+  async function signEvent(payload: Record<string, unknown>): Promise<string> {
+    return new CompactSign(new TextEncoder().encode(canonicalJson(payload))).setProtectedHeader({ alg: 'ES256', kid: key.kid }).sign(key.privateKey);
+  }
+
+  function confirmStore(token: string, ip: string | undefined): ConfirmStore {
+    const verified = tokens.verify(token, { kind: 'confirm' });
+    const tokenId = verified.ok ? verified.tokenId : '';
+    return {
+      async findRecord(recordId) {
+        return (await mailedRecord(recordId, tokenId))?.row.record as ConsentRecord | DataRequest | undefined;
+      },
+      async isConfirmed(recordId) {
+        const found = await mailedRecord(recordId, tokenId);
+        return Boolean(found && (await store.event(confirmKey(found.row.kid, recordId))));
+      },
+      async confirm(recordId, at) {
+        const found = await mailedRecord(recordId, tokenId);
+        if (!found) throw new Error('confirmed a record that was not mailed');
+        const { row, job } = found;
+        // What an authority asks for in a dispute: the record, the mail and when it went, the click.
+        const data = {
+          type: 'confirmation',
+          recordId,
+          recordKid: row.kid,
+          recordJwsSha256: createHash('sha256').update(row.jws, 'utf8').digest('hex'),
+          email: row.email,
+          submittedAt: row.receivedAt,
+          page: (row.record.source as { url?: string } | undefined)?.url ?? null,
+          mail: { id: job.id, queuedAt: job.createdAt, sentAt: job.doneAt, subject: (job.payload as MailPayload).message.subject },
+          tokenId,
+          confirmedAt: at.toISOString(),
+          ...(mail.recordIp && ip ? { ip } : {}),
+        };
+        const event: ReceiverEvent = {
+          id: randomUUID(),
+          kind: 'confirmation',
+          key: confirmKey(row.kid, recordId),
+          email: row.email,
+          recordId,
+          recordKid: row.kid,
+          at: data.confirmedAt,
+          data,
+          jws: await signEvent(data),
+        };
+        return (await store.addEvent(event)).status === 'stored' ? 'confirmed' : 'already';
+      },
+    };
+  }
+
+  return {
+    jobsFor(row, requestUrl) {
+      const record = row.record as unknown as ConsentRecord | DataRequest;
+      const built = confirmationMail({
+        record,
+        tokens,
+        publicUrl: mail.publicUrl ?? new URL(requestUrl).origin,
+        ...(row.dueBy ? { dueBy: row.dueBy } : {}),
+      });
+      if (!built) return [];
+      const payload: MailPayload = { message: built.message, kind: 'confirm', recordKid: row.kid, tokenId: built.tokenId };
+      return [
+        {
+          kind: 'mail',
+          email: emailKey(record.subject.email),
+          recordId: record.id,
+          payload,
+          cap: { key: `mail:${built.addressKey}`, max: mail.cap.max, windowMs: mail.cap.windowMs },
+        },
+      ];
+    },
+    pending: (row) => needsConfirmation(row.record as unknown as ConsentRecord | DataRequest),
+    queued: () => sender.wake(),
+    install(app) {
+      app.get(PAGES_CSS_PATH, (c) => c.body(PAGES_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
+      app.on(['GET', 'POST'], `${CONFIRM_PATH}:token`, async (c) => {
+        const token = c.req.param('token');
+        const ip = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+        const page = await handleConfirmLink({
+          method: c.req.method,
+          token,
+          acceptLanguage: c.req.header('accept-language') ?? null,
+          tokens,
+          store: confirmStore(token, ip),
+        });
+        return c.body(page.body, page.status as 200, page.headers);
+      });
+    },
+    stop: () => sender.stop(),
+  };
+}
