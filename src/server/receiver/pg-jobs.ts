@@ -124,8 +124,7 @@ export async function enqueue(client: pg.ClientBase, jobs: readonly NewJob[], no
 /** Runs `work` in one transaction on one pooled client. */
 export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
-  const ignore = () => undefined; // a connection lost mid-transaction rejects the query instead
-  client.on('error', ignore);
+  // A connection lost mid-transaction rejects the query (the store's pool gives every client an 'error' listener).
   let broken = false;
   try {
     await client.query('BEGIN');
@@ -137,7 +136,6 @@ export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.off('error', ignore);
     client.release(broken);
   }
 }

@@ -127,6 +127,10 @@ export async function pgStore(connectionString: string, options: { max?: number 
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 10_000 });
   // An idle connection that dies emits 'error' on the pool: without a listener that ends the process.
   pool.on('error', (error) => console.error(`[receiver] PostgreSQL connection lost (the next query reconnects): ${error.message}`));
+  // A connection killed mid-query can emit 'error' twice (the server's FATAL, then the socket's end);
+  // pg-pool listens for the first only. Every client keeps a listener for its lifetime: the query's
+  // rejection is what reports the failure.
+  pool.on('connect', (client) => void client.on('error', () => undefined));
   try {
     await migrate(pool);
   } catch (error) {
