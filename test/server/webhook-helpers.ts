@@ -19,7 +19,7 @@ export async function storedConsent(decisions?: ConsentRecord['decisions'], emai
   const sample = consentSample();
   const unsigned = { ...sample, ...(decisions ? { decisions } : {}), ...(email ? { subject: { email } } : {}) };
   const { jws, record } = await signRecord(unsigned, signer);
-  return { record: record as ConsentRecord, jws, kid: (await signer.key()).kid, receivedAt: new Date().toISOString() };
+  return { record: record as ConsentRecord, jws, kid: (await signer.key()).kid!, receivedAt: new Date().toISOString() };
 }
 
 export interface Delivery {
