@@ -100,3 +100,25 @@ test('every event type has a schema, and a payload breaking it is refused before
   );
   assert.throws(() => webhookMessage('request.closed', { recordId: 'x', email: 'a@example.fi', requestType: 'erasure', closedAt: 'now', note: '' } as never));
 });
+
+test('the JSON Schemas in dist/schema accept what we send and refuse a broken payload', async () => {
+  const { jsonSchemas } = await import('../../scripts/build-schemas.js');
+  const { default: Ajv2020 } = (await import('ajv/dist/2020.js')) as unknown as {
+    default: new (o: object) => { compile(s: object): (d: unknown) => boolean };
+  };
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  const schemas = jsonSchemas() as Record<string, object>;
+  const any = ajv.compile(schemas['webhook-event']!);
+  const stored = await storedConsent();
+  for (const message of consentRecordEvents(stored)) {
+    const body = JSON.parse(message.body);
+    assert.ok(any(body), message.type);
+    assert.ok(ajv.compile(schemas[`webhook-${message.type}`]!)(body), message.type);
+    assert.equal(any({ ...body, data: { ...body.data, email: 'not an address' } }), false);
+    assert.equal(any({ ...body, type: 'consent.deleted' }), false);
+  }
+  assert.deepEqual(
+    Object.keys(schemas).filter((k) => k.startsWith('webhook-')).sort(),
+    ['webhook-event', ...WEBHOOK_EVENT_TYPES.map((t) => `webhook-${t}`)].sort(),
+  );
+});
