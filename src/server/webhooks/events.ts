@@ -165,8 +165,12 @@ export interface WebhookMessage {
  * the type and `data.recordId`, so it is stable if the event is queued again.
  */
 export function webhookMessage<T extends WebhookEventType>(type: T, data: WebhookData<T>, timestamp: string = new Date().toISOString()): WebhookMessage {
-  const event = WEBHOOK_MESSAGES[type].parse({ type, timestamp, data });
-  return { id: webhookMessageId(type, (data as { recordId: string }).recordId), type, body: JSON.stringify(event) };
+  return message(type, WEBHOOK_MESSAGES[type].parse({ type, timestamp, data }).data as WebhookData<T>, timestamp);
+}
+
+/** Without the schema check: for data built here from a record `verifyRecord` already checked (the check would double the cost per record). */
+function message<T extends WebhookEventType>(type: T, data: WebhookData<T>, timestamp: string): WebhookMessage {
+  return { id: webhookMessageId(type, (data as { recordId: string }).recordId), type, body: JSON.stringify({ type, timestamp, data }) };
 }
 
 /** A stored consent record as the receiver holds it (a subset of `StoredRecord`). */
@@ -190,12 +194,12 @@ export function consentRecordEvents(stored: StoredConsent, options: { confirmed?
   const messages: WebhookMessage[] = [];
   if (purposes.some((p) => p.granted)) {
     const data = { recordId: record.id, email, receivedAt, purposes, processing: record.processing, record, jws, kid, confirmed };
-    messages.push(webhookMessage('consent.granted', confirmed ? { ...data, confirmedAt: receivedAt } : data, receivedAt));
+    messages.push(message('consent.granted', confirmed ? { ...data, confirmedAt: receivedAt } : data, receivedAt));
   }
   const withdrawn = purposes.filter((p) => !p.granted);
   if (withdrawn.length) {
     messages.push(
-      webhookMessage('consent.withdrawn', { recordId: record.id, email, receivedAt, purposes: withdrawn, channel: 'record', record, jws, kid }, receivedAt),
+      message('consent.withdrawn', { recordId: record.id, email, receivedAt, purposes: withdrawn, channel: 'record', record, jws, kid }, receivedAt),
     );
   }
   return messages;

@@ -106,10 +106,12 @@ export function memoryWebhookQueue(): WebhookQueue & { rows: Map<string, Row> } 
       }
     },
     async claim(now, limit, leaseMs) {
-      const due = [...rows.values()]
-        .filter((r) => r.state === 'pending' && r.nextAttemptAt <= +now && r.leasedUntil <= +now)
-        .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
-        .slice(0, limit);
+      // First due rows in insertion order (a store orders by next_attempt_at; here any due row will do).
+      const due: Row[] = [];
+      for (const r of rows.values()) {
+        if (due.length >= limit) break;
+        if (r.state === 'pending' && r.nextAttemptAt <= +now && r.leasedUntil <= +now) due.push(r);
+      }
       for (const r of due) r.leasedUntil = +now + leaseMs;
       return due.map(({ id, messageId, endpoint, type, body, attempts }) => ({ id, messageId, endpoint, type, body, attempts }));
     },
