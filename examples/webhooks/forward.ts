@@ -1,7 +1,8 @@
 // A site's webhook endpoint: verifies each message from the privacy receiver
 // (Standard Webhooks, with the `standardwebhooks` package) and forwards consent
 // changes to HubSpot (Forms API v3) and Mailchimp (list member upsert).
-// Answers 2xx only once both vendors took the change, so the receiver retries otherwise.
+// Answers 2xx only once both vendors took the change, so the receiver retries otherwise;
+// a change older than one already applied for the same address and purpose is skipped.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import {
@@ -27,11 +28,19 @@ export function forwardHandler(config: ForwardConfig) {
   // Messages already forwarded, by webhook-id: retries and duplicates are acknowledged, not re-sent.
   // (In production keep these ids in your database for a few days.)
   const done = new Set<string>();
+  // Retries make messages arrive out of order: per address and purpose, the time of the newest
+  // choice applied. A choice older than that (a grant confirmed after its withdrawal arrived) is
+  // skipped. A grant's time is when it was made (`receivedAt`), also once confirmed. (Keep this in your database too.)
+  const applied = new Map<string, number>();
+  const key = (email: string, purpose: string) => `${email.toLowerCase()} ${purpose}`;
 
   async function forward(event: WebhookEvent): Promise<boolean> {
     if (event.type !== 'consent.granted' && event.type !== 'consent.confirmed' && event.type !== 'consent.withdrawn') return true;
+    const at = Date.parse(event.data.receivedAt);
+    const purposes = event.data.purposes.filter((p) => (applied.get(key(event.data.email, p.purpose)) ?? -Infinity) <= at);
+    const data = { ...event.data, purposes };
     const calls: Promise<Response>[] = [];
-    const submission = toHubSpotSubmission(event.data, config.hubspot);
+    const submission = toHubSpotSubmission(data, config.hubspot);
     if (submission) {
       const { baseUrl = 'https://api.hsforms.com', portalId, formGuid } = config.hubspot;
       calls.push(
@@ -42,7 +51,7 @@ export function forwardHandler(config: ForwardConfig) {
         }),
       );
     }
-    const member = toMailchimpMember(event.data, config.mailchimp);
+    const member = toMailchimpMember(data, config.mailchimp);
     if (member) {
       const { baseUrl, listId, apiKey } = config.mailchimp;
       calls.push(
@@ -54,7 +63,10 @@ export function forwardHandler(config: ForwardConfig) {
       );
     }
     const responses = await Promise.allSettled(calls);
-    return responses.every((r) => r.status === 'fulfilled' && r.value.ok);
+    if (!responses.every((r) => r.status === 'fulfilled' && r.value.ok)) return false;
+    // Only choices that count move the clock: an unconfirmed grant must not hide its own confirmation.
+    for (const p of purposes) if (!p.granted || p.confirmed) applied.set(key(event.data.email, p.purpose), at);
+    return true;
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {

@@ -56,6 +56,7 @@ async function serve(handler: Handler) {
 }
 
 const PORTAL = '123456';
+// Messages may arrive out of order (a retry overtaken by a later message): see the second test.
 const FORM = '0c1e4a9e-5a8d-4b7e-9d3c-2f1a6b8c7d90';
 const LIST = 'a1b2c3d4e5';
 const API_KEY = '0123456789abcdef0123456789abcdef-us21';
@@ -109,9 +110,13 @@ test('the example forwards verified consent changes to HubSpot and Mailchimp in 
   const outcomes: string[] = [];
   const sender = startWebhookSender({ queue, secret: SECRET, schedule: [30, 30, 30], jitter: 0, pollMs: 10, onAttempt: (o) => outcomes.push(`${o.delivery.type} ${o.result}`) });
   try {
-    await queue.enqueue([granted, confirmed, oneClick].flatMap((m) => deliveriesFor(m, [endpoint])), new Date());
-    sender.wake();
-    await until(() => [...queue.rows.values()].every((r) => r.state === 'delivered'), 8000, 'deliveries');
+    const deliver = async (...messages: { id: string; type: string; body: string }[]) => {
+      await queue.enqueue(messages.flatMap((m) => deliveriesFor(m as never, [endpoint])), new Date());
+      sender.wake();
+      await until(() => [...queue.rows.values()].every((r) => r.state === 'delivered'), 8000, 'deliveries');
+    };
+    await deliver(granted, confirmed);
+    await deliver(oneClick);
     // A replayed message (same webhook-id) and a forged one are not forwarded again.
     const replay = await fetch(endpoint, { method: 'POST', headers: webhookHeaders(parseWebhookSecret(SECRET), confirmed.id, confirmed.body), body: confirmed.body });
     assert.equal(replay.status, 204);
@@ -134,4 +139,40 @@ test('the example forwards verified consent changes to HubSpot and Mailchimp in 
   const statuses = mailchimp.map((m) => [m.body.status ?? null, m.body.status_if_new]);
   assert.deepEqual(statuses.sort(), [[null, 'unsubscribed'], ['subscribed', 'subscribed'], ['unsubscribed', 'unsubscribed']].sort());
   assert.equal(mailchimp.filter((m) => m.body.status === 'subscribed').length, 1, 'subscribed once, only after confirmation');
+});
+
+test('the example skips a confirmed grant that arrives after a later withdrawal (out-of-order delivery)', async () => {
+  const { forwardHandler } = await loadExample();
+  const members: Record<string, unknown>[] = [];
+  const mc = await serve((_req, res, body) => {
+    members.push(JSON.parse(body));
+    res.writeHead(200).end('{}');
+  });
+  const hs = await serve((_req, res) => res.writeHead(200).end('{}'));
+  const site = createServer(
+    forwardHandler({
+      secret: SECRET,
+      hubspot: { baseUrl: hs.url, portalId: PORTAL, formGuid: FORM, subscriptionTypeIds: { newsletter: 1001 } },
+      mailchimp: { baseUrl: mc.url, listId: LIST, apiKey: API_KEY, marketingPermissionIds: { newsletter: 'p-news' } },
+    }),
+  );
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+  const endpoint = `http://127.0.0.1:${(site.address() as AddressInfo).port}/webhooks`;
+  const post = (m: { id: string; body: string }) =>
+    fetch(endpoint, { method: 'POST', headers: webhookHeaders(parseWebhookSecret(SECRET), m.id, m.body), body: m.body });
+  try {
+    const stored = await storedConsent([{ purpose: 'newsletter', dpv: 'dpv:DirectMarketing', basis: 'consent', granted: true, text: 'Uutiskirje' }]);
+    const confirmed = consentRecordEvents({ ...stored, receivedAt: '2026-12-03T05:00:00.000Z' }, { confirmed: true })[0]!;
+    const withdrawal = webhookMessage('consent.withdrawn', {
+      recordId: '0d8f6c1a-2b3e-4f5a-8b7c-9d0e1f2a3b4c', email: stored.record.subject.email, receivedAt: '2026-12-03T05:10:00.000Z', channel: 'preferences',
+      purposes: [{ purpose: 'newsletter', dpv: 'dpv:DirectMarketing', granted: false, confirmed: false, text: 'Uutiskirje' }],
+    });
+    assert.equal((await post(withdrawal)).status, 204);
+    assert.equal((await post(confirmed)).status, 204); // acknowledged, but older than the withdrawal: not applied
+  } finally {
+    await new Promise<void>((r) => (site.closeAllConnections(), site.close(() => r())));
+    await hs.close();
+    await mc.close();
+  }
+  assert.deepEqual(members.map((m) => m.status), ['unsubscribed']);
 });
