@@ -40,3 +40,11 @@ export {
 export { startWebhookSender, STANDARD_RETRY_SCHEDULE, type WebhookSender, type WebhookSenderOptions } from './webhooks/sender.js';
 export { deliveriesFor, memoryWebhookQueue, type WebhookDelivery, type WebhookQueue } from './webhooks/queue.js';
 export { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from './receiver/openapi.js';
+export {
+  consentConfirmedEvent,
+  linkWithdrawalEvent,
+  requestClosedEvent,
+  requestConfirmedEvent,
+  requestReceivedEvent,
+  type StoredRequest,
+} from './webhooks/builders.js';
