@@ -48,3 +48,4 @@ export {
   requestReceivedEvent,
   type StoredRequest,
 } from './webhooks/builders.js';
+export { webhookSettings, type WebhookSettings } from './webhooks/settings.js';

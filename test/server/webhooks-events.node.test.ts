@@ -68,3 +68,21 @@ test('a builder refuses data that breaks the schema (here a confirmation time th
   const stored: StoredRequest = { record: record as DataRequest, jws, kid: 'kid-1', receivedAt: '2026-12-03T06:00:00.000Z', dueBy: '2027-01-04' };
   assert.throws(() => requestConfirmedEvent(stored, 'yesterday'));
 });
+
+test('WEBHOOK_URL and WEBHOOK_SECRET are checked at start-up', async () => {
+  const { webhookSettings } = await import('../../src/server/webhooks/settings.js');
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  assert.equal(webhookSettings({}), undefined);
+  assert.equal(webhookSettings({ WEBHOOK_URL: ' , ' }), undefined);
+  assert.deepEqual(webhookSettings({ WEBHOOK_URL: 'https://crm.example.fi/hooks, http://127.0.0.1:3001/h,https://crm.example.fi/hooks', WEBHOOK_SECRET: secret }), {
+    endpoints: ['https://crm.example.fi/hooks', 'http://127.0.0.1:3001/h'],
+    secrets: [secret],
+    warnings: [],
+  });
+  assert.match(webhookSettings({ WEBHOOK_URL: 'http://crm.example.fi/h', WEBHOOK_SECRET: secret })!.warnings[0]!, /plain HTTP/);
+  assert.equal(webhookSettings({ WEBHOOK_URL: 'https://a.example/h', WEBHOOK_SECRET: `${secret} whsec_dGhpcyBpcyBhIHNlY29uZCBzZWNyZXQgZm9yIHJvdGF0aW9u` })!.secrets.length, 2);
+  assert.throws(() => webhookSettings({ WEBHOOK_URL: 'crm.example.fi/hooks', WEBHOOK_SECRET: secret }), /WEBHOOK_URL: .* is not a URL/);
+  assert.throws(() => webhookSettings({ WEBHOOK_URL: 'ftp://crm.example.fi/', WEBHOOK_SECRET: secret }), /http or https/);
+  assert.throws(() => webhookSettings({ WEBHOOK_URL: 'https://crm.example.fi/' }), /WEBHOOK_SECRET is required/);
+  assert.throws(() => webhookSettings({ WEBHOOK_URL: 'https://crm.example.fi/', WEBHOOK_SECRET: 'hunter2' }), /whsec_/);
+});
