@@ -21,3 +21,31 @@ export { hmacSigner, signRecord, type Signer, type SignerKey } from '../records/
 export { createConsentRecord, createDataRequest, normalizeEmail, processingNotice } from '../records/create.js';
 export { noticeDigest } from '../records/digest.js';
 export { verifyReceipt, type Jwks, type ReceiptCheck } from '../records/receipt.js';
+export { toHubSpotSubmission, type HubSpotOptions, type HubSpotSubmission } from './integrations/hubspot.js';
+export { mailchimpSubscriberHash, toMailchimpMember, type MailchimpMember, type MailchimpOptions } from './integrations/mailchimp.js';
+export type { ConsentEventInput, ConsentInput } from './integrations/consent-state.js';
+export { createWebhookSecret, parseWebhookSecret, signWebhook, webhookHeaders, webhookMessageId } from './webhooks/sign.js';
+export {
+  consentRecordEvents,
+  webhookMessage,
+  WEBHOOK_DATA,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_MESSAGES,
+  WebhookEvent,
+  type PurposeState,
+  type WebhookData,
+  type WebhookEventType,
+  type WebhookMessage,
+} from './webhooks/events.js';
+export { startWebhookSender, STANDARD_RETRY_SCHEDULE, type WebhookSender, type WebhookSenderOptions } from './webhooks/sender.js';
+export { deliveriesFor, memoryWebhookQueue, type WebhookDelivery, type WebhookQueue } from './webhooks/queue.js';
+export { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from './receiver/openapi.js';
+export {
+  consentConfirmedEvent,
+  linkWithdrawalEvent,
+  requestClosedEvent,
+  requestConfirmedEvent,
+  requestReceivedEvent,
+  type StoredRequest,
+} from './webhooks/builders.js';
+export { webhookSettings, type WebhookSettings } from './webhooks/settings.js';

@@ -1,0 +1,131 @@
+// The OpenAPI document: valid OpenAPI 3.1 (@seriousme/openapi-schema-validator),
+// and true of the app: every route in the table is probed on createApp(), every
+// answer's status and error code is documented, and its body matches the schema.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { createApp, type AppOptions, type Verified } from '../../src/server/receiver/app.js';
+import { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from '../../src/server/receiver/openapi.js';
+import type { RecordStore, StoredRecord } from '../../src/server/receiver/store.js';
+
+const Ajv2020 = ((await import('ajv/dist/2020.js')) as unknown as { default: new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } } }).default;
+const doc = openApiDocument({ version: '0.1.0' }) as {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
+  components: { schemas: Record<string, object> };
+};
+
+test('the document is valid OpenAPI 3.1', async () => {
+  const validator = new Validator();
+  const result = await validator.validate(doc);
+  assert.equal(result.valid, true, JSON.stringify(result.errors));
+  assert.equal(validator.version, '3.1');
+  // and the validator is not a rubber stamp
+  assert.equal((await new Validator().validate({ ...doc, paths: { 'api/records': {} } })).valid, false);
+});
+
+test('POST /api/records documents 201, 200, 400 (every verify code and malformed-target), 409, 413, 415, 429, 503', () => {
+  const post = doc.paths['/api/records']!.post!;
+  assert.deepEqual(Object.keys(post.responses).sort(), ['200', '201', '400', '403', '409', '413', '415', '429', '503']);
+  const ref = post.responses['400']!.content!['application/json']!.schema.$ref!.split('/').pop()!;
+  const codes = (doc.components.schemas[ref] as { properties: { error: { properties: { code: { enum: string[] } } } } }).properties.error.properties.code.enum;
+  assert.deepEqual(codes, [...VERIFY_ERROR_CODES, 'malformed-target']);
+  assert.deepEqual(VERIFY_ERROR_CODES.sort(), ['bad-schema', 'bad-signature', 'future', 'kid-mismatch', 'malformed', 'stale', 'too-large', 'unsupported-alg']);
+});
+
+const RECORD = { id: '6f1c2a4e-8b7d-4c3e-9a1f-2b3c4d5e6f70', type: 'consent' as const, subject: { email: 'maija@example.fi' } };
+const RECEIPT = { recordId: RECORD.id, status: 'stored', receivedAt: '2026-12-03T05:00:00.000Z', receipt: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' };
+
+function stubStore(): RecordStore & { fail: boolean } {
+  const rows = new Map<string, StoredRecord>();
+  return {
+    fail: false,
+    async put(row) {
+      if (this.fail) throw new Error('disk full');
+      const old = rows.get(row.id);
+      if (!old) return rows.set(row.id, row), { status: 'stored', row };
+      return old.jws === row.jws ? { status: 'duplicate', row: old } : { status: 'conflict', row: old };
+    },
+    async get(id) { return rows.get(id); },
+    async byEmail() { return []; },
+    async *all() {},
+    async count() { if (this.fail) throw new Error('disk full'); return rows.size; },
+    async closeRequest() {},
+    async closures() { return []; },
+    async close() {},
+  };
+}
+
+test('every route in the table answers as documented on the app (status, error code, body schema)', async () => {
+  const store = stubStore();
+  let refusal: string | undefined;
+  const options: AppOptions = {
+    store,
+    verify: async () => (refusal ? { ok: false, error: { code: refusal, message: 'refused' } } : ({ ok: true, record: RECORD, kid: 'k1' } as Verified)),
+    countersign: async () => ({ ...RECEIPT }),
+    jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k', alg: 'ES256', use: 'sig' }] },
+    maxBytes: 1000,
+    allowedOrigins: ['https://www.example.fi'],
+    rateLimit: { burst: 40, perSecond: 0.001 },
+    // How the lead can serve the document until app.ts does: an extra route.
+    routes: { 'GET /openapi.json': (c) => c.json(openApiDocument({ version: '0.1.0' })) },
+  };
+  const { app, drain } = createApp(options);
+  const ajv = new Ajv2020({ strict: false });
+  for (const [name, schema] of Object.entries(doc.components.schemas)) (ajv as unknown as { addSchema(s: object, k: string): void }).addSchema(schema, `#/components/schemas/${name}`);
+  const seen = new Set<string>();
+
+  // `documentedAs`: the route whose answers apply (a malformed target is answered before any routing).
+  async function probe(method: string, path: string, init: RequestInit = {}, expect?: number, documentedAs = path) {
+    const res = await app.fetch(new Request(`http://127.0.0.1:8787${path}`, { method, ...init }));
+    const operation = doc.paths[documentedAs]?.[method.toLowerCase()];
+    assert.ok(operation, `${method} ${path} is in the document`);
+    const documented = operation.responses[String(res.status)];
+    assert.ok(documented, `${method} ${path} answered ${res.status}, which is not documented`);
+    if (expect) assert.equal(res.status, expect, `${method} ${path}`);
+    const schema = documented.content?.['application/json']?.schema;
+    if (schema) {
+      const body = await res.json();
+      const validate = ajv.compile(schema.$ref ? { $ref: `#/components/schemas/${schema.$ref.split('/').pop()}` } : schema);
+      assert.ok(validate(body), `${method} ${path} ${res.status}: ${JSON.stringify(body)} does not match its schema`);
+    }
+    seen.add(`${method.toLowerCase()} ${path} ${res.status}`);
+  }
+  const jose = (body = 'a.b.c', headers: Record<string, string> = {}) => ({ body, headers: { 'content-type': 'application/jose', ...headers } });
+
+  await probe('POST', '/api/records', jose(), 201);
+  await probe('POST', '/api/records', jose(), 200);
+  await probe('POST', '/api/records', jose('a.b.d'), 409);
+  for (const code of VERIFY_ERROR_CODES) {
+    refusal = code;
+    await probe('POST', '/api/records', jose(), 400);
+  }
+  refusal = undefined;
+  await probe('POST', '/api/records', { ...jose(), headers: { 'content-type': 'text/plain' } }, 415);
+  await probe('POST', '/api/records', jose('x'.repeat(2000)), 413);
+  await probe('POST', '/api/records', jose('a.b.c', { origin: 'https://evil.example' }), 403);
+  await probe('OPTIONS', '/api/records', { headers: { origin: 'https://www.example.fi', 'access-control-request-method': 'POST' } }, 204);
+  await probe('OPTIONS', '/api/records', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } }, 403);
+  for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) await probe(method, '/api/records', {}, 405);
+  await probe('GET', '/.well-known/jwks.json', {}, 200);
+  await probe('GET', '/openapi.json', {}, 200);
+  await probe('GET', '/healthz', {}, 200);
+  store.fail = true;
+  await probe('POST', '/api/records', jose('e.f.g'), 503);
+  await probe('GET', '/healthz', {}, 503);
+  store.fail = false;
+  await probe('GET', '/%zz', {}, 400, '/healthz'); // a target that is not UTF-8: malformed-target, on any route
+  for (let i = 0; i < 60; i++) {
+    const res = await app.fetch(new Request('http://127.0.0.1:8787/api/records', { method: 'POST', ...jose() }));
+    if (res.status === 429) break;
+  }
+  await probe('POST', '/api/records', jose(), 429);
+  await drain();
+  await probe('GET', '/healthz', {}, 503);
+
+  // Every route of the table was probed on the app.
+  for (const route of RECEIVER_ROUTES) {
+    assert.ok([...seen].some((s) => s.startsWith(`${route.method} ${route.path} `)), `${route.method} ${route.path} was not probed`);
+  }
+  const post = [...seen].filter((s) => s.startsWith('post /api/records')).map((s) => s.split(' ')[2]).sort();
+  assert.deepEqual([...new Set(post)], ['200', '201', '400', '403', '409', '413', '415', '429', '503']);
+});
