@@ -6,7 +6,13 @@ import { test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createApp, type AppOptions, type Verified } from '../../src/server/receiver/app.js';
 import { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from '../../src/server/receiver/openapi.js';
-import type { RecordStore, StoredRecord } from '../../src/server/receiver/store.js';
+import { createServerKey, loadServerKey } from '../../src/server/receipt.js';
+import { confirmations } from '../../src/server/receiver/confirm.js';
+import { sqliteStore } from '../../src/server/receiver/sqlite-store.js';
+import type { RecordStore } from '../../src/server/receiver/store.js';
+import { createMailTransport } from '../../src/server/mail/transport.js';
+import { createLinkTokens } from '../../src/server/mail/tokens.js';
+import { tempDir } from '../receiver/helpers.js';
 
 const Ajv2020 = ((await import('ajv/dist/2020.js')) as unknown as { default: new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } } }).default;
 const doc = openApiDocument({ version: '0.1.0' }) as {
@@ -32,31 +38,38 @@ test('POST /api/records documents 201, 200, 400 (every verify code and malformed
   assert.deepEqual(VERIFY_ERROR_CODES.sort(), ['bad-schema', 'bad-signature', 'future', 'kid-mismatch', 'malformed', 'stale', 'too-large', 'unsupported-alg']);
 });
 
-const RECORD = { id: '6f1c2a4e-8b7d-4c3e-9a1f-2b3c4d5e6f70', type: 'consent' as const, subject: { email: 'maija@example.fi' } };
+const RECORD = { id: '6f1c2a4e-8b7d-4c3e-9a1f-2b3c4d5e6f70', type: 'consent' as const, subject: { email: 'maija@example.fi' }, decisions: [], processing: [] };
 const RECEIPT = { recordId: RECORD.id, status: 'stored', receivedAt: '2026-12-03T05:00:00.000Z', receipt: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' };
 
+/** A real store (SQLite in memory) that can be made to fail like a full disk. */
 function stubStore(): RecordStore & { fail: boolean } {
-  const rows = new Map<string, StoredRecord>();
-  return {
-    fail: false,
-    async put(row) {
-      if (this.fail) throw new Error('disk full');
-      const old = rows.get(row.id);
-      if (!old) return rows.set(row.id, row), { status: 'stored', row };
-      return old.jws === row.jws ? { status: 'duplicate', row: old } : { status: 'conflict', row: old };
+  const real = sqliteStore(':memory:');
+  const state = { fail: false };
+  const failing = new Set(['put', 'count', 'check']);
+  return new Proxy(real as RecordStore & { fail: boolean }, {
+    get(target, name, receiver) {
+      if (name === 'fail') return state.fail;
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => (state.fail && failing.has(String(name)) ? Promise.reject(new Error('disk full')) : (value as (...a: unknown[]) => unknown).apply(target, args));
     },
-    async get(id) { return rows.get(id); },
-    async byEmail() { return []; },
-    async *all() {},
-    async count() { if (this.fail) throw new Error('disk full'); return rows.size; },
-    async closeRequest() {},
-    async closures() { return []; },
-    async close() {},
-  };
+    set(_target, name, value) {
+      if (name !== 'fail') return false;
+      state.fail = value as boolean;
+      return true;
+    },
+  });
 }
 
 test('every route in the table answers as documented on the app (status, error code, body schema)', async () => {
   const store = stubStore();
+  const key = await loadServerKey(await createServerKey());
+  const mail = confirmations({
+    store,
+    key,
+    tokens: createLinkTokens(new Uint8Array(32).fill(7)),
+    mail: { transport: createMailTransport({ dataDir: tempDir(), from: 'x@localhost' }), cap: { max: 3, windowMs: 86_400_000 } },
+  });
   let refusal: string | undefined;
   const options: AppOptions = {
     store,
@@ -66,8 +79,7 @@ test('every route in the table answers as documented on the app (status, error c
     maxBytes: 1000,
     allowedOrigins: ['https://www.example.fi'],
     rateLimit: { burst: 40, perSecond: 0.001 },
-    // How the lead can serve the document until app.ts does: an extra route.
-    routes: { 'GET /openapi.json': (c) => c.json(openApiDocument({ version: '0.1.0' })) },
+    features: [mail],
   };
   const { app, drain } = createApp(options);
   const ajv = new Ajv2020({ strict: false });
@@ -94,7 +106,7 @@ test('every route in the table answers as documented on the app (status, error c
 
   await probe('POST', '/api/records', jose(), 201);
   await probe('POST', '/api/records', jose(), 200);
-  await probe('POST', '/api/records', jose('a.b.d'), 409);
+  await probe('POST', '/api/records', jose('a.x.c'), 409); // same (kid, id), other payload
   for (const code of VERIFY_ERROR_CODES) {
     refusal = code;
     await probe('POST', '/api/records', jose(), 400);
@@ -109,6 +121,9 @@ test('every route in the table answers as documented on the app (status, error c
   await probe('GET', '/.well-known/jwks.json', {}, 200);
   await probe('GET', '/openapi.json', {}, 200);
   await probe('GET', '/healthz', {}, 200);
+  await probe('GET', '/pages.css', {}, 200);
+  await probe('GET', '/confirm/not-a-token', {}, 404, '/confirm/{token}');
+  await probe('POST', '/confirm/not-a-token', {}, 404, '/confirm/{token}');
   store.fail = true;
   await probe('POST', '/api/records', jose('e.f.g'), 503);
   await probe('GET', '/healthz', {}, 503);
@@ -121,10 +136,12 @@ test('every route in the table answers as documented on the app (status, error c
   await probe('POST', '/api/records', jose(), 429);
   await drain();
   await probe('GET', '/healthz', {}, 503);
+  await mail.stop();
 
   // Every route of the table was probed on the app.
   for (const route of RECEIVER_ROUTES) {
-    assert.ok([...seen].some((s) => s.startsWith(`${route.method} ${route.path} `)), `${route.method} ${route.path} was not probed`);
+    const path = route.path.replace('{token}', 'not-a-token');
+    assert.ok([...seen].some((s) => s.startsWith(`${route.method} ${path} `)), `${route.method} ${route.path} was not probed`);
   }
   const post = [...seen].filter((s) => s.startsWith('post /api/records')).map((s) => s.split(' ')[2]).sort();
   assert.deepEqual([...new Set(post)], ['200', '201', '400', '403', '409', '413', '415', '429', '503']);

@@ -4,10 +4,22 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { openApiDocument } from './openapi.js';
 import { forwardedClient, rateLimiter } from './rate-limit.js';
 import { staticFiles, STRICT_CSP, type StaticRoot } from './static.js';
-import type { Confirmations } from './confirm.js';
-import { emailKey, type RecordStore, type StoredRecord } from './store.js';
+import { emailKey, type NewJob, type RecordStore, type StoredRecord } from './store.js';
+
+/** What the receiver does besides storing: confirmation mail, webhooks. */
+export interface ReceiverFeature {
+  /** Jobs to queue with a newly stored record, in the same transaction. */
+  jobsFor?(row: StoredRecord, requestUrl: string): NewJob[];
+  /** Whether the client should tell the visitor to confirm from the inbox. */
+  pending?(row: StoredRecord): boolean;
+  /** Jobs were committed: start on them now rather than at the next poll. */
+  queued?(): void;
+  /** Routes of its own (the confirmation pages). */
+  install?(app: Hono): void;
+}
 
 /** What the receiver needs from the records core; injected so tests can reach every branch. */
 export interface Verified {
@@ -43,8 +55,10 @@ export interface AppOptions {
   clientAddress?: (request: Request) => string | undefined;
   /** Folders served as static files, e.g. the demo pages and the browser build. */
   staticRoots?: readonly StaticRoot[];
-  /** Double opt-in: the mail queued with a record, and the confirmation pages. */
-  confirmations?: Pick<Confirmations, 'jobsFor' | 'pending' | 'queued' | 'install'>;
+  /** Double opt-in, webhooks. */
+  features?: readonly ReceiverFeature[];
+  /** The package version, for the OpenAPI document at `/openapi.json`. */
+  version?: string;
   /** Further routes by `METHOD /path` (the demo's CRM stand-in). */
   routes?: Readonly<Record<string, Handler>>;
 }
@@ -92,6 +106,7 @@ const refuse = (c: Context, status: ContentfulStatusCode, code: string, message:
 export function createApp(options: AppOptions) {
   const limiter = options.rateLimit ? rateLimiter(options.rateLimit) : undefined;
   const hops = options.trustProxy ?? 0;
+  const features = options.features ?? [];
   let inFlight = 0;
   let idle: (() => void) | undefined;
   let stopping = false;
@@ -197,12 +212,12 @@ export function createApp(options: AppOptions) {
       // A repeat (a retry after a lost response, or the same payload signed again by
       // the same key) is found by the store and answered with the first receipt.
       // The confirmation mail is queued in the same transaction, and only for a new record.
-      const jobs = options.confirmations?.jobsFor(row, c.req.url) ?? [];
+      const jobs = features.flatMap((f) => f.jobsFor?.(row, c.req.url) ?? []);
       const result = await options.store.put(row, jobs);
       // The same answer whether or not the per-address cap let a mail go: nothing to learn from it.
-      const confirmation = options.confirmations?.pending(row) ? { confirmation: 'pending' } : {};
+      const confirmation = features.some((f) => f.pending?.(row)) ? { confirmation: 'pending' } : {};
       if (result.status === 'stored') {
-        if (jobs.length) options.confirmations!.queued();
+        if (jobs.length) for (const f of features) f.queued?.();
         return c.json({ ...receipt, ...confirmation }, 201);
       }
       if (result.status === 'conflict') throw new Refusal(409, 'conflict', 'A different record with this id has already been stored.');
@@ -217,6 +232,8 @@ export function createApp(options: AppOptions) {
   });
 
   app.get('/.well-known/jwks.json', (c) => c.json(options.jwks as object, 200, { 'cache-control': 'public, max-age=300' }));
+  let openapi: object | undefined;
+  app.get('/openapi.json', (c) => c.json((openapi ??= openApiDocument({ version: options.version ?? '0.0.0' })), 200, { 'cache-control': 'public, max-age=300' }));
   app.get('/healthz', async (c) => {
     try {
       await options.store.check(); // a read and a write
@@ -227,7 +244,7 @@ export function createApp(options: AppOptions) {
     }
   });
 
-  options.confirmations?.install(app);
+  for (const f of features) f.install?.(app);
   for (const [route, handler] of Object.entries(options.routes ?? {})) {
     const [method, path] = route.split(' ') as [string, string];
     app.on(method, path, handler);

@@ -75,11 +75,14 @@ export function confirmations({
   key,
   tokens,
   mail,
+  also,
 }: {
   store: RecordStore;
   key: ServerKey;
   tokens: LinkTokens;
   mail: MailSettings;
+  /** What else a confirmation raises (webhook messages), queued with it. */
+  also?: { jobs(row: StoredRecord, confirmedAt: string): NewJob[]; queued(): void };
 }): Confirmations {
   const sender: MailSender = startMailSender({ queue: mailQueue(store), transport: mail.transport, ...mail.sender });
 
@@ -135,7 +138,10 @@ export function confirmations({
           data,
           jws: await signEvent(data),
         };
-        return (await store.addEvent(event)).status === 'stored' ? 'confirmed' : 'already';
+        const jobs = also?.jobs(row, event.at) ?? [];
+        const stored = (await store.addEvent(event, jobs)).status === 'stored';
+        if (stored && jobs.length) also!.queued();
+        return stored ? 'confirmed' : 'already';
       },
     };
   }

@@ -18,7 +18,7 @@ const VERIFY_CODES: Record<VerifyErrorCode, true> = {
 export const VERIFY_ERROR_CODES = Object.keys(VERIFY_CODES) as VerifyErrorCode[];
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options';
-type Body = 'receipt' | 'error' | 'jwks' | 'health' | 'openapi' | 'none';
+type Body = 'receipt' | 'error' | 'jwks' | 'health' | 'openapi' | 'html' | 'css' | 'none';
 
 export interface RouteAnswer {
   status: number;
@@ -95,6 +95,36 @@ export const RECEIVER_ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get',
+    path: '/confirm/{token}',
+    summary: 'The page a confirmation mail links to: one button; a GET never changes anything (mail scanners fetch links)',
+    responses: [
+      { status: 200, description: 'The page with the button, or "already confirmed".', body: 'html' },
+      { status: 404, description: 'A tampered or unknown link: a readable page.', body: 'html' },
+      { status: 410, description: 'An expired link: a readable page.', body: 'html' },
+      malformed,
+      stopping,
+    ],
+  },
+  {
+    method: 'post',
+    path: '/confirm/{token}',
+    summary: "The button: confirms the record the link was mailed for, once (the address owner's double opt-in)",
+    responses: [
+      { status: 200, description: 'Confirmed now, or already confirmed before.', body: 'html' },
+      { status: 404, description: 'A tampered or unknown link.', body: 'html' },
+      { status: 410, description: 'An expired link.', body: 'html' },
+      malformed,
+      stopping,
+    ],
+  },
+  {
+    method: 'get',
+    path: '/pages.css',
+    summary: 'The stylesheet of the confirmation pages (they run under a strict CSP: no inline styles)',
+    responses: [{ status: 200, description: 'CSS.', body: 'css' }, malformed, stopping],
+  },
+  {
+    method: 'get',
     path: '/healthz',
     summary: 'Health probe: 200 while the store can read and write',
     responses: [
@@ -160,8 +190,10 @@ export function openApiDocument(options: { version: string; serverUrl?: string }
         content = { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } };
       } else if (answer.body === 'openapi') {
         content = { 'application/json': { schema: { type: 'object' } } };
+      } else if (answer.body === 'html' || answer.body === 'css') {
+        content = { [answer.body === 'html' ? 'text/html' : 'text/css']: { schema: { type: 'string' } } };
       } else if (answer.body !== 'none') {
-        const ref = { receipt: 'Receipt', jwks: 'Jwks', health: 'Health' }[answer.body];
+        const ref = ({ receipt: 'Receipt', jwks: 'Jwks', health: 'Health' } as Record<string, string>)[answer.body];
         content = { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } };
       }
       responses[String(answer.status)] = { description: answer.description, ...(headers ? { headers } : {}), ...(content ? { content } : {}) };
@@ -171,6 +203,14 @@ export function openApiDocument(options: { version: string; serverUrl?: string }
       summary: route.summary,
       responses,
     };
+    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+      name,
+      in: 'path',
+      required: true,
+      description: 'The opaque token from the mail (no address in it).',
+      schema: { type: 'string' },
+    }));
+    if (params.length) operation.parameters = params;
     if (route.jose) {
       operation.requestBody = {
         required: true,

@@ -8,6 +8,8 @@ import { DEFAULT_MAIL_CAP } from '../mail/memory-queue.js';
 import { createLinkTokens } from '../mail/tokens.js';
 import { createApp, type AppOptions } from './app.js';
 import { confirmations, type MailSettings } from './confirm.js';
+import { webhooks, type WebhookOptions } from './hooks.js';
+import pkg from '../../../package.json';
 import type { ReceiverConfig } from './config.js';
 import { openServerKey, openStore } from './open.js';
 import type { RecordStore } from './store.js';
@@ -42,6 +44,8 @@ export interface ReceiverOptions {
    * `false` turns confirmations off: grants then never count as confirmed.
    */
   mail?: Partial<MailSettings> | false;
+  /** Standard Webhooks to the site's CRM or mailing tool: every record, confirmation and closure. */
+  webhooks?: WebhookOptions;
   /** A store to use instead of the configured one (benchmarks, tests). */
   store?: RecordStore;
   /** Static folders and extra routes (the demo site). */
@@ -70,6 +74,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
   });
   const transport =
     options.mail === false ? undefined : (options.mail?.transport ?? createMailTransport({ dataDir, from: 'Privacy receiver <no-reply@localhost>' }));
+  const hooks = options.webhooks?.endpoints.length ? webhooks(store, options.webhooks) : undefined;
   const mail =
     options.mail === false
       ? undefined
@@ -78,6 +83,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
           key,
           tokens: createLinkTokens(key.secret),
           mail: { cap: DEFAULT_MAIL_CAP, ...options.mail, transport: transport! },
+          ...(hooks ? { also: { jobs: hooks.confirmationJobs, queued: hooks.queued } } : {}),
         });
   const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
   const maxSkewSeconds = options.maxSkewSeconds ?? DEFAULTS.maxSkewSeconds;
@@ -91,7 +97,8 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     clientAddress: options.clientAddress,
     staticRoots: options.staticRoots,
     routes: options.routes,
-    confirmations: mail,
+    features: [mail, hooks].filter((f) => f !== undefined),
+    version: pkg.version,
     verify: async (jws) => {
       const result = await verifyRecord(jws, { maxBytes, maxSkewSeconds });
       return result.ok ? { ok: true, record: result.record, kid: result.kid } : { ok: false, error: result.error };
@@ -106,7 +113,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     key,
     close: () =>
       (closing ??= drain()
-        .then(() => mail?.stop())
+        .then(() => Promise.all([mail?.stop(), hooks?.stop()]))
         .then(() => transport?.close())
         .then(() => store.close())),
   };
