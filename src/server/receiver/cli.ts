@@ -6,9 +6,10 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { auditRow, fromSigned, type AuditOptions } from './audit.js';
-import { ConfigError, parseConfig, USAGE, type ReceiverConfig } from './config.js';
+import { ConfigError, FULL_USAGE, parseConfig, type ReceiverConfig } from './config.js';
 import { currentConsents, openRequests } from './derive.js';
 import { demoSite } from './demo.js';
+import { closureMessages, webhookJobs, webhookQueue } from './hooks.js';
 import { openStore, ReceiverStartError } from './open.js';
 import { startReceiver } from './receiver.js';
 import { emailKey, type StoredRecord } from './store.js';
@@ -21,9 +22,14 @@ function packageRoot(): string {
 }
 
 async function serve(config: ReceiverConfig): Promise<void> {
-  const running = await startReceiver(config, demoSite(packageRoot()));
+  // The demo pages, and the mailbox of written mails, only when asked for (npm start): never in production.
+  const demo = config.demo ? demoSite(packageRoot(), { mailbox: config.mail.transport.smtpUrl ? undefined : config.dataDir }) : {};
+  const running = await startReceiver(config, demo);
   const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite ${join(config.dataDir, 'records.db')}`;
-  console.log(`receiver: ${running.url} (records in ${storage}; demo pages at ${running.url})`);
+  const mail = config.mail.transport.smtpUrl ? 'mail over SMTP' : `mail written to ${join(config.dataDir, 'mail')}`;
+  const pages = config.demo ? `; demo pages at ${running.url}${config.mail.transport.smtpUrl ? '' : `, mailbox at ${running.url}mailbox.html`}` : '';
+  console.log(`receiver: ${running.url} (records in ${storage}; ${mail}${pages})`);
+  for (const warning of config.webhooks?.warnings ?? []) console.warn(`receiver: ${warning}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -132,7 +138,11 @@ async function report(config: ReceiverConfig): Promise<number> {
           );
         }
         const closure = { requestId: config.id!, closedAt: new Date().toISOString(), note: config.note };
-        await store.closeRequest(closure);
+        // The site's tools hear of it through the webhook queue; a running receiver delivers it.
+        const jobs = config.webhooks
+          ? rows.flatMap((row) => webhookJobs(closureMessages(row, closure), config.webhooks!.endpoints, { email: row.email, recordId: row.id }))
+          : [];
+        await store.closeRequest(closure, jobs);
         print({ ...closure, requests: rows.map(({ id, kid, receivedAt }) => ({ id, kid, receivedAt })) });
         return 0;
       }
@@ -149,6 +159,16 @@ async function report(config: ReceiverConfig): Promise<number> {
         print({ checked, failed: failures.length, failures });
         return failures.length ? 1 : 0;
       }
+      case 'webhooks': {
+        const queue = webhookQueue(store);
+        if (config.retry) {
+          print({ retried: await queue.retry(new Date()) });
+          return 0;
+        }
+        const failed = await queue.listFailed();
+        print(failed.map(({ id, messageId, endpoint, type, attempts, lastError, failedAt }) => ({ id, messageId, endpoint, type, attempts, lastError, failedAt })));
+        return 0;
+      }
       default:
         return 2;
     }
@@ -163,10 +183,10 @@ async function main(): Promise<void> {
     config = parseConfig(process.argv.slice(2), process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(`privacy-receiver: ${error.message}\n\n${USAGE}`);
+    console.error(`privacy-receiver: ${error.message}\n\n${FULL_USAGE()}`);
     process.exit(2);
   }
-  if (config.command === 'help') return void process.stdout.write(USAGE);
+  if (config.command === 'help') return void process.stdout.write(FULL_USAGE());
   try {
     if (config.command === 'serve') return await serve(config);
     process.exitCode = await report(config);

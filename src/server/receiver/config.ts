@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
+import { MAIL_USAGE, MailConfigError, parseMailConfig, type MailConfig } from '../mail/config.js';
+import { webhookSettings, type WebhookSettings } from '../webhooks/settings.js';
 
 /** Receiver settings: flags win over environment variables, which win over defaults. */
 export interface ReceiverConfig {
-  command: 'serve' | 'export' | 'consents' | 'requests' | 'close-request' | 'verify' | 'help';
+  command: 'serve' | 'export' | 'consents' | 'requests' | 'close-request' | 'verify' | 'webhooks' | 'help';
   port: number;
   host: string;
   dataDir: string;
@@ -17,6 +19,17 @@ export interface ReceiverConfig {
   id: string | undefined;
   note: string;
   open: boolean;
+  /** `serve --demo`: also the demo pages and, without SMTP, the mailbox of written mails (`npm start`). */
+  demo: boolean;
+  /** `webhooks --failed` lists given-up deliveries, `--retry` sends them again. */
+  failed: boolean;
+  retry: boolean;
+  /** Confirmation mail: SMTP or `.eml` files, the links' origin, the per-address cap. */
+  mail: Omit<MailConfig, 'publicUrl'> & { publicUrl: string | undefined };
+  /** Keep the confirming client's IP address with a confirmation (`CONFIRM_RECORD_IP=1`; personal data, off by default). */
+  confirmIp: boolean;
+  /** Standard Webhooks endpoints and secret (`WEBHOOK_URL`, `WEBHOOK_SECRET`). */
+  webhooks: WebhookSettings | undefined;
 }
 
 export const USAGE = `Usage: privacy-receiver [command] [options]
@@ -28,6 +41,8 @@ Commands:
   requests --open            print the open data requests with due dates, overdue first
   close-request --id X [--note "..."]   mark the data request(s) with this id answered (appended, never changed)
   verify                     re-check every stored signature and column and report any that fail
+  webhooks --failed          list webhook deliveries given up after the retry schedule
+  webhooks --retry           send every given-up delivery again (same webhook-id)
 
 Options (environment variable in brackets):
   --port N                   [PORT] default 8787
@@ -39,8 +54,16 @@ Options (environment variable in brackets):
   --rate-per-second N        [RATE_LIMIT_PER_SECOND] steady records per second per address, default 5; 0 turns limiting off
   --max-bytes N              [MAX_RECORD_BYTES] largest accepted record, default 16384
   --max-skew-seconds N       [MAX_SKEW_SECONDS] accepted clock difference of issuedAt, default 600
+  --demo                     with serve: also the demo pages and /mailbox.html (npm start)
   --trust-proxy [N]          [TRUST_PROXY=N] behind N proxies of your own (default 1 when given): rate-limit by
                              the address the last of them appended to X-Forwarded-For
+`;
+
+export const FULL_USAGE = () => `${USAGE}\n${MAIL_USAGE}
+Webhooks (environment):
+  WEBHOOK_URL                one or more endpoints, comma-separated (Standard Webhooks)
+  WEBHOOK_SECRET             whsec_… (several, space-separated, while rotating)
+  CONFIRM_RECORD_IP=1        keep the confirming client's IP address with a confirmation (personal data)
 `;
 
 export class ConfigError extends Error {}
@@ -76,6 +99,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
         id: { type: 'string' },
         note: { type: 'string' },
         open: { type: 'boolean' },
+        demo: { type: 'boolean' },
+        failed: { type: 'boolean' },
+        retry: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -84,15 +110,27 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
   }
   const { values, positionals } = parsed;
   const command = (values.help ? 'help' : (positionals[0] ?? 'serve')) as ReceiverConfig['command'];
-  if (!['serve', 'export', 'consents', 'requests', 'close-request', 'verify', 'help'].includes(command)) {
+  if (!['serve', 'export', 'consents', 'requests', 'close-request', 'verify', 'webhooks', 'help'].includes(command)) {
     throw new ConfigError(`unknown command "${command}"`);
+  }
+  const dataDir = values['data-dir'] ?? env.DATA_DIR ?? 'data';
+  const port = integer('--port', values.port ?? env.PORT, 8787);
+  const host = values.host ?? env.HOST ?? '127.0.0.1';
+  let mail: MailConfig;
+  let webhooks: WebhookSettings | undefined;
+  try {
+    mail = parseMailConfig(env, { dataDir, host, port });
+    webhooks = webhookSettings(env);
+  } catch (error) {
+    if (error instanceof MailConfigError || error instanceof TypeError) throw new ConfigError(error.message);
+    throw error;
   }
   const perSecond = integer('--rate-per-second', values['rate-per-second'] ?? env.RATE_LIMIT_PER_SECOND, 5);
   const config: ReceiverConfig = {
     command,
-    port: integer('--port', values.port ?? env.PORT, 8787),
-    host: values.host ?? env.HOST ?? '127.0.0.1',
-    dataDir: values['data-dir'] ?? env.DATA_DIR ?? 'data',
+    port,
+    host,
+    dataDir,
     databaseUrl: values['database-url'] ?? (env.DATABASE_URL || undefined),
     allowedOrigins: (values['allowed-origins'] ?? env.ALLOWED_ORIGINS ?? '')
       .split(',')
@@ -106,6 +144,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
     id: values.id,
     note: values.note ?? '',
     open: values.open ?? false,
+    demo: values.demo ?? false,
+    failed: values.failed ?? false,
+    retry: values.retry ?? false,
+    // Without PUBLIC_URL (and SMTP) links use the origin each record was posted to.
+    mail: { ...mail, publicUrl: env.PUBLIC_URL || env.SMTP_URL ? mail.publicUrl : undefined },
+    confirmIp: env.CONFIRM_RECORD_IP === '1',
+    webhooks,
   };
   if ((command === 'export' || command === 'consents') && !config.email) throw new ConfigError(`${command} needs --email`);
   if (command === 'close-request' && !config.id) throw new ConfigError('close-request needs --id');

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Context } from 'hono';
+import type { Context, Handler } from 'hono';
+import { renderMailbox } from '../mail/mailbox.js';
+import { pageLocale, PAGES_CSS_PATH } from '../mail/pages.js';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppOptions } from './app.js';
 
@@ -27,7 +29,7 @@ export async function crmStandIn(c: Context): Promise<Response> {
  * browser build and the CRM stand-in. Only what a browser loads is served from
  * `dist/` (the CDN bundles and the static notice): never the server's code or source maps.
  */
-export function demoSite(packageRoot: string): Pick<AppOptions, 'staticRoots' | 'routes'> {
+export function demoSite(packageRoot: string, { mailbox }: { mailbox?: string } = {}): Pick<AppOptions, 'staticRoots' | 'routes'> {
   const staticRoots = [
     // Allow-listed folders of the browser build; static serving refuses source maps anywhere.
     { prefix: '/dist/cdn/', dir: join(packageRoot, 'dist/cdn') },
@@ -35,5 +37,13 @@ export function demoSite(packageRoot: string): Pick<AppOptions, 'staticRoots' | 
     { prefix: '/', dir: join(packageRoot, 'demo') },
   ].filter(({ dir }) => existsSync(dir));
   const demo = staticRoots.some(({ prefix }) => prefix === '/');
-  return { staticRoots, ...(demo ? { routes: { 'POST /demo/crm/webinar-signup': crmStandIn } } : {}) };
+  const routes: Record<string, Handler> = demo ? { 'POST /demo/crm/webinar-signup': crmStandIn } : {};
+  // The mails the receiver wrote instead of sending (no SMTP_URL): readable, links clickable.
+  if (mailbox) {
+    routes['GET /mailbox.html'] = async (c) => {
+      const page = await renderMailbox({ dataDir: mailbox, locale: pageLocale(undefined, c.req.header('accept-language')), stylesheet: PAGES_CSS_PATH });
+      return c.body(page.body, page.status as 200, page.headers);
+    };
+  }
+  return { staticRoots, routes };
 }

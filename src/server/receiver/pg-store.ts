@@ -192,12 +192,11 @@ export async function pgStore(connectionString: string, options: { max?: number 
       const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM privacy_records');
       return Number(rows[0]!.n);
     },
-    async closeRequest({ requestId, closedAt, note }) {
-      await pool.query('INSERT INTO privacy_request_closures (request_id, closed_at, note) VALUES ($1, $2, $3)', [
-        requestId,
-        closedAt,
-        note,
-      ]);
+    async closeRequest({ requestId, closedAt, note }, queued = []) {
+      await transaction(pool, async (client) => {
+        await client.query('INSERT INTO privacy_request_closures (request_id, closed_at, note) VALUES ($1, $2, $3)', [requestId, closedAt, note]);
+        await enqueue(client, queued);
+      });
     },
     async closures() {
       const { rows } = await pool.query<{ request_id: string; closed_at: string; note: string }>(

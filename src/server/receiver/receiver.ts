@@ -135,7 +135,19 @@ export async function startReceiver(
   /** A store to use instead of the configured one (benchmarks, tests). */
   givenStore?: RecordStore,
 ): Promise<RunningReceiver> {
-  const receiver = await createReceiver({ ...config, ...extra, store: givenStore });
+  const { mail, webhooks: hooks, ...settings } = config;
+  const receiver = await createReceiver({
+    ...settings,
+    ...extra,
+    store: givenStore,
+    mail: {
+      transport: createMailTransport(mail.transport),
+      cap: mail.cap,
+      recordIp: config.confirmIp,
+      ...(mail.publicUrl ? { publicUrl: mail.publicUrl } : {}),
+    },
+    ...(hooks ? { webhooks: { endpoints: hooks.endpoints, secret: hooks.secrets } } : {}),
+  });
   const server = createAdaptorServer({ fetch: receiver.fetch }) as Server;
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {

@@ -257,8 +257,11 @@ export function sqliteStore(file: string): RecordStore {
     async count() {
       return count.get()!.n;
     },
-    async closeRequest({ requestId, closedAt, note }: RequestClosure) {
-      addClosure.run(requestId, closedAt, note);
+    async closeRequest({ requestId, closedAt, note }: RequestClosure, queued = []) {
+      db.transaction(() => {
+        addClosure.run(requestId, closedAt, note);
+        jobs.enqueue(queued);
+      }).immediate();
     },
     async closures() {
       return closures.all().map((c) => ({ requestId: c.request_id, closedAt: c.closed_at, note: c.note }));

@@ -135,7 +135,8 @@ export interface RecordStore extends JobQueue {
   /** Every record, oldest first (for re-verification and export). */
   all(): AsyncIterable<StoredRecord>;
   count(): Promise<number>;
-  closeRequest(closure: RequestClosure): Promise<void>;
+  /** Appends a closure; `jobs` (the `request.closed` webhook) are queued in the same transaction. */
+  closeRequest(closure: RequestClosure, jobs?: readonly NewJob[]): Promise<void>;
   closures(): Promise<RequestClosure[]>;
   /**
    * Resolves when the store can read and durably write right now; rejects
