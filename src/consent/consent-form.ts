@@ -20,6 +20,7 @@ type Status =
   | { state: 'idle' }
   | { state: 'sending' }
   | { state: 'sent'; id: string }
+  | { state: 'confirm'; id: string }
   | { state: 'queued' }
   | { state: 'rejected'; reason: string }
   | { state: 'misconfigured' };
@@ -267,7 +268,9 @@ export class ConsentForm extends LitElement {
         this.#touched = false;
         this.#showStored();
       }
-      this.#setStatus(result.status === 'sent' ? { state: 'sent', id: record.id } : { state: 'queued' });
+      // Double opt-in: the receiver mailed a link, and the grant counts once it is used.
+      const pending = result.status === 'sent' && (result.receipt as { confirmation?: string }).confirmation === 'pending';
+      this.#setStatus(result.status === 'sent' ? { state: pending ? 'confirm' : 'sent', id: record.id } : { state: 'queued' });
     }
     await this.updateComplete;
     announce(this, result);
@@ -482,6 +485,8 @@ export class ConsentForm extends LitElement {
     const message =
       s.state === 'sent'
         ? t('form.sent', { id: s.id })
+        : s.state === 'confirm'
+          ? t('form.confirm', { id: s.id })
         : s.state === 'queued'
           ? t('form.queued')
           : s.state === 'rejected'

@@ -372,10 +372,13 @@ export class DataRequestForm extends LitElement {
   #renderReceipt(sent: Sent, t: (key: string, options?: Record<string, unknown>) => string, level: number): TemplateResult {
     const due = sent.status === 'sent' && 'dueBy' in sent.receipt ? sent.receipt.dueBy : undefined;
     const [y, m, d] = (due ?? '').split('-').map(Number);
+    // The receiver mailed a link: the request is handled once the requester proves the address.
+    const confirm = sent.status === 'sent' && (sent.receipt as { confirmation?: string }).confirmation === 'pending';
     return html`<section part="receipt" class="receipt" aria-labelledby="receipt-title">
       ${heading(level + 1, t('sent.title'), { id: 'receipt-title', className: 'receipt-title', part: 'receipt-title', focusable: true })}
       <p>${t('sent.reference', { id: sent.record.id })}</p>
       ${due ? html`<p>${t('sent.due', { date: `${String(d)}.${String(m)}.${String(y)}` })}</p>` : nothing}
+      ${confirm ? html`<p class="inbox">${t('sent.confirm')}</p>` : nothing}
       <p class="help">${t('sent.receiptHint')}</p>
       <div class="actions">
         <button type="button" @click=${() => this.#downloadReceipt(sent)}>${t('sent.receipt')}</button>

@@ -58,6 +58,25 @@ describe('<consent-form>', () => {
     configure({ notices: {} });
   });
 
+  for (const [lang, expected, saved] of [
+    ['fi', 'lähetimme sähköpostiisi linkin', 'Valintasi on tallennettu'],
+    ['en', 'we sent a link to your e-mail address', 'Your choices have been saved'],
+  ] as const) {
+    it(`asks to confirm from the inbox, not "saved", when the receiver mails a link (${lang})`, async () => {
+      await resetBucket({ confirmation: true });
+      const el = await standalone(lang);
+      flip(el, 'newsletter');
+      email(el).value = 'maija@example.fi';
+      const sent = oneEvent(el, 'record-sent') as Promise<RecordSentEvent>;
+      el.shadowRoot!.querySelector<HTMLButtonElement>('[part="submit"]')!.click();
+      const { detail } = await sent;
+      await waitUntil(() => statusText(el).includes(detail.record.id), 'no status with the reference');
+      expect(statusText(el)).to.include(expected);
+      expect(statusText(el)).not.to.include(saved);
+      await expect(el).to.be.accessible();
+    });
+  }
+
   it('offers each purpose as its own toggle, all off, in the order given', async () => {
     const el = await fixture<ConsentForm>(html`<consent-form lang="en" purposes="events newsletter" endpoint=${endpoint()}></consent-form>`);
     await rendered(el, 'consent-toggle');

@@ -6,7 +6,8 @@
 //   POST /test-api/verify-record        JWS body → verifyRecord() result
 //   GET  /test-api/jwks                 the test server's public JWKS
 //   POST /test-api/reset?bucket=b       JSON config for a receiving bucket:
-//        { failFirst, failStatus, reject: { status, code, retryAfter }, delayMs, delayCount, noReceipt }
+//        { failFirst, failStatus, reject: { status, code, retryAfter }, delayMs, delayCount, noReceipt, confirmation }
+//        (`confirmation`: answers grants and requests with `confirmation: 'pending'`, as a receiver with double opt-in)
 //   POST /test-api/records?bucket=b     a receiver: answers slowly (`delayMs`, for the
 //        first `delayCount` requests or all), fails the first `failFirst` attempts,
 //        verifies, stores each id once, countersigns
@@ -28,7 +29,7 @@ async function server() {
 
 const buckets = new Map();
 function fresh(config = {}) {
-  const settings = { failFirst: 0, failStatus: 503, reject: null, delayMs: 0, delayCount: Infinity, noReceipt: false, ...config };
+  const settings = { failFirst: 0, failStatus: 503, reject: null, delayMs: 0, delayCount: Infinity, noReceipt: false, confirmation: false, ...config };
   return { settings, failuresLeft: settings.failFirst, delaysLeft: settings.delayCount ?? Infinity, attempts: {}, delivered: {}, stored: {}, receipts: new Map(), requests: [] };
 }
 const bucket = (name) => {
@@ -131,7 +132,8 @@ const routes = {
       ctx.status = 204;
       return;
     }
-    json(ctx, 201, receipt);
+    const pending = b.settings.confirmation && (verified.record.type === 'data-request' || verified.record.decisions.some((d) => d.granted));
+    json(ctx, 201, pending ? { ...receipt, confirmation: 'pending' } : receipt);
   },
 };
 

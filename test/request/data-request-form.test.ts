@@ -206,6 +206,34 @@ describe('<data-request-form>', () => {
     expect(((await sent).detail.record as DataRequest).subject.name).to.equal('Sam Screenreader');
   });
 
+  for (const [lang, expected] of [
+    ['fi', 'Lähetimme sähköpostiisi linkin'],
+    ['en', 'We sent a link to your e-mail address'],
+  ] as const) {
+    it(`tells the requester to confirm from the inbox when the receiver mails a link (${lang})`, async () => {
+      await resetBucket({ confirmation: true });
+      const el = await form(lang, { type: 'erasure', email: 'liisa@example.fi' });
+      fill(el, { name: 'Liisa Virtanen' });
+      const sent = oneEvent(el, 'record-sent') as Promise<RecordSentEvent>;
+      await submit(el);
+      await sent;
+      await el.updateComplete;
+      expect(root(el).querySelector('.inbox')?.textContent).to.include(expected);
+      await expect(el).to.be.accessible();
+    });
+  }
+
+  it('says nothing about an inbox when the receiver mails nothing', async () => {
+    const el = await form('en', { type: 'access', email: 'liisa@example.fi' });
+    fill(el, { name: 'Liisa Virtanen' });
+    const sent = oneEvent(el, 'record-sent') as Promise<RecordSentEvent>;
+    await submit(el);
+    await sent;
+    await el.updateComplete;
+    expect(root(el).querySelector('[part="receipt"]')).to.exist;
+    expect(root(el).querySelector('.inbox')).to.equal(null);
+  });
+
   it('shows the reference, the due date and a receipt file holding both signatures', async () => {
     const el = await form('fi', { type: 'access', email: 'liisa@example.fi' });
     fill(el, { name: 'Liisa Virtanen' });
