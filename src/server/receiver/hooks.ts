@@ -19,7 +19,8 @@ export interface WebhookOptions {
   sender?: Partial<Omit<WebhookSenderOptions, 'queue' | 'secret'>>;
 }
 
-const delivery = (job: Job): WebhookDelivery => ({ ...(job.payload as unknown as WebhookDelivery), attempts: job.attempts });
+/** A queued job as a delivery: the job's id is what its outcome is reported under. */
+const delivery = (job: Job): WebhookDelivery => ({ ...(job.payload as unknown as WebhookDelivery), id: job.id, attempts: job.attempts });
 
 /** The store's job queue as the webhook sender sees it (kind `webhook`, one job per delivery). */
 export function webhookQueue(store: JobQueue & { put?: unknown }): WebhookQueue {
@@ -36,7 +37,6 @@ export function webhookQueue(store: JobQueue & { put?: unknown }): WebhookQueue 
     async listFailed(): Promise<FailedDelivery[]> {
       return (await store.jobs({ kind: 'webhook', gaveUp: true })).map((job) => ({
         ...delivery(job),
-        id: job.id,
         lastError: job.lastError ?? '',
         failedAt: new Date(job.gaveUpAt!),
       }));
