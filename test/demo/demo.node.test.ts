@@ -7,7 +7,9 @@ import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { demoSite } from '../../src/server/receiver/demo.js';
 import { startReceiver, type RunningReceiver } from '../../src/server/receiver/receiver.js';
+import { currentConsents } from '../../src/server/receiver/derive.js';
 import { config } from '../receiver/helpers.js';
+import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 interface Watched {
   page: Page;
@@ -18,14 +20,27 @@ interface Watched {
 describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define.js') && 'run npm run build first' }, () => {
   let receiver: RunningReceiver;
   let browser: Browser;
+  let smtp: TestSmtp;
   before(async () => {
-    receiver = await startReceiver(config({ rateLimit: false }), demoSite(process.cwd()));
+    smtp = await startTestSmtp();
+    // Mail over real SMTP; links go to the origin each record was posted to (no PUBLIC_URL).
+    const base = config({ rateLimit: false });
+    receiver = await startReceiver(
+      { ...base, mail: { ...base.mail, transport: { ...base.mail.transport, smtpUrl: smtp.url, from: 'OptimeSys <tietosuoja@optimesys.fi>' } } },
+      demoSite(process.cwd()),
+    );
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
     await receiver?.close();
+    await smtp?.stop();
   });
+  const consents = async (email: string) => currentConsents(await receiver.store.byEmail(email), await receiver.store.events(email));
+  const mailTo = async (email: string) => {
+    const mail = await smtp.waitFor((m) => m.envelope.to.includes(email), 10_000);
+    return { text: String(mail.parsed.text), link: String(mail.parsed.text).match(/https?:\/\/\S+\/confirm\/[A-Za-z0-9_-]+/)![0] };
+  };
 
   /** Opens a page in a fresh browser profile, recording every request and every CSP violation or page error. */
   async function open(path: string): Promise<Watched> {
@@ -91,7 +106,7 @@ describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define
     await page.close();
   });
 
-  it('landing page: a visitor gives consent and the receiver stores one verified record', async () => {
+  it('landing page: a visitor gives consent, confirms it from the mailed link, and only then it counts', async () => {
     const watched = await open('/landing.html');
     const { page } = watched;
     await shown(page, 'consent-form >>> consent-toggle >>> input');
@@ -100,7 +115,7 @@ describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define
     await page.type('consent-form >>> #email', 'demo.landing@example.fi');
     await page.click('consent-form >>> [part="submit"]');
     await page.waitForFunction(() =>
-      document.querySelector('consent-form')?.shadowRoot?.querySelector('.status.sent')?.textContent?.includes('Viite'),
+      document.querySelector('consent-form')?.shadowRoot?.querySelector('.status.confirm')?.textContent?.includes('Viite'),
     );
     const stored = (await rows()).filter((r) => r.email === 'demo.landing@example.fi');
     assert.equal(stored.length, 1);
@@ -112,6 +127,25 @@ describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define
     assert.equal(record.source.context, 'landing-newsletter-2026');
     await clean(watched);
     await page.close();
+
+    // Nothing counts yet; every link in the mail, fetched as a scanner would, changes nothing.
+    const { text, link } = await mailTo('demo.landing@example.fi');
+    for (const url of new Set(text.match(/https?:\/\/\S+/g) ?? [])) await fetch(url);
+    assert.ok((await consents('demo.landing@example.fi')).every((c) => !c.granted));
+    // The visitor opens the link in the browser and presses the one button.
+    const inbox = await open(new URL(link).pathname);
+    await shown(inbox.page, 'form[method="post"] button');
+    await Promise.all([inbox.page.waitForNavigation(), inbox.page.click('form[method="post"] button')]);
+    assert.match(await inbox.page.$eval('h1', (h) => h.textContent ?? ''), /vahvist/i);
+    assert.deepEqual(
+      (await consents('demo.landing@example.fi')).map((c) => [c.purpose, c.granted]),
+      [['blog', false], ['events', true], ['newsletter', true]],
+    );
+    // The confirmation pages run no script at all: a stricter policy than the demo's.
+    assert.deepEqual(await inbox.page.evaluate(() => (window as unknown as { violations?: string[] }).violations ?? []), []);
+    assert.deepEqual(await inbox.page.cookies(), []);
+    assert.match((await fetch(link)).headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    await inbox.page.close();
   });
 
   it('webinar page: one signup carries the consent record id to the CRM and stores one record', async () => {
@@ -138,6 +172,10 @@ describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define
     const record = stored[0]!.record as { processing: { purpose: string; basis: string }[]; decisions: { purpose: string; granted: boolean }[] };
     assert.deepEqual(record.processing.map((p) => [p.purpose, p.basis]), [['event-participation', 'legitimate-interest']]);
     assert.deepEqual(record.decisions.map((d) => [d.purpose, d.granted]), [['newsletter', false], ['events', true]]);
+    // The signup went through at once; only the consent waits for the mailed link.
+    const [events] = (await consents('wilma@example.fi')).filter((c) => c.purpose === 'events');
+    assert.deepEqual([events!.granted, events!.pending], [false, true]);
+    assert.match((await mailTo('wilma@example.fi')).text, /ilmoittautu/i);
     await clean(watched);
     await page.close();
   });
@@ -176,7 +214,7 @@ describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define
     await page.click('consent-form >>> consent-toggle[purpose="blog"] >>> .label');
     await page.type('consent-form >>> #email', 'cdn@example.com');
     await page.click('consent-form >>> [part="submit"]');
-    await page.waitForFunction(() => document.querySelector('consent-form')?.shadowRoot?.querySelector('.status.sent'), { polling: 100 });
+    await page.waitForFunction(() => document.querySelector('consent-form')?.shadowRoot?.querySelector('.status.confirm'), { polling: 100 });
     await page.click('data-request-form >>> #type-access');
     await page.type('data-request-form >>> #name', 'Cee Deen');
     await page.type('data-request-form >>> #email', 'cdn@example.com');
@@ -191,5 +229,30 @@ describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define
     assert.deepEqual([...new Set(dynamic)], [`${origin}/api/records`]);
     await clean(watched);
     await page.close();
+  });
+
+  it('mailbox: without SMTP the mails are files, shown at /mailbox.html with their links, only with --demo', async () => {
+    const base = config({ rateLimit: false });
+    const local = await startReceiver(base, demoSite(process.cwd(), { mailbox: base.dataDir }));
+    const plain = await startReceiver(config({ rateLimit: false }), demoSite(process.cwd()));
+    try {
+      const { jws } = await (await import('../receiver/helpers.js')).signed((await import('../receiver/helpers.js')).consentRecord('mailbox@example.fi'));
+      await fetch(new URL('/api/records', local.url), { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
+      const context = await browser.createBrowserContext();
+      const page = await context.newPage();
+      let links: string[] = [];
+      for (let i = 0; i < 50 && !links.length; i++) {
+        await page.goto(new URL('/mailbox.html', local.url).href);
+        links = await page.$$eval('a[href*="/confirm/"]', (as) => as.map((a) => (a as HTMLAnchorElement).href));
+        if (!links.length) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(links.length, 1, 'the confirmation link is clickable');
+      assert.match(await page.content(), /mailbox@example\.fi/);
+      await context.close();
+      assert.equal((await fetch(new URL('/mailbox.html', plain.url))).status, 404, 'not without the mailbox');
+    } finally {
+      await local.close();
+      await plain.close();
+    }
   });
 });
