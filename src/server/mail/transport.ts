@@ -90,6 +90,10 @@ function smtpTransport(config: MailTransportConfig, smtpUrl: string): MailTransp
   const timeout = config.timeoutMs ?? 30_000;
   const transporter = nodemailer.createTransport({
     url: smtpUrl,
+    // One connection kept open for a burst of confirmations, instead of a TCP and SMTP handshake per mail.
+    pool: true,
+    maxConnections: 1,
+    maxMessages: 100,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
