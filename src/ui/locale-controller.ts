@@ -74,6 +74,9 @@ export class LocaleController implements ReactiveController {
     if (rendered) this.#serverRendered = resolveLocale(rendered.getAttribute('lang'));
     observeDocumentLang(this);
     this.refresh();
+    // Nothing to show before the first strings arrive: say so on the host, which
+    // is also what a page's reserve-space CSS keeps room by (README).
+    if (!this.#locale && !this.#serverRendered) this.#host.setAttribute('aria-busy', 'true');
   }
 
   hostUpdated(): void {
@@ -126,6 +129,7 @@ export class LocaleController implements ReactiveController {
       (error: unknown) => {
         if (this.wanted !== wanted) return;
         this.loadError = error;
+        host.removeAttribute('aria-busy');
         console.error(`[privacy-widgets] could not load the "${wanted}" strings`, error);
         host.requestUpdate();
       },
@@ -144,6 +148,7 @@ export class LocaleController implements ReactiveController {
   }
 
   #settle(locale: Locale): void {
+    if (!this.#locale) this.#host.removeAttribute('aria-busy');
     this.#locale = locale;
     this.loadError = undefined;
     this.#host.requestUpdate();
