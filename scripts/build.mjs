@@ -79,7 +79,7 @@ const hydrateFirst = {
   resolveId: (id) => (id.startsWith(HYDRATE) ? id : null),
   load: (id) =>
     id.startsWith(HYDRATE)
-      ? `import '@lit-labs/ssr-client/lit-element-hydrate-support.js';\nimport ${JSON.stringify(resolve(id.slice(HYDRATE.length)))};\n`
+      ? `import ${JSON.stringify(resolve('src/hydrate.ts'))};\nimport ${JSON.stringify(resolve(id.slice(HYDRATE.length)))};\n`
       : null,
 };
 const manifest = {};

@@ -79,8 +79,8 @@ function hideEmbedded(fragment: string): string {
  * shadowrootmode="open">`) of every `<privacy-notice>`, `<consent-form>`,
  * `<consent-toggle>` and `<data-request-form>` in it filled in, from their
  * attributes. Everything else is returned as it was. The page must load a
- * hydrating bundle (`dist/cdn/hydrate/*.js`, or `@lit-labs/ssr-client/lit-element-hydrate-support.js`
- * imported before the elements).
+ * hydrating bundle (`dist/cdn/hydrate/*.js`, or `@optimesys/privacy-widgets/hydrate` imported
+ * before the elements), which hydrates them after the page's first paint (they carry `defer-hydration` until then).
  */
 export async function renderElements(fragment: string, options: RenderElementsOptions = {}): Promise<string> {
   await loadStrings();
@@ -91,7 +91,8 @@ export async function renderElements(fragment: string, options: RenderElementsOp
   setServerLocale(resolveLocale(options.lang, pageLang));
   linkTo = options.stylesheet;
   try {
-    return collectResultSync(render(html(strings), { elementRenderers: [StyledRenderer] })).replaceAll(CLIENT_ONLY, 'consent-form');
+    // defer-hydration: the page paints the server's HTML before hydrating (src/hydrate.ts lifts it after the first paint)
+    return collectResultSync(render(html(strings), { elementRenderers: [StyledRenderer], deferHydration: true })).replaceAll(CLIENT_ONLY, 'consent-form');
   } finally {
     linkTo = undefined;
   }

@@ -1,6 +1,7 @@
 // Server-rendered elements hydrated by the browser bundle's code: the hydration
-// support loads before lit, as in dist/cdn/hydrate/*.js.
-import '@lit-labs/ssr-client/lit-element-hydrate-support.js';
+// support loads before lit, as in dist/cdn/hydrate/*.js. Server HTML inserted
+// after the page loaded is hydrated with hydrateElements().
+import { hydrateElements } from '../../src/hydrate.js';
 import { expect, waitUntil } from '@open-wc/testing';
 import '../../src/define.js';
 import type { ConsentToggle } from '../../src/consent/consent-toggle.js';
@@ -61,6 +62,8 @@ describe('hydrating server-rendered elements', () => {
         // in the page already, before the element's code ran, as a parser would have left it
         container.lang = 'fi';
         document.body.append(container);
+        expect(el.hasAttribute('defer-hydration'), 'waits for hydrateElements').to.equal(true);
+        hydrateElements(container);
         await hydrated(el);
       });
     });
@@ -89,6 +92,7 @@ describe('hydrating server-rendered elements', () => {
       shift = await layoutShift(async () => {
         container.lang = 'en';
         document.body.append(container);
+        hydrateElements(container);
         await hydrated(form);
         for (const toggle of form.shadowRoot!.querySelectorAll('consent-toggle')) await hydrated(toggle);
       });
@@ -117,6 +121,7 @@ describe('hydrating server-rendered elements', () => {
     const el = container.querySelector('data-request-form')!;
     const errors = await collectErrors(async () => {
       document.body.append(container);
+      hydrateElements(container);
       await hydrated(el);
     });
     expect(errors).to.deep.equal([]);
