@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { benchInteractive } from './bench/interactive.mjs';
 import { breakdown } from './bench/breakdown.mjs';
 import { benchNoticeRender } from './bench/notice-render.mjs';
+import { benchCls, DEMO_PAGES } from './bench/cls.mjs';
 import { benchReceiver } from './bench/receiver.mjs';
 import { benchRecords } from './bench/records.mjs';
 import { measureCompared, measureSizes } from './bench/sizes.mjs';
@@ -30,6 +31,9 @@ console.log(measureCompared({ initial: all.brotli, inUse: all['in use (brotli)']
 
 console.log('\n## Time\n');
 console.log((await benchNoticeRender()).text);
+console.log();
+// and the server-rendered notice page the LCP bench wrote, hydrating, under the same policy
+console.log((await benchCls({ pages: [...DEMO_PAGES, '/notice-ssr.html'], extra: { '/notice-ssr.html': '.bench/notice-ssr.html' } })).text);
 console.log((await benchInteractive()).text);
 
 console.log('\n## Records core\n');

@@ -1,50 +1,66 @@
-// Writes dist/notice/{fi,en}.html and notice.css from the same notice data
-// and styles as <privacy-notice>, after checking the data against the schema.
+// Writes dist/notice/{fi,en}.html with renderElements(), the same renderer a
+// site's server uses (Declarative Shadow DOM of <privacy-notice>), each element's
+// stylesheet as dist/cdn/styles/<tag>.css (what a shadow root links under a strict
+// CSP), and the notice references the forms bundle, after checking the notice data.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { LOCALES } from '../src/i18n.js';
 import { noticeDigest } from '../src/records/digest.js';
-import { renderNoticeHtml } from '../src/notice/notice-html.js';
 import { parseNotice } from '../src/notice/notice-schema.js';
-import { styles } from '../src/notice/privacy-notice.styles.js';
-import { tokens } from '../src/ui/tokens.js';
+import { renderElements } from '../src/ssr/index.js';
 
 const read = (path: string): any => JSON.parse(readFileSync(path, 'utf8'));
 mkdirSync('dist/notice', { recursive: true });
+mkdirSync('dist/cdn/styles', { recursive: true });
 
 // Version and digest of each built-in notice, so the forms can name the notice
 // in their records without downloading it (test/notice/notice-refs.node.test.ts
 // fails when this file is out of date).
 const refs: Record<string, { version: string; digest: string }> = {};
 
+// The styles lit SSR would inline, as files: `style-src 'self'` allows a linked sheet, not an inline one.
+for (const tag of ['privacy-notice', 'consent-form', 'consent-toggle', 'data-request-form']) {
+  const element = customElements.get(tag) as unknown as { elementStyles: { cssText: string }[] };
+  writeFileSync(`dist/cdn/styles/${tag}.css`, element.elementStyles.map((s) => s.cssText).join('\n'));
+}
+
+const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+
 for (const lang of LOCALES) {
   const parsed = parseNotice(read(`locales/${lang}/notice.json`));
   if (!parsed.ok) throw new Error(`locales/${lang}/notice.json is invalid:\n${parsed.problems.join('\n')}`);
   refs[lang] = { version: parsed.notice.version, digest: await noticeDigest(read(`locales/${lang}/notice.json`)) };
   const ui = read(`locales/${lang}/ui.json`);
-  const html = renderNoticeHtml(parsed.notice, {
-    updated: ui.notice.updated,
-    contents: ui.notice.contents,
-    language: ui.common.language,
-    alternates: LOCALES.filter((other) => other !== lang).map((other) => ({
-      lang: other,
-      label: read(`locales/${other}/ui.json`).common.languageName[other],
-      href: `${other}.html`,
-    })),
-    stylesheet: 'notice.css',
-    requestHref: '/#data-request',
-  });
+  // The page around the element: without JavaScript the element's own language
+  // buttons stay hidden, so the other languages are plain links here.
+  const alternates = LOCALES.filter((other) => other !== lang)
+    .map((other) => `<a href="${other}.html" hreflang="${other}" lang="${other}">${escape(read(`locales/${other}/ui.json`).common.languageName[other])}</a>`)
+    .join(' ');
+  const page = `<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(parsed.notice.title)}</title>
+<link rel="stylesheet" href="page.css">
+</head>
+<body>
+<nav class="language-links" aria-label="${escape(ui.common.language)}">${alternates}</nav>
+<main>
+<privacy-notice heading-level="1" request-href="/#data-request"></privacy-notice>
+</main>
+</body>
+</html>
+`;
+  const html = await renderElements(page, { lang, stylesheet: (tag) => `../cdn/styles/${tag}.css` });
   writeFileSync(`dist/notice/${lang}.html`, html);
 }
 
 writeFileSync('src/notice/notice-refs.json', `${JSON.stringify(refs, null, 2)}\n`);
-
-// The element's own styles, with the host selector pointed at the page's wrapper.
-const css = [tokens.cssText, styles.cssText]
-  .join('\n')
-  .replaceAll(':host([hidden])', '.privacy-notice[hidden]')
-  .replaceAll(':host', '.privacy-notice');
 writeFileSync(
-  'dist/notice/notice.css',
-  `${css}\nbody { margin: 0 auto; padding: 1rem; max-width: 50rem; background: light-dark(#fff, #16191d); color-scheme: light dark; }\n.language-links { display: flex; gap: 1rem; }\n`,
+  'dist/notice/page.css',
+  `body { margin: 0 auto; padding: 1rem; max-width: 50rem; background: light-dark(#fff, #16191d); color: light-dark(#1a1d21, #e8eaed); color-scheme: light dark; font-family: system-ui, sans-serif; }
+.language-links { display: flex; justify-content: flex-end; gap: 1rem; }
+.language-links a { color: light-dark(#0b57d0, #8ab4f8); }
+`,
 );
-console.log('build: dist/notice/{fi,en}.html');
+console.log('build: dist/notice/{fi,en}.html (renderElements), dist/cdn/styles/*.css');

@@ -7,7 +7,8 @@ import json from '@rollup/plugin-json';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
-import { cdnEntries, libraryEntries } from './entries.mjs';
+import { resolve } from 'node:path';
+import { cdnEntries, hydrateEntries, libraryEntries } from './entries.mjs';
 
 const external = (id) => /^(lit|@lit|@lit-labs|i18next|zod|jose|canonicalize|@floating-ui|tslib|better-sqlite3|pg|hono|@hono|nodemailer)(\/|$)/.test(id) || id.startsWith('node:');
 
@@ -24,7 +25,9 @@ const ts = () =>
   typescript({ tsconfig: 'tsconfig.build.json', declaration: false, emitDeclarationOnly: false, noEmit: false, outDir: undefined, rootDir: undefined, noEmitOnError: true, include: ['src/**/*.ts'] });
 
 async function build(input, output, plugins) {
-  const bundle = await rollup({ input, plugins, external: output.bundled ? undefined : external, onwarn, preserveEntrySignatures: 'strict' });
+  // CDN bundles: the entry chunk may also export what its lazy chunks import, so a page
+  // fetches the entry itself rather than a facade that then imports the real chunk (one round trip less).
+  const bundle = await rollup({ input, plugins, external: output.bundled ? undefined : external, onwarn, preserveEntrySignatures: output.bundled ? 'allow-extension' : 'strict' });
   delete output.bundled;
   const { output: files } = await bundle.write(output);
   await bundle.close();
@@ -71,16 +74,26 @@ await build(libraryEntries, {
 }, [nodeResolve(), json({ preferConst: true }), ts()]);
 
 // 2. CDN bundles: everything inlined and minified; each language is its own chunk.
+// A hydrating bundle starts with lit's hydration support, which must run before lit itself.
+const HYDRATE = '\0hydrate:';
+const hydrateFirst = {
+  name: 'hydrate-first',
+  resolveId: (id) => (id.startsWith(HYDRATE) ? id : null),
+  load: (id) =>
+    id.startsWith(HYDRATE)
+      ? `import ${JSON.stringify(resolve('src/hydrate.ts'))};\nimport ${JSON.stringify(resolve(id.slice(HYDRATE.length)))};\n`
+      : null,
+};
 const manifest = {};
-for (const { name, input } of cdnEntries) {
-  const files = await build(input, {
+for (const { name, input, hydrate } of [...cdnEntries, ...hydrateEntries]) {
+  const files = await build(hydrate ? `${HYDRATE}${input}` : input, {
     dir: 'dist/cdn',
     format: 'es',
     bundled: true,
     entryFileNames: `${name}.js`,
     chunkFileNames: 'chunks/[name]-[hash].js',
     sourcemap: true,
-  }, [nodeResolve({ browser: true }), json({ preferConst: true, compact: true }), ts(), terser({ ecma: 2022, module: true, compress: { passes: 2 }, format: { comments: false } })]);
+  }, [hydrateFirst, nodeResolve({ browser: true }), json({ preferConst: true, compact: true }), ts(), terser({ ecma: 2022, module: true, compress: { passes: 2 }, format: { comments: false } })]);
   manifest[name] = describeEntry(files);
 }
 await writeFile('dist/cdn/manifest.json', JSON.stringify(manifest, null, 2));

@@ -17,7 +17,7 @@ try {
     (f) => /^(test|stories|demo|data|scripts|\.storybook|\.ci|storybook-static|\.bench)\//.test(f) || /\.map$/.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)),
   );
   if (stray.length) problems.push(`stray files in the tarball: ${stray.slice(0, 10).join(', ')}`);
-  for (const needed of ['dist/index.js', 'dist/define.js', 'dist/server/index.js', 'dist/cdn/define.js', 'custom-elements.json', 'dist/schema/privacy-record.json', 'README.md']) {
+  for (const needed of ['dist/index.js', 'dist/define.js', 'dist/server/index.js', 'dist/ssr/index.js', 'dist/hydrate.js', 'dist/cdn/define.js', 'dist/cdn/hydrate/define.js', 'dist/cdn/styles/privacy-notice.css', 'custom-elements.json', 'dist/schema/privacy-record.json', 'README.md']) {
     if (!files.includes(needed)) problems.push(`missing from the tarball: ${needed}`);
   }
   const tarball = join(dir, packed.filename);
@@ -43,10 +43,13 @@ try {
   const probe = `
     const root = await import('@optimesys/privacy-widgets');
     const server = await import('@optimesys/privacy-widgets/server');
+    const ssr = await import('@optimesys/privacy-widgets/ssr');
+    const rendered = await ssr.renderElements('<privacy-notice lang="en"></privacy-notice>');
+    if (!rendered.includes('shadowrootmode="open"') || !rendered.includes('Privacy notice')) throw new Error('renderElements rendered nothing');
     await import('@optimesys/privacy-widgets/define');
     if (typeof root.checkNotice !== 'function' || typeof server.verifyRecord !== 'function') throw new Error('exports missing');
     if (!customElements.get('consent-form') || !customElements.get('privacy-notice') || !customElements.get('data-request-form')) throw new Error('define did not define');
-    console.log('entry points import: ., ./server, ./define');`;
+    console.log('entry points import: ., ./server, ./ssr (renders), ./define');`;
   try {
     console.log(run('node', ['--input-type=module', '-e', probe], { cwd: app }).trim());
   } catch (error) {

@@ -8,13 +8,14 @@ export const elements = [
 ];
 
 /** Node entries: the server half and the reference receiver's command line. */
-export const serverEntries = ['src/server/index.ts', 'src/server/receiver/cli.ts'];
+export const serverEntries = ['src/server/index.ts', 'src/server/receiver/cli.ts', 'src/ssr/index.ts'];
 
 /** Entries of the library build (unbundled ES modules, dependencies external). */
 export const libraryEntries = [
   'src/index.ts',
   'src/define.ts',
   'src/react.ts',
+  'src/hydrate.ts',
   ...elements.flatMap((element) => [element.module, element.define]),
   ...serverEntries,
 ];
@@ -24,3 +25,9 @@ export const cdnEntries = [
   { name: 'define', input: 'src/define.ts' },
   ...elements.map((element) => ({ name: element.tag, input: element.define })),
 ];
+
+/**
+ * The same bundles for pages with server-rendered elements (renderElements):
+ * lit's hydration support first, then the entry. dist/cdn/hydrate/<name>.js.
+ */
+export const hydrateEntries = cdnEntries.map(({ name, input }) => ({ name: `hydrate/${name}`, input, hydrate: true }));

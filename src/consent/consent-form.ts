@@ -1,4 +1,4 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, isServer, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { getConfig, onConfigure } from '../config.js';
 import type { Locale } from '../i18n.js';
@@ -8,7 +8,7 @@ import type { ConsentRecord, NoticeRef } from '../records/schemas.js';
 import type { ProcessingBasis } from '../records/vocabulary.js';
 import { LocaleController } from '../ui/locale-controller.js';
 import { isEmail, loadSender, sourceUrl } from '../ui/lazy.js';
-import { safeHref } from '../ui/safe-href.js';
+import { objectionHref, safeHref } from '../ui/safe-href.js';
 import { formStyles } from '../ui/form-styles.js';
 import { tokens } from '../ui/tokens.js';
 import { loadChoices, saveChoices, type StoredChoices } from './choices.js';
@@ -142,10 +142,15 @@ export class ConsentForm extends LitElement {
     this.#syncFormValue();
   }
 
+  /** A server-rendered shadow root is hydrated once its strings are here, never rendered over before. */
+  protected override shouldUpdate(): boolean {
+    return this.#locale.ready;
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     const locale = this.#locale.locale;
-    if (locale) void this.#resolveNotice(locale);
-    if (changed.has('purposes') || changed.has('name')) this.#syncFormValue();
+    if (locale && !isServer) void this.#resolveNotice(locale);
+    if (!isServer && (changed.has('purposes') || changed.has('name'))) this.#syncFormValue();
   }
 
   protected override firstUpdated(): void {
@@ -443,8 +448,7 @@ export class ConsentForm extends LitElement {
   #renderProcessing(locale: Locale, t: (key: string, options?: Record<string, string>) => string): TemplateResult | typeof nothing {
     const list = this.#processingPurposes(locale);
     if (!list.length) return nothing;
-    const objection = new URL(safeHref(this.requestHref ?? getConfig().requestHref, '#data-request'), location.href);
-    objection.searchParams.set('request-type', 'objection');
+    const objection = objectionHref(safeHref(this.requestHref ?? getConfig().requestHref, '#data-request'));
     return html`<section part="processing" class="info-box processing" aria-labelledby="processing-title">
       <p id="processing-title" class="info-box-title">${t('form.processingTitle')}</p>
       <ul>
@@ -453,7 +457,7 @@ export class ConsentForm extends LitElement {
             <span class="processing-label">${p.text.label}</span>
             <span class="processing-basis">${t('form.processingBasis', { basis: t(`basis.${p.basis}`) })}</span>
             <span class="processing-detail">${p.text.sent} ${p.text.retention}</span>
-            <a href=${objection.href}>${t('form.object')}</a>
+            <a href=${objection}>${t('form.object')}</a>
           </li>`,
         )}
       </ul>

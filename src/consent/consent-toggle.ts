@@ -114,7 +114,16 @@ export class ConsentToggle extends LitElement {
     this.checked = state === 'granted';
   }
 
+  /** A server-rendered shadow root is hydrated once its strings are here, never rendered over before. */
+  protected override shouldUpdate(): boolean {
+    return this.#locale.ready;
+  }
+
   protected override updated(changed: PropertyValues<this>): void {
+    // The attribute is the server's and the first render's state (lit SSR writes a
+    // `.checked=${false}` binding as `checked="false"`: ticked); the property is the live one.
+    const control = this.renderRoot.querySelector<HTMLInputElement>('#control');
+    if (control) control.checked = this.#checked;
     if (changed.has('name') || changed.has('purpose')) this.#syncFormValue();
     const locale = this.#locale.locale;
     if (!locale) return;
@@ -177,7 +186,7 @@ export class ConsentToggle extends LitElement {
           class="visually-hidden"
           type="checkbox"
           role="switch"
-          .checked=${this.#checked}
+          ?checked=${this.#checked}
           ?disabled=${this.disabled}
           @input=${this.#onInput}
           @change=${this.#onChange}

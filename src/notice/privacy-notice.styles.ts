@@ -33,6 +33,10 @@ export const styles = css`
     border-radius: var(--_radius);
     overflow: hidden;
   }
+  /* Server-rendered without JavaScript the buttons would do nothing: keep their room, show them once defined. */
+  :host(:not(:defined)) .language-switch {
+    visibility: hidden;
+  }
   .language-switch button {
     min-height: 2.75rem;
     min-width: 2.75rem;

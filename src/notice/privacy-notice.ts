@@ -1,4 +1,4 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, isServer, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { LOCALES, resourceBundle, type Locale } from '../i18n.js';
 import { LocaleController } from '../ui/locale-controller.js';
@@ -97,6 +97,11 @@ export class PrivacyNotice extends LitElement {
     if (name === 'lang') this.#locale.refresh();
   }
 
+  /** A server-rendered shadow root is hydrated once its strings are here, never rendered over before. */
+  protected override shouldUpdate(): boolean {
+    return this.#locale.ready;
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('notice') || changed.has('src')) this.#locale.refresh(true);
     const locale = this.#locale.locale;
@@ -167,6 +172,7 @@ export class PrivacyNotice extends LitElement {
   #load(url: string): Shown {
     const entry = this.#fetched.get(url);
     if (entry === 'failed') return { state: 'failed' };
+    if (isServer) return { state: 'loading' }; // the browser fetches it
     if (typeof entry === 'object') return this.#validate(entry.json);
     if (!entry) {
       this.#fetched.set(url, 'loading');

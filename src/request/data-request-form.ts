@@ -120,6 +120,18 @@ export class DataRequestForm extends LitElement {
     if (name === 'lang') this.#locale.refresh();
   }
 
+  /** A server-rendered shadow root is hydrated once its strings are here, never rendered over before. */
+  protected override shouldUpdate(): boolean {
+    return this.#locale.ready;
+  }
+
+  protected override updated(): void {
+    // `?checked` is the server's and first render's state (lit SSR writes `.checked=${false}` as a ticked `checked="false"`).
+    for (const radio of this.renderRoot.querySelectorAll<HTMLInputElement>('input[name="requestType"]')) {
+      radio.checked = radio.value === this.#input.requestType;
+    }
+  }
+
   protected override firstUpdated(): void {
     const load = () => {
       void loadChecks().then((module) => (checkRequest = module.checkRequest));
@@ -289,7 +301,7 @@ export class DataRequestForm extends LitElement {
             id=${`type-${type}`}
             name="requestType"
             value=${type}
-            .checked=${this.#input.requestType === type}
+            ?checked=${this.#input.requestType === type}
             aria-describedby=${`type-${type}-help`}
             aria-invalid=${invalid ? 'true' : nothing}
           />

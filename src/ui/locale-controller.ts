@@ -1,4 +1,4 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { isServer, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { TOptions } from 'i18next';
 import {
   hasNamespaces,
@@ -9,7 +9,15 @@ import {
   type Namespace,
 } from '../i18n.js';
 
-type Host = ReactiveControllerHost & HTMLElement;
+type Host = ReactiveControllerHost & HTMLElement & { readonly hasUpdated: boolean };
+
+// On the server (lit SSR) there is no document: renderElements() preloads
+// every language and says which one a tag without `lang` renders in.
+let serverLocale: Locale = 'fi';
+/** Server only: the language of elements without their own `lang` (set by renderElements while it renders). */
+export function setServerLocale(locale: Locale): void {
+  serverLocale = locale;
+}
 
 // One observer for the whole document: a change of the page's (or any
 // ancestor's) `lang` re-resolves every connected element.
@@ -36,7 +44,12 @@ function observeDocumentLang(controller: LocaleController): void {
  */
 export class LocaleController implements ReactiveController {
   /** The language the host renders in now (its strings are loaded). */
-  locale: Locale | undefined;
+  get locale(): Locale | undefined {
+    // Server: every language is loaded before rendering; the element's own `lang`, else renderElements' choice.
+    if (isServer) return resolveLocale(this.#host.getAttribute('lang'), serverLocale);
+    return this.#locale;
+  }
+  #locale: Locale | undefined;
   /** The language asked for; differs from `locale` while it loads. */
   wanted: Locale | undefined;
   /** Set when the strings could not be loaded (offline, blocked chunk). */
@@ -44,6 +57,8 @@ export class LocaleController implements ReactiveController {
 
   readonly #host: Host;
   readonly #namespaces: () => readonly Namespace[];
+  /** The language of a server-rendered shadow root not yet hydrated: hydration must render the same. */
+  #serverRendered: Locale | undefined;
 
   /** `namespaces` is asked again on each refresh: what the host needs may change. */
   constructor(host: Host, namespaces: () => readonly Namespace[]) {
@@ -53,8 +68,32 @@ export class LocaleController implements ReactiveController {
   }
 
   hostConnected(): void {
+    // Declarative Shadow DOM from renderElements(): its root element carries the
+    // language it was rendered in. Hydrate in that one; switch after if the page wants another.
+    const rendered = this.#host.hasUpdated ? null : this.#host.shadowRoot?.querySelector('[lang]');
+    if (rendered) this.#serverRendered = resolveLocale(rendered.getAttribute('lang'));
     observeDocumentLang(this);
     this.refresh();
+    // Nothing to show before the first strings arrive: say so on the host, which
+    // is also what a page's reserve-space CSS keeps room by (README).
+    if (!this.#locale && !this.#serverRendered) this.#host.setAttribute('aria-busy', 'true');
+  }
+
+  hostUpdated(): void {
+    if (this.#serverRendered && this.#locale === this.#serverRendered) {
+      // Hydrated: from now on the language follows the element and the page.
+      this.#serverRendered = undefined;
+      queueMicrotask(() => this.refresh());
+    }
+  }
+
+  /**
+   * False while a server-rendered shadow root waits for its strings: hydrating
+   * before them would render something else than the server did. Hosts return
+   * this from `shouldUpdate`.
+   */
+  get ready(): boolean {
+    return !this.#serverRendered || this.locale === this.#serverRendered;
   }
 
   hostDisconnected(): void {
@@ -67,16 +106,19 @@ export class LocaleController implements ReactiveController {
    */
   refresh(force = false): void {
     const host = this.#host;
-    const wanted = resolveLocale(
-      host.getAttribute('lang'),
-      host.parentElement?.closest('[lang]')?.getAttribute('lang'),
-      document.documentElement.lang,
-    );
+    if (isServer) return;
+    const wanted =
+      this.#serverRendered ??
+      resolveLocale(
+        host.getAttribute('lang'),
+        host.parentElement?.closest('[lang]')?.getAttribute('lang'),
+        document.documentElement.lang,
+      );
     if (wanted === this.wanted && !force) return;
     this.wanted = wanted;
     const namespaces = this.#namespaces();
     if (hasNamespaces(wanted, namespaces)) {
-      if (this.locale !== wanted) this.#settle(wanted);
+      if (this.#locale !== wanted) this.#settle(wanted);
       return;
     }
     host.requestUpdate(); // render the busy state
@@ -87,6 +129,7 @@ export class LocaleController implements ReactiveController {
       (error: unknown) => {
         if (this.wanted !== wanted) return;
         this.loadError = error;
+        host.removeAttribute('aria-busy');
         console.error(`[privacy-widgets] could not load the "${wanted}" strings`, error);
         host.requestUpdate();
       },
@@ -95,6 +138,7 @@ export class LocaleController implements ReactiveController {
 
   /** True while a language is being loaded. */
   get busy(): boolean {
+    if (isServer) return false;
     return this.wanted !== this.locale && !this.loadError;
   }
 
@@ -104,7 +148,8 @@ export class LocaleController implements ReactiveController {
   }
 
   #settle(locale: Locale): void {
-    this.locale = locale;
+    if (!this.#locale) this.#host.removeAttribute('aria-busy');
+    this.#locale = locale;
     this.loadError = undefined;
     this.#host.requestUpdate();
   }

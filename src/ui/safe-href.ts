@@ -7,3 +7,17 @@ export function safeHref(href: string | null | undefined, fallback: string): str
   const value = href?.trim();
   return value && SAFE.test(value) ? value : fallback;
 }
+
+/**
+ * `href` with a `request-type` in its query: absolute in the browser; on the
+ * server, which knows no page URL, relative to the page (`?request-type=…#data-request`).
+ */
+export function objectionHref(href: string): string {
+  if (typeof location === 'undefined') {
+    const [path = '', hash] = href.split('#');
+    return `${path}${path.includes('?') ? '&' : '?'}request-type=objection${hash === undefined ? '' : `#${hash}`}`;
+  }
+  const url = new URL(href, location.href);
+  url.searchParams.set('request-type', 'objection');
+  return url.href;
+}

@@ -27,6 +27,10 @@ async function server() {
   return serverHalf;
 }
 
+let ssr;
+/** renderElements() from src/ssr (TypeScript), through tsx: what a site's server would send. */
+const renderer = () => (ssr ??= tsImport('../../src/ssr/index.ts', import.meta.url));
+
 const buckets = new Map();
 function fresh(config = {}) {
   const settings = { failFirst: 0, failStatus: 503, reject: null, delayMs: 0, delayCount: Infinity, noReceipt: false, confirmation: false, ...config };
@@ -65,6 +69,20 @@ function peekId(jws) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const routes = {
+  //   GET /test-api/ssr?html=…&lang=…[&page=1][&linked=1]   the fragment server-rendered;
+  //       page=1 wraps it in a document with no script at all, linked=1 links the styles
+  async 'GET /test-api/ssr'(ctx) {
+    const { renderElements } = await renderer();
+    const lang = ctx.query.lang || 'fi';
+    const options = { lang, ...(ctx.query.linked ? { stylesheet: (tag) => `/dist/cdn/styles/${tag}.css` } : {}) };
+    const body = await renderElements(String(ctx.query.html ?? ''), options);
+    ctx.status = 200;
+    ctx.set('cache-control', 'no-store');
+    ctx.type = 'text/html';
+    ctx.body = ctx.query.page
+      ? `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>SSR</title></head><body>${body}</body></html>`
+      : body;
+  },
   async 'POST /test-api/jose-verify'(ctx) {
     const jws = await readBody(ctx.req);
     try {
