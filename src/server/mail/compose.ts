@@ -56,10 +56,19 @@ export function interpolate(template: string, values: Record<string, string>): s
   });
 }
 
+// Building an Intl.DateTimeFormat costs far more than formatting with one: one per locale and style.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const formatter = (locale: MailLocale, format: Record<string, string>, timeZone = MAIL_TIME_ZONE) => {
+  const key = `${locale} ${timeZone} ${JSON.stringify(format)}`;
+  let made = formatters.get(key);
+  if (!made) formatters.set(key, (made = new Intl.DateTimeFormat(INTL[locale], { timeZone, ...format } as Intl.DateTimeFormatOptions)));
+  return made;
+};
+
 /** `3.12.2026 klo 7.02` / `3 December 2026 at 07:02`, Finnish local time. */
 export function formatDateTime(instant: Date, locale: MailLocale): string {
   const format = locale === 'fi' ? { dateStyle: 'short', timeStyle: 'short' } : { dateStyle: 'long', timeStyle: 'short' };
-  const text = new Intl.DateTimeFormat(INTL[locale], { timeZone: MAIL_TIME_ZONE, ...format } as Intl.DateTimeFormatOptions).format(instant);
+  const text = formatter(locale, format).format(instant);
   // fi-FI's short style is what Finns write (`3.12.2026 klo 7.02`); en-GB's long style avoids 03/12 vs 12/03.
   return interpolate(STRINGS[locale].common.localTime, { date: text });
 }
@@ -68,7 +77,7 @@ export function formatDateTime(instant: Date, locale: MailLocale): string {
 export function formatDay(date: string, locale: MailLocale): string {
   const [year, month, day] = date.split('-').map(Number) as [number, number, number];
   if (locale === 'fi') return `${day}.${month}.${year}`;
-  return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'long' }).format(new Date(Date.UTC(year, month - 1, day)));
+  return formatter('en', { dateStyle: 'long' }, 'UTC').format(new Date(Date.UTC(year, month - 1, day)));
 }
 
 /** A block of a mail: a paragraph, a list of exact labels, a table of facts, or the confirm link. */

@@ -103,7 +103,8 @@ const toEvent = (row: EventRow): ReceiverEvent => ({
   jws: row.jws,
 });
 
-export function sqliteJobs(db: Database.Database) {
+/** `later` runs a write in the store's next group commit (one transaction and fsync for a burst). */
+export function sqliteJobs(db: Database.Database, later: <T>(run: () => T) => Promise<T>) {
   const insertJob = db.prepare(
     `INSERT INTO jobs (id, kind, email, record_id, cap_key, payload, created_at, next_attempt_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -139,7 +140,7 @@ export function sqliteJobs(db: Database.Database) {
     }
   }
 
-  const addEvent = db.transaction((event: ReceiverEvent, jobs: readonly NewJob[]) => {
+  const addEvent = (event: ReceiverEvent, jobs: readonly NewJob[]) => {
     const { changes } = insertEvent.run({
       id: event.id,
       kind: event.kind,
@@ -156,26 +157,23 @@ export function sqliteJobs(db: Database.Database) {
       return { status: 'stored' as const, event };
     }
     return { status: 'duplicate' as const, event: toEvent(eventByKey.get(event.key)!) };
-  });
+  };
 
   const queue: JobQueue = {
     async claimJobs(kind, now, limit, leaseUntil) {
-      return db
-        .transaction(() => claim.all({ kind, now: now.toISOString(), lease: leaseUntil.toISOString(), limit }))
-        .immediate()
-        .map(toJob);
+      return (await later(() => claim.all({ kind, now: now.toISOString(), lease: leaseUntil.toISOString(), limit }))).map(toJob);
     },
     async jobDone(id, at, result) {
-      done.run(at.toISOString(), result, id);
+      await later(() => done.run(at.toISOString(), result, id));
     },
     async jobFailed(id, next, error) {
-      failed.run(next.toISOString(), error, id);
+      await later(() => failed.run(next.toISOString(), error, id));
     },
     async jobGaveUp(id, at, error) {
-      gaveUp.run(at.toISOString(), error, id);
+      await later(() => gaveUp.run(at.toISOString(), error, id));
     },
     async retryJob(id, now) {
-      return retry.run(now.toISOString(), id).changes === 1;
+      return (await later(() => retry.run(now.toISOString(), id))).changes === 1;
     },
     async jobs(filter) {
       const where: string[] = [];
@@ -192,8 +190,8 @@ export function sqliteJobs(db: Database.Database) {
   return {
     enqueue,
     queue,
-    async addEvent(event: ReceiverEvent, jobs: readonly NewJob[] = []) {
-      return addEvent.immediate(event, jobs);
+    addEvent(event: ReceiverEvent, jobs: readonly NewJob[] = []) {
+      return later(() => addEvent(event, jobs));
     },
     async events(email: string) {
       return eventsByEmail.all(email).map(toEvent);

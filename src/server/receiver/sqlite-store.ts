@@ -181,28 +181,42 @@ export function sqliteStore(file: string): RecordStore {
     due_by: row.dueBy,
   });
 
-  const jobs = sqliteJobs(db);
-
-  type Pending = { row: StoredRecord; jobs?: readonly NewJob[]; resolve: (r: PutResult) => void; reject: (e: unknown) => void };
+  // Group commit: every write that arrives within one turn of the event loop (records,
+  // their jobs, job outcomes, events) is committed in one transaction, one fsync for the
+  // lot, each in a savepoint of its own so one failing write fails alone.
+  type Pending = { run: () => unknown; resolve: (value: never) => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
+  const savepoint = db.transaction((run: () => unknown) => run());
   const commit = db.transaction((batch: Pending[]) =>
-    batch.map(({ row, jobs: queued }): PutResult => {
-      const { changes } = insert.run(columns(row));
-      if (changes !== 1) return classify(toRecord(byKidId.get(row.kid, row.id)!), row);
-      jobs.enqueue(queued);
-      return { status: 'stored', row: { ...row, email: emailKey(row.email) } };
+    batch.map(({ run }) => {
+      try {
+        return { ok: true as const, value: savepoint(run) };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
     }),
   );
   const flush = () => {
     const batch = queue;
     queue = [];
     try {
-      const results = commit(batch);
-      batch.forEach((p, i) => p.resolve(results[i]!));
+      const results = commit.immediate(batch);
+      batch.forEach((p, i) => {
+        const r = results[i]!;
+        if (r.ok) p.resolve(r.value as never);
+        else p.reject(r.error);
+      });
     } catch (error) {
       batch.forEach((p) => p.reject(error));
     }
   };
+  /** Runs `run` in the next group commit; resolves once it is durable. */
+  const later = <T>(run: () => T): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (queue.push({ run, resolve: resolve as (value: never) => void, reject }) === 1) setImmediate(flush);
+    });
+
+  const jobs = sqliteJobs(db, later);
 
   // The probe: the write path of a real insert (the records b-tree, both
   // indexes, sqlite_sequence) under the write lock, rolled back; then one
@@ -229,8 +243,11 @@ export function sqliteStore(file: string): RecordStore {
 
   return {
     put(row, queued) {
-      return new Promise((resolve, reject) => {
-        if (queue.push({ row, jobs: queued, resolve, reject }) === 1) setImmediate(flush);
+      return later((): PutResult => {
+        const { changes } = insert.run(columns(row));
+        if (changes !== 1) return classify(toRecord(byKidId.get(row.kid, row.id)!), row);
+        jobs.enqueue(queued);
+        return { status: 'stored', row: { ...row, email: emailKey(row.email) } };
       });
     },
     ...jobs.queue,
@@ -258,10 +275,10 @@ export function sqliteStore(file: string): RecordStore {
       return count.get()!.n;
     },
     async closeRequest({ requestId, closedAt, note }: RequestClosure, queued = []) {
-      db.transaction(() => {
+      await later(() => {
         addClosure.run(requestId, closedAt, note);
         jobs.enqueue(queued);
-      }).immediate();
+      });
     },
     async closures() {
       return closures.all().map((c) => ({ requestId: c.request_id, closedAt: c.closed_at, note: c.note }));
