@@ -79,7 +79,8 @@ describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define
    */
   async function shown(page: Page, selector: string) {
     for (let i = 0; i < 150; i++) {
-      if (await page.$(selector)) return;
+      // A navigation in between destroys the context a query runs in: try again on the new page.
+      if (await page.$(selector).catch(() => null)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.fail(`${selector} never appeared`);

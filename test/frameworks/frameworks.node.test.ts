@@ -341,7 +341,8 @@ describe('framework usage examples', () => {
       // The package's own entry points, by name, from the source modules behind them.
       options.paths = Object.fromEntries(
         Object.keys(pkg.exports)
-          .filter((subpath) => !subpath.includes('*') && subpath !== './package.json')
+          // Code entry points only: not package.json, nor the built JSON documents (openapi.json).
+          .filter((subpath) => !subpath.includes('*') && !subpath.endsWith('.json'))
           .map((subpath) => [`${pkg.name}${subpath.slice(1)}`, [sourceOf(`${pkg.name}${subpath.slice(1)}`)]]),
       );
       options.noEmit = true;
