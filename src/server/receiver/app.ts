@@ -57,6 +57,8 @@ export interface AppOptions {
   staticRoots?: readonly StaticRoot[];
   /** Double opt-in, webhooks. */
   features?: readonly ReceiverFeature[];
+  /** Told how many requests are in flight, so background work gives way to them. */
+  onLoad?: (inFlight: number) => void;
   /** The package version, for the OpenAPI document at `/openapi.json`. */
   version?: string;
   /** Further routes by `METHOD /path` (the demo's CRM stand-in). */
@@ -132,11 +134,12 @@ export function createApp(options: AppOptions) {
       // Keep-alive connections would otherwise keep a stopping server busy forever.
       return refuse(c, 503, 'shutting-down', 'The receiver is restarting; try again shortly.', { 'retry-after': '5', connection: 'close' });
     }
-    inFlight++;
+    options.onLoad?.(++inFlight);
     try {
       await next();
     } finally {
-      if (--inFlight === 0) idle?.();
+      options.onLoad?.(--inFlight);
+      if (inFlight === 0) idle?.();
     }
   });
   app.use(async (c, next) => {

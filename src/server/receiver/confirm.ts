@@ -18,6 +18,7 @@ import { startMailSender, type MailQueue, type MailSender } from '../mail/sender
 import type { LinkTokens } from '../mail/tokens.js';
 import type { MailTransport, OutgoingMail } from '../mail/transport.js';
 import type { ServerKey } from '../receipt.js';
+import type { Background } from './background.js';
 import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from './store.js';
 
 export interface MailSettings {
@@ -41,10 +42,11 @@ interface MailPayload extends Record<string, unknown> {
 
 const confirmKey = (kid: string, recordId: string) => `confirm:${kid}:${recordId}`;
 
-/** The store's job queue as the mail sender sees it. */
-export function mailQueue(store: RecordStore): MailQueue {
+/** The store's job queue as the mail sender sees it; `defer` holds claims back while requests wait. */
+export function mailQueue(store: RecordStore, defer: () => boolean = () => false): MailQueue {
   return {
     async claim(now, limit, leaseUntil) {
+      if (defer()) return [];
       const jobs = await store.claimJobs('mail', now, limit, leaseUntil);
       return jobs.map((job) => ({
         id: job.id,
@@ -76,6 +78,7 @@ export function confirmations({
   tokens,
   mail,
   also,
+  load,
 }: {
   store: RecordStore;
   key: ServerKey;
@@ -83,8 +86,11 @@ export function confirmations({
   mail: MailSettings;
   /** What else a confirmation raises (webhook messages), queued with it. */
   also?: { jobs(row: StoredRecord, confirmedAt: string): NewJob[]; queued(): void };
+  /** Requests first: sending waits while they are in flight. */
+  load?: Background;
 }): Confirmations {
-  const sender: MailSender = startMailSender({ queue: mailQueue(store), transport: mail.transport, ...mail.sender });
+  const sender: MailSender = startMailSender({ queue: mailQueue(store, load?.defer), transport: mail.transport, ...mail.sender });
+  load?.onIdle(() => sender.wake());
 
   /** The record a token was mailed for: found through the mail job that carried this very token. */
   async function mailedRecord(recordId: string, tokenId: string) {

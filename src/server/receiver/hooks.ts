@@ -9,6 +9,7 @@ import { consentConfirmedEvent, requestClosedEvent, requestConfirmedEvent, reque
 import { consentRecordEvents, type WebhookMessage } from '../webhooks/events.js';
 import { deliveriesFor, type FailedDelivery, type WebhookDelivery, type WebhookQueue } from '../webhooks/queue.js';
 import { startWebhookSender, type WebhookSender, type WebhookSenderOptions } from '../webhooks/sender.js';
+import type { Background } from './background.js';
 import type { Job, JobQueue, NewJob, StoredRecord } from './store.js';
 
 export interface WebhookOptions {
@@ -23,12 +24,13 @@ export interface WebhookOptions {
 const delivery = (job: Job): WebhookDelivery => ({ ...(job.payload as unknown as WebhookDelivery), id: job.id, attempts: job.attempts });
 
 /** The store's job queue as the webhook sender sees it (kind `webhook`, one job per delivery). */
-export function webhookQueue(store: JobQueue & { put?: unknown }): WebhookQueue {
+export function webhookQueue(store: JobQueue, defer: () => boolean = () => false): WebhookQueue {
   return {
     async enqueue() {
       throw new Error('webhook deliveries are queued with the event that raised them (store.put, addEvent, closeRequest)');
     },
     async claim(now, limit, leaseMs) {
+      if (defer()) return [];
       return (await store.claimJobs('webhook', now, limit, new Date(now.getTime() + leaseMs))).map(delivery);
     },
     delivered: (id, { at, status }) => store.jobDone(id, at, `HTTP ${status}`),
@@ -88,8 +90,9 @@ export interface Webhooks {
   stop(): Promise<void>;
 }
 
-export function webhooks(store: JobQueue, options: WebhookOptions): Webhooks {
-  const sender: WebhookSender = startWebhookSender({ ...options.sender, queue: webhookQueue(store), secret: options.secret });
+export function webhooks(store: JobQueue, options: WebhookOptions, load?: Background): Webhooks {
+  const sender: WebhookSender = startWebhookSender({ ...options.sender, queue: webhookQueue(store, load?.defer), secret: options.secret });
+  load?.onIdle(() => sender.wake());
   const about = (row: StoredRecord) => ({ email: row.email, recordId: row.id });
   return {
     jobsFor: (row) => webhookJobs(recordMessages(row), options.endpoints, about(row)),

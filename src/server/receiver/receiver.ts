@@ -9,6 +9,7 @@ import { createLinkTokens } from '../mail/tokens.js';
 import { createApp, type AppOptions } from './app.js';
 import { confirmations, type MailSettings } from './confirm.js';
 import { webhooks, type WebhookOptions } from './hooks.js';
+import { background } from './background.js';
 import pkg from '../../../package.json';
 import type { ReceiverConfig } from './config.js';
 import { openServerKey, openStore } from './open.js';
@@ -74,7 +75,8 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
   });
   const transport =
     options.mail === false ? undefined : (options.mail?.transport ?? createMailTransport({ dataDir, from: 'Privacy receiver <no-reply@localhost>' }));
-  const hooks = options.webhooks?.endpoints.length ? webhooks(store, options.webhooks) : undefined;
+  const load = background();
+  const hooks = options.webhooks?.endpoints.length ? webhooks(store, options.webhooks, load) : undefined;
   const mail =
     options.mail === false
       ? undefined
@@ -84,6 +86,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
           tokens: createLinkTokens(key.secret),
           mail: { cap: DEFAULT_MAIL_CAP, ...options.mail, transport: transport! },
           ...(hooks ? { also: { jobs: hooks.confirmationJobs, queued: hooks.queued } } : {}),
+          load,
         });
   const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
   const maxSkewSeconds = options.maxSkewSeconds ?? DEFAULTS.maxSkewSeconds;
@@ -98,6 +101,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     staticRoots: options.staticRoots,
     routes: options.routes,
     features: [mail, hooks].filter((f) => f !== undefined),
+    onLoad: (n) => load.busy(n),
     version: pkg.version,
     verify: async (jws) => {
       const result = await verifyRecord(jws, { maxBytes, maxSkewSeconds });
