@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MAIL_USAGE, MailConfigError, parseMailConfig, type MailConfig } from '../mail/config.js';
 import { webhookSettings, type WebhookSettings } from '../webhooks/settings.js';
 
 /** Receiver settings: flags win over environment variables, which win over defaults. */
 export interface ReceiverConfig {
-  command: 'serve' | 'export' | 'consents' | 'requests' | 'close-request' | 'verify' | 'webhooks' | 'help';
+  command: 'serve' | 'migrate' | 'export' | 'consents' | 'requests' | 'close-request' | 'verify' | 'webhooks' | 'help';
   port: number;
   host: string;
   dataDir: string;
@@ -30,12 +31,15 @@ export interface ReceiverConfig {
   confirmIp: boolean;
   /** Standard Webhooks endpoints and secret (`WEBHOOK_URL`, `WEBHOOK_SECRET`). */
   webhooks: WebhookSettings | undefined;
+  /** `serve --workers N` (`WORKERS`): processes on one port (`node:cluster`); default the machine's available parallelism. */
+  workers: number;
 }
 
 export const USAGE = `Usage: privacy-receiver [command] [options]
 
 Commands:
   serve                      start the receiver (default)
+  migrate                    bring the store's schema to this version and exit (a deploy step; serve does it too)
   export --email X           print every record about one person as JSON (GDPR Art. 15)
   consents --email X         print the current consent per purpose
   requests --open            print the open data requests with due dates, overdue first
@@ -54,6 +58,7 @@ Options (environment variable in brackets):
   --rate-per-second N        [RATE_LIMIT_PER_SECOND] steady records per second per address, default 5; 0 turns limiting off
   --max-bytes N              [MAX_RECORD_BYTES] largest accepted record, default 16384
   --max-skew-seconds N       [MAX_SKEW_SECONDS] accepted clock difference of issuedAt, default 600
+  --workers N                [WORKERS] with serve: processes sharing the port, default the available cores
   --demo                     with serve: also the demo pages and /mailbox.html (npm start)
   --trust-proxy [N]          [TRUST_PROXY=N] behind N proxies of your own (default 1 when given): rate-limit by
                              the address the last of them appended to X-Forwarded-For
@@ -95,6 +100,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
         'max-bytes': { type: 'string' },
         'max-skew-seconds': { type: 'string' },
         'trust-proxy': { type: 'string' },
+        workers: { type: 'string' },
         email: { type: 'string' },
         id: { type: 'string' },
         note: { type: 'string' },
@@ -110,7 +116,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
   }
   const { values, positionals } = parsed;
   const command = (values.help ? 'help' : (positionals[0] ?? 'serve')) as ReceiverConfig['command'];
-  if (!['serve', 'export', 'consents', 'requests', 'close-request', 'verify', 'webhooks', 'help'].includes(command)) {
+  if (!['serve', 'migrate', 'export', 'consents', 'requests', 'close-request', 'verify', 'webhooks', 'help'].includes(command)) {
     throw new ConfigError(`unknown command "${command}"`);
   }
   const dataDir = values['data-dir'] ?? env.DATA_DIR ?? 'data';
@@ -151,6 +157,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
     mail: { ...mail, publicUrl: env.PUBLIC_URL || env.SMTP_URL ? mail.publicUrl : undefined },
     confirmIp: env.CONFIRM_RECORD_IP === '1',
     webhooks,
+    workers: integer('--workers', values.workers ?? env.WORKERS, availableParallelism(), 1),
   };
   if ((command === 'export' || command === 'consents') && !config.email) throw new ConfigError(`${command} needs --email`);
   if (command === 'close-request' && !config.id) throw new ConfigError('close-request needs --id');
