@@ -3,8 +3,8 @@
  * ES256 key, so a visitor (or a DPO) can later prove the server got exactly
  * that JWS, when, and by when a data request must be answered.
  */
-import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { createHash, KeyObject, sign } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { canonicalJson } from '../records/canonical.js';
 import type { PublicJwk } from '../records/jws.js';
 import type { ConfirmedReceipt, PrivacyRecord, ReceiptPayload } from '../records/schemas.js';
@@ -78,6 +78,14 @@ export interface ReceiptOptions {
   timeZone?: string;
 }
 
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+const keyObjects = new WeakMap<CryptoKey, KeyObject>();
+const keyObject = (key: CryptoKey) => {
+  let found = keyObjects.get(key);
+  if (!found) keyObjects.set(key, (found = KeyObject.from(key)));
+  return found;
+};
+
 /**
  * Countersigns a received record: an ES256 JWS (header `alg`, `kid`) whose
  * payload is the canonical JSON of `{ recordId, jwsSha256, receivedAt, dueBy? }`,
@@ -96,9 +104,11 @@ export async function signReceipt(
     receivedAt: received.toISOString(),
     ...(record.type === 'data-request' ? { dueBy: dueDate(received, options.timeZone) } : {}),
   };
-  const receipt = await new CompactSign(new TextEncoder().encode(canonicalJson(payload)))
-    .setProtectedHeader({ alg: 'ES256', kid: key.kid })
-    .sign(key.privateKey);
+  // The compact JWS jose's CompactSign makes, signed with node:crypto directly (no WebCrypto job queue);
+  // tests verify receipts with jose.
+  const signingInput = `${b64(JSON.stringify({ alg: 'ES256', kid: key.kid }))}.${b64(canonicalJson(payload))}`;
+  const signature = sign('sha256', Buffer.from(signingInput), { key: keyObject(key.privateKey), dsaEncoding: 'ieee-p1363' });
+  const receipt = `${signingInput}.${signature.toString('base64url')}`;
   return {
     recordId: payload.recordId,
     status: options.status ?? 'stored',
