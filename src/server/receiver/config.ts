@@ -33,6 +33,8 @@ export interface ReceiverConfig {
   webhooks: WebhookSettings | undefined;
   /** `serve --workers N` (`WORKERS`): processes on one port (`node:cluster`); default the machine's available parallelism. */
   workers: number;
+  /** `JOB_LEASE_SECONDS`: how long a claimed mail or webhook delivery is held before another process may take it over. */
+  jobLeaseSeconds: number | undefined;
 }
 
 export const USAGE = `Usage: privacy-receiver [command] [options]
@@ -68,6 +70,8 @@ export const FULL_USAGE = () => `${USAGE}\n${MAIL_USAGE}
 Webhooks (environment):
   WEBHOOK_URL                one or more endpoints, comma-separated (Standard Webhooks)
   WEBHOOK_SECRET             whsec_… (several, space-separated, while rotating)
+  JOB_LEASE_SECONDS          how long a claimed mail or webhook delivery is held before another process or
+                             instance may send it (after a crash); default 300 for mail, 60 for webhooks
   CONFIRM_RECORD_IP=1        keep the confirming client's IP address with a confirmation (personal data)
 `;
 
@@ -158,6 +162,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
     confirmIp: env.CONFIRM_RECORD_IP === '1',
     webhooks,
     workers: integer('--workers', values.workers ?? env.WORKERS, availableParallelism(), 1),
+    jobLeaseSeconds: env.JOB_LEASE_SECONDS ? integer('JOB_LEASE_SECONDS', env.JOB_LEASE_SECONDS, 0, 2) : undefined,
   };
   if ((command === 'export' || command === 'consents') && !config.email) throw new ConfigError(`${command} needs --email`);
   if (command === 'close-request' && !config.id) throw new ConfigError('close-request needs --id');
