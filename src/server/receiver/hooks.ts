@@ -19,7 +19,8 @@ export interface WebhookOptions {
   sender?: Partial<Omit<WebhookSenderOptions, 'queue' | 'secret'>>;
 }
 
-const delivery = (job: Job): WebhookDelivery => ({ ...(job.payload as unknown as WebhookDelivery), attempts: job.attempts });
+/** The delivery a job carries, under the job's id: the sender reports each outcome by it (the payload's `dlv_` id names no row). */
+const delivery = (job: Job): WebhookDelivery => ({ ...(job.payload as unknown as WebhookDelivery), id: job.id, attempts: job.attempts });
 
 /** The store's job queue as the webhook sender sees it (kind `webhook`, one job per delivery). */
 export function webhookQueue(store: JobQueue & { put?: unknown }): WebhookQueue {
