@@ -41,9 +41,14 @@ export function publicJwks(...keys: ServerKey[]): { keys: ServerKey['publicJwk']
   return { keys: keys.map((k) => k.publicJwk) };
 }
 
+/** Formatters by time zone: making one costs more than the rest of a receipt. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** `YYYY-MM-DD` of `instant` in `timeZone`. */
 function localDate(instant: Date, timeZone: string): [number, number, number] {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  let format = dayFormats.get(timeZone);
+  if (!format) dayFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  const parts = format.formatToParts(instant);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return [get('year'), get('month'), get('day')];
 }

@@ -57,9 +57,20 @@ export function interpolate(template: string, values: Record<string, string>): s
 }
 
 /** `3.12.2026 klo 7.02` / `3 December 2026 at 07:02`, Finnish local time. */
+/** One formatter per locale: making an Intl.DateTimeFormat costs more than the rest of a mail. */
+const dateTimeFormats = new Map<MailLocale, Intl.DateTimeFormat>();
+function dateTimeFormat(locale: MailLocale): Intl.DateTimeFormat {
+  let found = dateTimeFormats.get(locale);
+  if (!found) {
+    const format = locale === 'fi' ? { dateStyle: 'short', timeStyle: 'short' } : { dateStyle: 'long', timeStyle: 'short' };
+    found = new Intl.DateTimeFormat(INTL[locale], { timeZone: MAIL_TIME_ZONE, ...format } as Intl.DateTimeFormatOptions);
+    dateTimeFormats.set(locale, found);
+  }
+  return found;
+}
+
 export function formatDateTime(instant: Date, locale: MailLocale): string {
-  const format = locale === 'fi' ? { dateStyle: 'short', timeStyle: 'short' } : { dateStyle: 'long', timeStyle: 'short' };
-  const text = new Intl.DateTimeFormat(INTL[locale], { timeZone: MAIL_TIME_ZONE, ...format } as Intl.DateTimeFormatOptions).format(instant);
+  const text = dateTimeFormat(locale).format(instant);
   // fi-FI's short style is what Finns write (`3.12.2026 klo 7.02`); en-GB's long style avoids 03/12 vs 12/03.
   return interpolate(STRINGS[locale].common.localTime, { date: text });
 }
