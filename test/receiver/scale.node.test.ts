@@ -217,6 +217,37 @@ describe('several instances on one PostgreSQL (#17)', { skip: pgTestsDisabled },
     }
   });
 
+  it('a database that goes away: /readyz 503 and posts 503 with Retry-After, never a crash; ready again once it is back', async () => {
+    const own = await startPostgres(); // paused and resumed: its own server
+    const { createReceiver } = await import('../../src/server/receiver/receiver.js');
+    const receiver = await createReceiver({ dataDir: tempDir(), databaseUrl: own.url, rateLimit: false, mail: false });
+    const logged = console.error;
+    console.error = () => undefined;
+    const get = (path: string) => receiver.fetch(new Request(`http://127.0.0.1${path}`));
+    const postOne = async () =>
+      receiver.fetch(
+        new Request('http://127.0.0.1/api/records', { method: 'POST', headers: { 'content-type': 'application/jose' }, body: (await signed(consentRecord())).jws }),
+      );
+    try {
+      assert.equal((await get('/readyz')).status, 200);
+      own.pause();
+      const ready = await get('/readyz');
+      assert.equal(ready.status, 503);
+      assert.ok(Number(ready.headers.get('retry-after')) > 0);
+      assert.equal((await get('/healthz')).status, 200, 'the process is alive');
+      const refused = await postOne();
+      assert.equal(refused.status, 503);
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      own.resume();
+      await until(async () => (await get('/readyz')).status === 200, 30_000, '/readyz after the database is back');
+      assert.equal((await postOne()).status, 201);
+    } finally {
+      console.error = logged;
+      await receiver.close();
+      own.stop();
+    }
+  });
+
   it('serve --workers 2 on PostgreSQL: concurrent posts each stored once, every receipt verifies with jose', async () => {
     const databaseUrl = await database('workers');
     await workersRun(['--workers', '2', '--data-dir', tempDir()], { DATABASE_URL: databaseUrl });
