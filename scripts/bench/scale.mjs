@@ -43,7 +43,7 @@ function tree(root) {
   return out;
 }
 
-function start(args, env = {}) {
+export function start(args, env = {}) {
   const child = spawn('node', args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -55,10 +55,10 @@ function start(args, env = {}) {
     child.once('exit', (code) => reject(new Error(`bench server exited ${code}: ${out}`)));
   });
 }
-const stop = ({ child }) => new Promise((done) => (child.once('exit', done), child.kill('SIGTERM')));
+export const stop = ({ child }) => new Promise((done) => (child.once('exit', done), child.kill('SIGTERM')));
 
 /** Posts each body once (32 connections); returns the rate, the accepted count, and CPU ms per accepted record. */
-async function drive(server, bodies, connections = 32) {
+export async function drive(server, bodies, connections = 32) {
   let i = 0;
   const pids = tree(server.child.pid);
   const before = new Map(pids.map((pid) => [pid, cpuMs(pid)]));
@@ -82,7 +82,7 @@ async function drive(server, bodies, connections = 32) {
   };
 }
 
-async function signAll(count, keys = 50) {
+export async function signAll(count, keys = 50) {
   const { deviceSigner, signRecord } = await tsImport('../../src/records/sign.ts', import.meta.url);
   const { createConsentRecord } = await tsImport('../../src/records/create.ts', import.meta.url);
   const signers = Array.from({ length: keys }, () => deviceSigner({ indexedDB: null }));
