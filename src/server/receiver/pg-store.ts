@@ -208,7 +208,8 @@ export async function pgStore(connectionString: string, options: { max?: number 
       // A read of both tables, the schema version, and one committed write (the database is up, accepts writes and is not read-only).
       await pool.query('SELECT (SELECT seq FROM privacy_records ORDER BY seq DESC LIMIT 1), (SELECT seq FROM privacy_request_closures ORDER BY seq DESC LIMIT 1)');
       const { rows } = await pool.query<{ v: number | null }>('SELECT max(version) AS v FROM privacy_schema_migrations');
-      if (rows[0]?.v !== MIGRATIONS.length) throw new Error(`schema version ${rows[0]?.v ?? 0}, this receiver needs ${MIGRATIONS.length}`);
+      // A newer schema (the next release migrated in its deploy step) keeps this one ready during a rolling deploy.
+      if ((rows[0]?.v ?? 0) < MIGRATIONS.length) throw new Error(`schema version ${rows[0]?.v ?? 0}, this receiver needs ${MIGRATIONS.length}`);
       await pool.query(
         'INSERT INTO privacy_health (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
       );

@@ -272,7 +272,7 @@ export function sqliteStore(file: string): RecordStore {
     },
     async check() {
       const version = db.pragma('user_version', { simple: true }) as number;
-      if (version !== MIGRATIONS.length) throw new Error(`schema version ${version}, this receiver needs ${MIGRATIONS.length}`);
+      if (version < MIGRATIONS.length) throw new Error(`schema version ${version}, this receiver needs ${MIGRATIONS.length}`);
       // Other processes (--workers) may hold the write lock for a moment: wait briefly, not the 5 s of
       // busy_timeout, which would stall this process's event loop. Busy means that someone writes: ready.
       db.pragma(`busy_timeout = ${CHECK_BUSY_MS}`);
