@@ -313,3 +313,29 @@ describe('serve --workers (#17)', () => {
     assert.match(instance.log(), /stopped on SIGTERM/);
   });
 });
+
+describe('/readyz (#17)', () => {
+  it('is 503 while the schema is older than this receiver needs (SQLite), and 200 again once it is current', async () => {
+    const { createReceiver } = await import('../../src/server/receiver/receiver.js');
+    const { default: Database } = await import('better-sqlite3');
+    const dataDir = tempDir();
+    const receiver = await createReceiver({ dataDir, rateLimit: false, mail: false });
+    const logged = console.error;
+    console.error = () => undefined;
+    const db = new Database(`${dataDir}/records.db`);
+    try {
+      const current = db.pragma('user_version', { simple: true }) as number;
+      assert.equal((await receiver.fetch(new Request('http://127.0.0.1/readyz'))).status, 200);
+      db.pragma(`user_version = ${current - 1}`);
+      assert.equal((await receiver.fetch(new Request('http://127.0.0.1/readyz'))).status, 503);
+      assert.equal((await receiver.fetch(new Request('http://127.0.0.1/healthz'))).status, 200);
+      db.pragma(`user_version = ${current + 1}`); // the next release migrated: still ready
+      assert.equal((await receiver.fetch(new Request('http://127.0.0.1/readyz'))).status, 200);
+      db.pragma(`user_version = ${current}`);
+    } finally {
+      db.close();
+      console.error = logged;
+      await receiver.close();
+    }
+  });
+});
