@@ -314,6 +314,57 @@ describe('serve --workers (#17)', () => {
   });
 });
 
+describe('SQLite shared by several processes (#17)', () => {
+  it('three instances started together on one empty data directory all come up; records posted over them each stored once', async () => {
+    const dataDir = tempDir();
+    const instances = await Promise.all([0, 1, 2].map(() => serve(['--workers', '1', '--data-dir', dataDir], {})));
+    try {
+      for (const { url } of instances) assert.equal((await fetch(new URL('/readyz', url))).status, 200);
+      const records = await Promise.all(Array.from({ length: 90 }, (_, i) => signed(consentRecord(`shared-${i}@example.com`))));
+      const statuses = await pool(records, 12, async ({ jws }, i) => (await post(instances[i % 3]!.url, jws)).status);
+      assert.deepEqual([...new Set(statuses)], [201]);
+      // The same records again, each to another instance: answered as repeats, stored once.
+      const again = await pool(records, 12, async ({ jws }, i) => (await post(instances[(i + 1) % 3]!.url, jws)).status);
+      assert.deepEqual([...new Set(again)], [200]);
+    } finally {
+      await stopAll(instances);
+    }
+    const verify = spawnSync('node', [...CLI, 'verify', '--data-dir', dataDir], { encoding: 'utf8' });
+    assert.equal(verify.status, 0, verify.stderr);
+    assert.equal((JSON.parse(verify.stdout) as { checked: number }).checked, 90);
+  });
+
+  it('SIGTERM to the primary of --workers 2 mid-burst drains every worker: exit 0, every record answered 201 is stored', async () => {
+    const dataDir = tempDir();
+    const instance = await serve(['--workers', '2', '--data-dir', dataDir], {});
+    const accepted: string[] = [];
+    let running = true;
+    let n = 0;
+    const workers = Array.from({ length: 16 }, async () => {
+      while (running) {
+        const { jws, record } = await signed(consentRecord(`drain-${n++}@example.com`));
+        const response = await post(instance.url, jws).catch(() => undefined);
+        if (response?.status === 201) accepted.push(record.id);
+        if (response) await response.arrayBuffer();
+        else running = false; // the port is closed: the receiver has stopped
+      }
+    });
+    await until(() => accepted.length >= 100, 60_000, '100 records accepted');
+    instance.child.kill('SIGTERM');
+    const { code } = await exited(instance.child);
+    running = false;
+    await Promise.all(workers);
+    assert.equal(code, 0, instance.log());
+    assert.equal(instance.log().match(/stopped on SIGTERM/g)?.length, 3, 'both workers and the primary stopped cleanly');
+    const { sqliteStore } = await import('../../src/server/receiver/sqlite-store.js');
+    const store = sqliteStore(`${dataDir}/records.db`);
+    const missing = [];
+    for (const id of accepted) if (!(await store.get(id))) missing.push(id);
+    await store.close();
+    assert.deepEqual(missing, []);
+  });
+});
+
 describe('/readyz (#17)', () => {
   it('is 503 while the schema is older than this receiver needs (SQLite), and 200 again once it is current', async () => {
     const { createReceiver } = await import('../../src/server/receiver/receiver.js');
