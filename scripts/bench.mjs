@@ -7,6 +7,7 @@ import { benchNoticeRender } from './bench/notice-render.mjs';
 import { benchCls, DEMO_PAGES } from './bench/cls.mjs';
 import { benchReceiver } from './bench/receiver.mjs';
 import { benchRecords } from './bench/records.mjs';
+import { benchScale } from './bench/scale.mjs';
 import { measureCompared, measureSizes } from './bench/sizes.mjs';
 
 if (!process.argv.includes('--no-build')) {
@@ -41,3 +42,6 @@ console.log((await benchRecords()).text);
 
 console.log('\n## Receiver\n');
 console.log((await benchReceiver()).text);
+
+console.log('\n## Receiver on every core, beside a bare-crypto ceiling (#17)\n');
+console.log((await benchScale()).text);

@@ -55,13 +55,13 @@ describe('receiver with PostgreSQL: connections killed mid-run (#1)', { skip: pg
       accepted.push(record.id);
     }
     assert.ok(statuses.get(201), `some posts were stored during the kills: ${JSON.stringify([...statuses])}`);
-    assert.equal((await fetch(new URL('/healthz', receiver.url))).status, 200);
+    assert.equal((await fetch(new URL('/readyz', receiver.url))).status, 200);
     for (const id of accepted) assert.ok(await receiver.store.get(id), `record ${id} answered 201 is stored`);
   });
 });
 
 describe('receiver with a corrupt SQLite file (#15)', () => {
-  it('says so at /healthz with 503 and answers posts with 503, not 500', async () => {
+  it('says so at /readyz with 503 (/healthz: alive) and answers posts with 503, not 500', async () => {
     const dataDir = tempDir();
     const first = await createReceiver({ dataDir, rateLimit: false });
     for (let i = 0; i < 100; i++) {
@@ -82,8 +82,10 @@ describe('receiver with a corrupt SQLite file (#15)', () => {
     const logged = console.error;
     console.error = () => undefined;
     try {
-      const health = await receiver.fetch(new Request('http://127.0.0.1/healthz'));
-      assert.equal(health.status, 503);
+      const ready = await receiver.fetch(new Request('http://127.0.0.1/readyz'));
+      assert.equal(ready.status, 503);
+      assert.ok(Number(ready.headers.get('retry-after')) > 0);
+      assert.equal((await receiver.fetch(new Request('http://127.0.0.1/healthz'))).status, 200);
       const { jws } = await signed(consentRecord());
       const response = await receiver.fetch(new Request('http://127.0.0.1/api/records', { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws }));
       assert.equal(response.status, 503);

@@ -121,12 +121,14 @@ test('every route in the table answers as documented on the app (status, error c
   await probe('GET', '/.well-known/jwks.json', {}, 200);
   await probe('GET', '/openapi.json', {}, 200);
   await probe('GET', '/healthz', {}, 200);
+  await probe('GET', '/readyz', {}, 200);
   await probe('GET', '/pages.css', {}, 200);
   await probe('GET', '/confirm/not-a-token', {}, 404, '/confirm/{token}');
   await probe('POST', '/confirm/not-a-token', {}, 404, '/confirm/{token}');
   store.fail = true;
   await probe('POST', '/api/records', jose('e.f.g'), 503);
-  await probe('GET', '/healthz', {}, 503);
+  await probe('GET', '/readyz', {}, 503);
+  await probe('GET', '/healthz', {}, 200); // alive: the store is the readiness probe's business
   store.fail = false;
   await probe('GET', '/%zz', {}, 400, '/healthz'); // a target that is not UTF-8: malformed-target, on any route
   for (let i = 0; i < 60; i++) {
@@ -136,6 +138,7 @@ test('every route in the table answers as documented on the app (status, error c
   await probe('POST', '/api/records', jose(), 429);
   await drain();
   await probe('GET', '/healthz', {}, 503);
+  await probe('GET', '/readyz', {}, 503);
   await mail.stop();
 
   // Every route of the table was probed on the app.

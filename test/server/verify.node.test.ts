@@ -274,3 +274,70 @@ describe('verifyRecord', () => {
     });
   });
 });
+
+describe('ES256 fast path (node:crypto) agrees with jose (#17)', () => {
+  const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+  const toBytes = (n: bigint) => Buffer.from(n.toString(16).padStart(64, '0'), 'hex');
+
+  /** Every variant of one signed record: valid, malleated (r, n−s), tampered, truncated, zero, r = n, another s, off-curve key. */
+  async function variants() {
+    const { jws } = await signed();
+    const [h, p, sig] = jws.split('.') as [string, string, string];
+    const bytes = Buffer.from(sig, 'base64url');
+    const r = BigInt(`0x${bytes.subarray(0, 32).toString('hex')}`);
+    const s = BigInt(`0x${bytes.subarray(32).toString('hex')}`);
+    const flip = Buffer.from(bytes);
+    flip[10]! ^= 1;
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { jwk: { x: string; y: string } };
+    const y = Buffer.from(header.jwk.y, 'base64url');
+    y[31]! ^= 1;
+    const offCurve = b64(JSON.stringify({ ...header, jwk: { ...header.jwk, y: y.toString('base64url') } }));
+    const other = (await signed()).jws.split('.')[1]!;
+    return {
+      valid: jws,
+      malleated: `${h}.${p}.${Buffer.concat([toBytes(r), toBytes(N - s)]).toString('base64url')}`,
+      flipped: `${h}.${p}.${flip.toString('base64url')}`,
+      truncated: `${h}.${p}.${bytes.subarray(0, 63).toString('base64url')}`,
+      der: `${h}.${p}.${Buffer.concat([Buffer.from([0x30, 0x44, 0x02, 0x20]), toBytes(r), Buffer.from([0x02, 0x20]), toBytes(s)]).toString('base64url')}`,
+      zero: `${h}.${p}.${Buffer.alloc(64).toString('base64url')}`,
+      rIsN: `${h}.${p}.${Buffer.concat([toBytes(N), toBytes(s)]).toString('base64url')}`,
+      sPlusR: `${h}.${p}.${Buffer.concat([toBytes(r), toBytes((s + r) % N)]).toString('base64url')}`,
+      otherPayload: `${h}.${other}.${sig}`,
+      offCurve: `${offCurve}.${p}.${sig}`,
+    };
+  }
+
+  test('jose and verifyRecord give the same verdict on every variant, for several keys', async () => {
+    for (let round = 0; round < 5; round++) {
+      for (const [name, jws] of Object.entries(await variants())) {
+        const jose = await compactVerify(jws, EmbeddedJWK, { algorithms: ['ES256'] }).then(
+          () => true,
+          () => false,
+        );
+        const ours = await verifyRecord(jws);
+        const signatureOk = ours.ok || !['bad-signature'].includes(ours.error.code);
+        // The off-curve key changes the header: the kid no longer matches, refused before the signature.
+        if (name === 'offCurve') {
+          assert.equal(jose, false, 'jose refuses a key off the curve');
+          assert.equal(ours.ok, false);
+          continue;
+        }
+        assert.equal(signatureOk, jose, `${name}: jose ${jose}, ours ${JSON.stringify(ours.ok || ours.error)}`);
+        if (name === 'valid' || name === 'malleated') assert.ok(ours.ok, name);
+        else assert.ok(!ours.ok && ours.error.code === 'bad-signature', `${name}: ${JSON.stringify(ours)}`);
+      }
+    }
+  });
+
+  test('the fast path refuses a key off the curve even with a matching kid', async () => {
+    const { verifyES256 } = await import('../../src/server/verify.js');
+    const { jws } = await signed();
+    const [h, p, sig] = jws.split('.') as [string, string, string];
+    const { jwk } = JSON.parse(Buffer.from(h, 'base64url').toString()) as { jwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string } };
+    const y = Buffer.from(jwk.y, 'base64url');
+    y[31]! ^= 1;
+    const bad = { ...jwk, y: y.toString('base64url') };
+    assert.equal(verifyES256(bad, await calculateJwkThumbprint(bad), `${h}.${p}`, Buffer.from(sig, 'base64url')), false);
+    assert.equal(verifyES256(jwk, await calculateJwkThumbprint(jwk), `${h}.${p}`, Buffer.from(sig, 'base64url')), true);
+  });
+});

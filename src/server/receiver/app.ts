@@ -97,6 +97,9 @@ const decodes = (path: string) => {
   }
 };
 
+/** How long `/readyz` waits for the store's probe before answering 503. */
+const READY_TIMEOUT_MS = 3000;
+
 const refuse = (c: Context, status: ContentfulStatusCode, code: string, message: string, headers: Record<string, string> = {}) =>
   c.json({ error: { code, message } }, status, headers);
 
@@ -237,13 +240,22 @@ export function createApp(options: AppOptions) {
   app.get('/.well-known/jwks.json', (c) => c.json(options.jwks as object, 200, { 'cache-control': 'public, max-age=300' }));
   let openapi: object | undefined;
   app.get('/openapi.json', (c) => c.json((openapi ??= openApiDocument({ version: options.version ?? '0.0.0' })), 200, { 'cache-control': 'public, max-age=300' }));
-  app.get('/healthz', async (c) => {
+  // Liveness: the process answers. Readiness (for a load balancer): the store reads and writes and its schema is current.
+  app.get('/healthz', (c) => c.json({ ok: true }, 200, { 'cache-control': 'no-store' }));
+  let probing: Promise<void> | undefined;
+  const ready = () =>
+    (probing ??= new Promise<void>((resolve, reject) => {
+      // A probe that hangs (a database that went away mid-connect) answers 503 in time for the balancer.
+      const timer = setTimeout(() => reject(new Error(`no answer from the store within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      options.store.check().then(resolve, reject).finally(() => clearTimeout(timer));
+    }).finally(() => (probing = undefined)));
+  app.get('/readyz', async (c) => {
     try {
-      await options.store.check(); // a read and a write
+      await ready(); // concurrent probes share one check
       return c.json({ ok: true }, 200, { 'cache-control': 'no-store' });
     } catch (error) {
-      console.error('[receiver] health probe failed:', (error as Error)?.message ?? error);
-      return refuse(c, 503, 'store-unavailable', 'The receiver cannot store records now.', { 'cache-control': 'no-store' });
+      console.error('[receiver] readiness probe failed:', (error as Error)?.message ?? error);
+      return refuse(c, 503, 'store-unavailable', 'The receiver cannot store records now.', { 'cache-control': 'no-store', 'retry-after': '5' });
     }
   });
 

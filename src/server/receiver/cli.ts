@@ -10,7 +10,8 @@ import { ConfigError, FULL_USAGE, parseConfig, type ReceiverConfig } from './con
 import { currentConsents, openRequests } from './derive.js';
 import { demoSite } from './demo.js';
 import { closureMessages, webhookJobs, webhookQueue } from './hooks.js';
-import { openStore, ReceiverStartError } from './open.js';
+import { isWorker, runPrimary } from './cluster.js';
+import { openServerKey, openStore, ReceiverStartError } from './open.js';
 import { startReceiver } from './receiver.js';
 import { emailKey, type StoredRecord } from './store.js';
 
@@ -24,12 +25,25 @@ function packageRoot(): string {
 async function serve(config: ReceiverConfig): Promise<void> {
   // The demo pages, and the mailbox of written mails, only when asked for (npm start): never in production.
   const demo = config.demo ? demoSite(packageRoot(), { mailbox: config.mail.transport.smtpUrl ? undefined : config.dataDir }) : {};
-  const running = await startReceiver(config, demo);
   const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite ${join(config.dataDir, 'records.db')}`;
   const mail = config.mail.transport.smtpUrl ? 'mail over SMTP' : `mail written to ${join(config.dataDir, 'mail')}`;
-  const pages = config.demo ? `; demo pages at ${running.url}${config.mail.transport.smtpUrl ? '' : `, mailbox at ${running.url}mailbox.html`}` : '';
-  console.log(`receiver: ${running.url} (records in ${storage}; ${mail}${pages})`);
-  for (const warning of config.webhooks?.warnings ?? []) console.warn(`receiver: ${warning}`);
+  const pages = (url: string) => (config.demo ? `; demo pages at ${url}${config.mail.transport.smtpUrl ? '' : `, mailbox at ${url}mailbox.html`}` : '');
+  if (config.workers > 1 && !isWorker()) {
+    // The primary migrates and makes the key once, so start-up errors are one line here; then it supervises.
+    await (await openStore(config)).close();
+    await openServerKey(config.dataDir);
+    for (const warning of config.webhooks?.warnings ?? []) console.warn(`receiver: ${warning}`);
+    return runPrimary({
+      workers: config.workers,
+      host: config.host,
+      started: (url) => console.log(`receiver: ${url} (records in ${storage}; ${mail}${pages(url)}; ${config.workers} workers)`),
+    });
+  }
+  const running = await startReceiver(config, demo);
+  if (!isWorker()) {
+    console.log(`receiver: ${running.url} (records in ${storage}; ${mail}${pages(running.url)})`);
+    for (const warning of config.webhooks?.warnings ?? []) console.warn(`receiver: ${warning}`);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -189,6 +203,17 @@ async function main(): Promise<void> {
   if (config.command === 'help') return void process.stdout.write(FULL_USAGE());
   try {
     if (config.command === 'serve') return await serve(config);
+    if (config.command === 'migrate') {
+      // Opening the store migrates it (under an advisory lock, or SQLite's write lock); the check proves it current.
+      const store = await openStore(config);
+      try {
+        await store.check();
+      } finally {
+        await store.close();
+      }
+      console.log(`privacy-receiver: schema current (${config.databaseUrl ? 'PostgreSQL' : join(config.dataDir, 'records.db')})`);
+      return;
+    }
     process.exitCode = await report(config);
   } catch (error) {
     // Something the operator must fix (e.g. a corrupt key file): one line that says what, no stack.

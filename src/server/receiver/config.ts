@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MAIL_USAGE, MailConfigError, parseMailConfig, type MailConfig } from '../mail/config.js';
 import { webhookSettings, type WebhookSettings } from '../webhooks/settings.js';
 
 /** Receiver settings: flags win over environment variables, which win over defaults. */
 export interface ReceiverConfig {
-  command: 'serve' | 'export' | 'consents' | 'requests' | 'close-request' | 'verify' | 'webhooks' | 'help';
+  command: 'serve' | 'migrate' | 'export' | 'consents' | 'requests' | 'close-request' | 'verify' | 'webhooks' | 'help';
   port: number;
   host: string;
   dataDir: string;
@@ -30,12 +31,17 @@ export interface ReceiverConfig {
   confirmIp: boolean;
   /** Standard Webhooks endpoints and secret (`WEBHOOK_URL`, `WEBHOOK_SECRET`). */
   webhooks: WebhookSettings | undefined;
+  /** `serve --workers N` (`WORKERS`): processes on one port (`node:cluster`); default the machine's available parallelism. */
+  workers: number;
+  /** `JOB_LEASE_SECONDS`: how long a claimed mail or webhook delivery is held before another process may take it over. */
+  jobLeaseSeconds: number | undefined;
 }
 
 export const USAGE = `Usage: privacy-receiver [command] [options]
 
 Commands:
   serve                      start the receiver (default)
+  migrate                    bring the store's schema to this version and exit (a deploy step; serve does it too)
   export --email X           print every record about one person as JSON (GDPR Art. 15)
   consents --email X         print the current consent per purpose
   requests --open            print the open data requests with due dates, overdue first
@@ -54,6 +60,7 @@ Options (environment variable in brackets):
   --rate-per-second N        [RATE_LIMIT_PER_SECOND] steady records per second per address, default 5; 0 turns limiting off
   --max-bytes N              [MAX_RECORD_BYTES] largest accepted record, default 16384
   --max-skew-seconds N       [MAX_SKEW_SECONDS] accepted clock difference of issuedAt, default 600
+  --workers N                [WORKERS] with serve: processes sharing the port, default the available cores
   --demo                     with serve: also the demo pages and /mailbox.html (npm start)
   --trust-proxy [N]          [TRUST_PROXY=N] behind N proxies of your own (default 1 when given): rate-limit by
                              the address the last of them appended to X-Forwarded-For
@@ -63,6 +70,8 @@ export const FULL_USAGE = () => `${USAGE}\n${MAIL_USAGE}
 Webhooks (environment):
   WEBHOOK_URL                one or more endpoints, comma-separated (Standard Webhooks)
   WEBHOOK_SECRET             whsec_… (several, space-separated, while rotating)
+  JOB_LEASE_SECONDS          how long a claimed mail or webhook delivery is held before another process or
+                             instance may send it (after a crash); default 300 for mail, 60 for webhooks
   CONFIRM_RECORD_IP=1        keep the confirming client's IP address with a confirmation (personal data)
 `;
 
@@ -95,6 +104,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
         'max-bytes': { type: 'string' },
         'max-skew-seconds': { type: 'string' },
         'trust-proxy': { type: 'string' },
+        workers: { type: 'string' },
         email: { type: 'string' },
         id: { type: 'string' },
         note: { type: 'string' },
@@ -110,7 +120,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
   }
   const { values, positionals } = parsed;
   const command = (values.help ? 'help' : (positionals[0] ?? 'serve')) as ReceiverConfig['command'];
-  if (!['serve', 'export', 'consents', 'requests', 'close-request', 'verify', 'webhooks', 'help'].includes(command)) {
+  if (!['serve', 'migrate', 'export', 'consents', 'requests', 'close-request', 'verify', 'webhooks', 'help'].includes(command)) {
     throw new ConfigError(`unknown command "${command}"`);
   }
   const dataDir = values['data-dir'] ?? env.DATA_DIR ?? 'data';
@@ -151,6 +161,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
     mail: { ...mail, publicUrl: env.PUBLIC_URL || env.SMTP_URL ? mail.publicUrl : undefined },
     confirmIp: env.CONFIRM_RECORD_IP === '1',
     webhooks,
+    workers: integer('--workers', values.workers ?? env.WORKERS, availableParallelism(), 1),
+    jobLeaseSeconds: env.JOB_LEASE_SECONDS ? integer('JOB_LEASE_SECONDS', env.JOB_LEASE_SECONDS, 0, 2) : undefined,
   };
   if ((command === 'export' || command === 'consents') && !config.email) throw new ConfigError(`${command} needs --email`);
   if (command === 'close-request' && !config.id) throw new ConfigError('close-request needs --id');

@@ -29,7 +29,7 @@ export interface MailSettings {
   /** Keep the confirming client's IP address with the confirmation (personal data: off by default). */
   recordIp?: boolean;
   /** Sender loop settings (tests). */
-  sender?: { intervalMs?: number; backoff?: { baseMs?: number; capMs?: number; jitter?: number } };
+  sender?: { intervalMs?: number; leaseMs?: number; backoff?: { baseMs?: number; capMs?: number; jitter?: number } };
 }
 
 /** What the mail job carries: the message and what its link confirms. */

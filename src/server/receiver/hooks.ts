@@ -20,7 +20,7 @@ export interface WebhookOptions {
   sender?: Partial<Omit<WebhookSenderOptions, 'queue' | 'secret'>>;
 }
 
-/** A queued job as a delivery: the job's id is what its outcome is reported under. */
+/** The delivery a job carries, under the job's id: the sender reports each outcome by it (the payload's `dlv_` id names no row). */
 const delivery = (job: Job): WebhookDelivery => ({ ...(job.payload as unknown as WebhookDelivery), id: job.id, attempts: job.attempts });
 
 /** The store's job queue as the webhook sender sees it (kind `webhook`, one job per delivery). */

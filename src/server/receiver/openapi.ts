@@ -126,11 +126,21 @@ export const RECEIVER_ROUTES: readonly RouteSpec[] = [
   {
     method: 'get',
     path: '/healthz',
-    summary: 'Health probe: 200 while the store can read and write',
+    summary: 'Liveness probe: 200 while the process answers (it does not touch the store)',
     responses: [
-      { status: 200, description: 'The store answers.', body: 'health' },
+      { status: 200, description: 'The process is alive.', body: 'health' },
       malformed,
-      { status: 503, description: 'The store does not answer, or the receiver is restarting.', body: 'error', codes: ['store-unavailable', 'shutting-down'], headers: ['retry-after'] },
+      stopping,
+    ],
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness probe (load balancers, Kubernetes): 200 while the store can read and write and its schema is current',
+    responses: [
+      { status: 200, description: 'Ready to take records.', body: 'health' },
+      malformed,
+      { status: 503, description: 'The store does not answer or its schema is not current, or the receiver is restarting.', body: 'error', codes: ['store-unavailable', 'shutting-down'], headers: ['retry-after'] },
     ],
   },
 ];

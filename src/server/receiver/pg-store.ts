@@ -205,8 +205,11 @@ export async function pgStore(connectionString: string, options: { max?: number 
       return rows.map((c) => ({ requestId: c.request_id, closedAt: c.closed_at, note: c.note }));
     },
     async check() {
-      // A read of both tables and one committed write (the database is up, accepts writes and is not read-only).
+      // A read of both tables, the schema version, and one committed write (the database is up, accepts writes and is not read-only).
       await pool.query('SELECT (SELECT seq FROM privacy_records ORDER BY seq DESC LIMIT 1), (SELECT seq FROM privacy_request_closures ORDER BY seq DESC LIMIT 1)');
+      const { rows } = await pool.query<{ v: number | null }>('SELECT max(version) AS v FROM privacy_schema_migrations');
+      // A newer schema (the next release migrated in its deploy step) keeps this one ready during a rolling deploy.
+      if ((rows[0]?.v ?? 0) < MIGRATIONS.length) throw new Error(`schema version ${rows[0]?.v ?? 0}, this receiver needs ${MIGRATIONS.length}`);
       await pool.query(
         'INSERT INTO privacy_health (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
       );

@@ -140,6 +140,7 @@ export async function startReceiver(
   givenStore?: RecordStore,
 ): Promise<RunningReceiver> {
   const { mail, webhooks: hooks, ...settings } = config;
+  const lease = config.jobLeaseSeconds && config.jobLeaseSeconds * 1000;
   const receiver = await createReceiver({
     ...settings,
     ...extra,
@@ -149,8 +150,11 @@ export async function startReceiver(
       cap: mail.cap,
       recordIp: config.confirmIp,
       ...(mail.publicUrl ? { publicUrl: mail.publicUrl } : {}),
+      ...(lease ? { sender: { leaseMs: lease } } : {}),
     },
-    ...(hooks ? { webhooks: { endpoints: hooks.endpoints, secret: hooks.secrets } } : {}),
+    ...(hooks
+      ? { webhooks: { endpoints: hooks.endpoints, secret: hooks.secrets, ...(lease ? { sender: { leaseMs: lease, timeoutMs: Math.min(15_000, lease / 2) } } : {}) } }
+      : {}),
   });
   const server = createAdaptorServer({ fetch: receiver.fetch }) as Server;
   server.keepAliveTimeout = 5000;

@@ -131,6 +131,10 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
+/** How long a write waits for another process's lock; the readiness probe waits less. */
+const BUSY_MS = 5000;
+const CHECK_BUSY_MS = 200;
+
 /** Thrown inside the health check's probe transaction to roll it back. */
 const ROLLBACK = Symbol('rollback');
 
@@ -148,7 +152,7 @@ export function sqliteStore(file: string): RecordStore {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_MS}`);
   migrate(db);
 
   const insert = db.prepare(
@@ -200,7 +204,7 @@ export function sqliteStore(file: string): RecordStore {
     const batch = queue;
     queue = [];
     try {
-      const results = commit.immediate(batch);
+      const results = commit.immediate(batch); // the write lock first: another process may write too
       batch.forEach((p, i) => {
         const r = results[i]!;
         if (r.ok) p.resolve(r.value as never);
@@ -284,12 +288,23 @@ export function sqliteStore(file: string): RecordStore {
       return closures.all().map((c) => ({ requestId: c.request_id, closedAt: c.closed_at, note: c.note }));
     },
     async check() {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version < MIGRATIONS.length) throw new Error(`schema version ${version}, this receiver needs ${MIGRATIONS.length}`);
+      // Other processes (--workers) may hold the write lock for a moment: wait briefly, not the 5 s of
+      // busy_timeout, which would stall this process's event loop. Busy means that someone writes: ready.
+      db.pragma(`busy_timeout = ${CHECK_BUSY_MS}`);
       try {
-        probe.immediate();
+        try {
+          probe.immediate();
+        } catch (error) {
+          if (error !== ROLLBACK) throw error;
+        }
+        healthWrite.run(new Date().toISOString());
       } catch (error) {
-        if (error !== ROLLBACK) throw error;
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+      } finally {
+        db.pragma(`busy_timeout = ${BUSY_MS}`);
       }
-      healthWrite.run(new Date().toISOString());
     },
     async close() {
       if (queue.length) flush();

@@ -1,0 +1,182 @@
+// More than one (#17): the receiver with 1 worker and with all workers, beside a bare-crypto
+// ceiling server with the same worker counts, in one run; SQLite and PostgreSQL; mail and webhooks
+// on and off. autocannon posts pre-signed distinct records (50 device keys, 32 connections).
+// Reported: records per second, and CPU time per accepted record summed over the server's process
+// tree from /proc (steadier than the rate on a shared machine), and each worker's share of it.
+// Standalone: `node scripts/bench/scale.mjs [records]`.
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { tsImport } from 'tsx/esm/api';
+import { table } from './util.mjs';
+
+const TICK_MS = 1000 / 100; // USER_HZ: /proc/<pid>/stat counts in 1/100 s on Linux
+
+/** utime + stime of one process, in ms (fields 14 and 15 of /proc/<pid>/stat). */
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** The process and every descendant (from /proc/<pid>/stat's ppid). */
+function tree(root) {
+  const parent = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone
+    }
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++) for (const [pid, ppid] of parent) if (ppid === out[i]) out.push(pid);
+  return out;
+}
+
+export function start(args, env = {}) {
+  const child = spawn('node', args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/^(http:\S+) ([\d,]+)\n/);
+      if (match) resolve({ child, url: match[1], workers: match[2].split(',').map(Number) });
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited ${code}: ${out}`)));
+  });
+}
+export const stop = ({ child }) => new Promise((done) => (child.once('exit', done), child.kill('SIGTERM')));
+
+/** Posts each body once (32 connections); returns the rate, the accepted count, and CPU ms per accepted record. */
+export async function drive(server, bodies, connections = 32) {
+  let i = 0;
+  const pids = tree(server.child.pid);
+  const before = new Map(pids.map((pid) => [pid, cpuMs(pid)]));
+  const result = await autocannon({
+    url: new URL('/api/records', server.url).href,
+    connections,
+    amount: bodies.length,
+    requests: [{ method: 'POST', headers: { 'content-type': 'application/jose' }, setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
+  });
+  const used = new Map(pids.map((pid) => [pid, cpuMs(pid) - before.get(pid)]));
+  const accepted = result['2xx'];
+  const total = [...used.values()].reduce((a, b) => a + b, 0);
+  const shares = server.workers.map((pid) => used.get(pid) ?? 0);
+  return {
+    rate: accepted / (result.duration || 1),
+    accepted,
+    non2xx: result.non2xx + result.errors,
+    cpuPerRecord: total / Math.max(1, accepted),
+    // The least busy worker's CPU beside an even share: 1.00 when the work is spread evenly.
+    spread: shares.length > 1 ? Math.min(...shares) / (shares.reduce((a, b) => a + b, 0) / shares.length) : 1,
+  };
+}
+
+export async function signAll(count, keys = 50) {
+  const { deviceSigner, signRecord } = await tsImport('../../src/records/sign.ts', import.meta.url);
+  const { createConsentRecord } = await tsImport('../../src/records/create.ts', import.meta.url);
+  const signers = Array.from({ length: keys }, () => deviceSigner({ indexedDB: null }));
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const record = createConsentRecord({
+      subject: { email: `scale-${i}@example.com` },
+      locale: 'fi',
+      notice: { version: '2018-05-24', digest: 'a'.repeat(64) },
+      source: { url: 'https://www.optimesys.fi/', element: 'consent-form', context: 'bench' },
+      decisions: [{ purpose: 'newsletter', dpv: 'dpv:DirectMarketing', basis: 'consent', granted: true, text: 'Haluan OptimeSysin uutiskirjeen sähköpostiini' }],
+      processing: [],
+    });
+    out.push((await signRecord(record, signers[i % keys])).jws);
+  }
+  return out;
+}
+
+export async function benchScale({ records = 3000 } = {}) {
+  const all = availableParallelism();
+  const counts = all > 1 ? [1, all] : [1];
+  const warm = 400;
+  const bodies = await signAll(records + warm);
+  const [warmup, measured] = [bodies.slice(0, warm), bodies.slice(warm)];
+  // A webhook endpoint in this process answering 204 at once.
+  const hooks = createServer((req, res) => (req.resume(), req.on('end', () => res.writeHead(204).end())));
+  await new Promise((r) => hooks.listen(0, '127.0.0.1', r));
+  const webhookUrl = `http://127.0.0.1:${hooks.address().port}/hooks`;
+  let postgres;
+  try {
+    const { startPostgres } = await tsImport('../../test/helpers/postgres.ts', import.meta.url);
+    postgres = await startPostgres();
+  } catch {
+    postgres = undefined;
+  }
+  let databases = 0;
+  const freshDatabase = async () => {
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    const name = `scale_${++databases}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(postgres.url);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+
+  const rows = [];
+  const ceilings = new Map();
+  const measure = async (label, workers, args, env) => {
+    const server = await start(args, env);
+    try {
+      await drive(server, warmup);
+      const r = await drive(server, measured);
+      const row = { server: label, workers, 'records/s': Math.round(r.rate), 'CPU ms/record': r.cpuPerRecord.toFixed(2), 'least busy worker': workers > 1 ? `${r.spread.toFixed(2)}×` : '', 'non-2xx': r.non2xx };
+      rows.push(row);
+      return { ...r, row };
+    } finally {
+      await stop(server);
+    }
+  };
+  for (const workers of counts) {
+    ceilings.set(workers, await measure('ceiling (node:crypto only, stores nothing)', workers, ['scripts/bench/ceiling-server.mjs', String(workers)]));
+    const stores = [['SQLite', 'sqlite'], ...(postgres ? [['PostgreSQL', 'pg']] : [])];
+    for (const [name, kind] of stores) {
+      const off = {};
+      for (const features of ['off', 'on']) {
+        const dir = mkdtempSync(join(tmpdir(), 'pw-scale-'));
+        try {
+          const url = kind === 'pg' ? await freshDatabase() : '-';
+          const r = await measure(`receiver, ${name}, mail+webhooks ${features}`, workers, ['--import', 'tsx', 'scripts/bench/scale-server.ts', String(workers), kind, dir, url, features, webhookUrl]);
+          const ceiling = ceilings.get(workers);
+          r.row['CPU vs ceiling'] = `${(r.cpuPerRecord / ceiling.cpuPerRecord).toFixed(2)}×`;
+          r.row['rate vs ceiling'] = `${(r.rate / ceiling.rate).toFixed(2)}×`;
+          if (features === 'off') off.cpu = r.cpuPerRecord;
+          else r.row['on vs off CPU'] = `${(r.cpuPerRecord / off.cpu).toFixed(2)}×`;
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    }
+  }
+  hooks.close();
+  postgres?.stop();
+  const text =
+    `${table(rows, ['server', 'workers', 'records/s', 'CPU ms/record', 'CPU vs ceiling', 'rate vs ceiling', 'on vs off CPU', 'least busy worker', 'non-2xx'])}\n` +
+    `${records} distinct records per run (after ${warm} to warm up), pre-signed by 50 device keys, autocannon with 32 connections on loopback; ` +
+    `CPU ms/record: user+system time of the server's process tree (/proc) per accepted record; "least busy worker": its CPU beside an even share. ` +
+    `Targets: CPU ≤ 1.25× the ceiling at the same worker count; records/s ≥ 0.8× the ceiling where the machine is quiet; mail and webhooks on ≤ 1.10× off.` +
+    (postgres ? '' : '\nPostgreSQL: not measured (its binaries are not installed).');
+  return { rows, text };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log((await benchScale({ records: Number(process.argv[2] ?? 3000) })).text);
+}
