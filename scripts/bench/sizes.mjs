@@ -45,7 +45,7 @@ const rendered = () =>
     .filter((el) => el.localName.includes('-'))
     .every((el) => el.hasUpdated && el.shadowRoot && el.shadowRoot.childElementCount > 0 && !el.shadowRoot.querySelector('[aria-busy="true"]'));
 
-export async function measureSizes() {
+export async function measureSizes(only) {
   const manifest = JSON.parse(readFileSync('dist/cdn/manifest.json', 'utf8'));
   mkdirSync('.bench', { recursive: true });
   const server = await startStaticServer('.');
@@ -53,7 +53,7 @@ export async function measureSizes() {
   const rows = [];
   const fetched = {};
   try {
-    for (const entry of Object.keys(manifest)) {
+    for (const entry of Object.keys(manifest).filter((e) => !only || only.includes(e))) {
       const file = `.bench/size-${entry.replace('/', '-')}.html`;
       writeFileSync(file, await page(entry));
       const tab = await browser.newPage();
