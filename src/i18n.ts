@@ -88,6 +88,7 @@ export function firstPaint(locale: Locale, key: string, options?: TOptions): str
 }
 
 const loaded = new Set<string>();
+let inFlight = 0;
 const pending = new Map<string, Promise<void>>();
 
 /** Loads the namespaces for a locale once; later calls share the same promise. */
@@ -112,11 +113,14 @@ export function loadNamespaces(locale: Locale, namespaces: readonly Namespace[])
       }
       return promise;
     }),
-  ).then(() => {
-    // After the hosts have rendered these strings: i18next, for everything after.
-    if (!loadingI18next) idle(() => void whenI18next());
-  });
-  return all;
+  );
+  // Once no strings are on their way and the hosts have rendered them: i18next, for everything after.
+  inFlight++;
+  const done = () => {
+    if (--inFlight === 0 && !loadingI18next) idle(() => inFlight === 0 && void whenI18next());
+  };
+  all.then(done, done);
+  return all.then(() => undefined);
 }
 
 /** True when the namespaces of a locale have loaded (then `translate` and `resourceBundle` answer). */
