@@ -28,7 +28,9 @@ async function page(entry, script = `/dist/cdn/${entry}.js`) {
     const { renderElements } = await import('../../dist/ssr/index.js');
     body = await renderElements(body, { lang: 'fi', stylesheet: (tag) => `/dist/cdn/styles/${tag}.css` });
   }
+  // The page notes the first frame in which every element has rendered (before that frame paints).
   return `<!doctype html><html lang="fi"><head><meta charset="utf-8"><title>${entry}</title>
+<script>requestAnimationFrame(function check() { if ((${rendered})()) window.renderedAt = performance.now(); else requestAnimationFrame(check); });</script>
 <script type="module" src="${script}"></script></head><body>${body}</body></html>`;
 }
 
@@ -42,12 +44,11 @@ async function fetchedScripts(pageHandle, before = Infinity) {
   before);
 }
 
-/** Waits until every element on the page has rendered its shadow content; then the time (ms since navigation). */
+/** True when every element on the page has rendered its shadow content. */
 const rendered = () =>
   [...document.querySelectorAll('*')]
     .filter((el) => el.localName.includes('-'))
-    .every((el) => el.hasUpdated && el.shadowRoot && el.shadowRoot.childElementCount > 0 && !el.shadowRoot.querySelector('[aria-busy="true"]')) &&
-  performance.now();
+    .every((el) => el.hasUpdated && el.shadowRoot && el.shadowRoot.childElementCount > 0 && !el.shadowRoot.querySelector('[aria-busy="true"]'));
 
 /** `bundled`: more pages, bench entry name → the app script (scripts/bench/bundler.mjs). */
 export async function measureSizes(only, bundled = {}) {
@@ -64,7 +65,7 @@ export async function measureSizes(only, bundled = {}) {
       const tab = await browser.newPage();
       await tab.setCacheEnabled(false);
       await tab.goto(`${server.origin}/${file}`, { waitUntil: 'load' });
-      const renderedAt = await (await tab.waitForFunction(rendered, { timeout: 15000, polling: 'raf' })).jsonValue();
+      const renderedAt = await (await tab.waitForFunction(() => window.renderedAt, { timeout: 15000 })).jsonValue();
       const initial = await fetchedScripts(tab, renderedAt);
       await new Promise((r) => setTimeout(r, 1000));
       await tab.waitForNetworkIdle({ idleTime: 200 });
