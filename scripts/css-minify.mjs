@@ -14,8 +14,8 @@ export function cssTemplates() {
   return {
     name: 'css-templates',
     transform(code, id) {
-      if (!/\/src\/.*\.ts$/.test(id) || !code.includes('css`')) return null;
-      const out = code.replace(/\bcss`([^`$\\]*)`/g, (_, text) => `css\`${minifyCss(text)}\``);
+      if (!/\/src\/.*\.ts$/.test(id) || !/\bcss\s*`/.test(code)) return null;
+      const out = code.replace(/\bcss\s*`([^`$\\]*)`/g, (_, text) => `css\`${minifyCss(text)}\``);
       return out === code ? null : { code: out, map: null };
     },
   };
