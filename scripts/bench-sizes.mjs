@@ -19,4 +19,6 @@ const localeFiles = new Set(Object.values(cdn).flatMap((e) => Object.values(e.lo
 if (sizes.fetched.define) {
   console.log('\n## Where the bytes go: all elements on load (define.js and what it loaded), by source\n');
   console.log(breakdown(sizes.fetched.define.initial, localeFiles).text);
+  console.log('\n## The same once the load settles (i18next fetched after the first render)\n');
+  console.log(breakdown(sizes.fetched.define.settled, localeFiles).text);
 }
