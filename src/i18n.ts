@@ -63,6 +63,9 @@ export function whenI18next(): Promise<I18n> {
   }));
 }
 
+// i18next could not be fetched (offline, blocked): the strings keep coming from the JSON; try again with the next strings.
+const retryLater = () => void (loadingI18next = undefined);
+
 const idle = (callback: () => void) =>
   typeof requestIdleCallback === 'function' ? requestIdleCallback(callback, { timeout: 500 }) : setTimeout(callback, 50);
 
@@ -117,7 +120,7 @@ export function loadNamespaces(locale: Locale, namespaces: readonly Namespace[])
   // Once no strings are on their way and the hosts have rendered them: i18next, for everything after.
   inFlight++;
   const done = () => {
-    if (--inFlight === 0 && !loadingI18next) idle(() => inFlight === 0 && void whenI18next());
+    if (--inFlight === 0 && !loadingI18next) idle(() => inFlight === 0 && void whenI18next().catch(retryLater));
   };
   all.then(done, done);
   return all.then(() => undefined);
