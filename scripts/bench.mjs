@@ -9,6 +9,7 @@ import { benchReceiver } from './bench/receiver.mjs';
 import { benchRecords } from './bench/records.mjs';
 import { benchScale } from './bench/scale.mjs';
 import { measureCompared, measureSizes } from './bench/sizes.mjs';
+import { buildBundlerApps } from './bench/bundler.mjs';
 
 if (!process.argv.includes('--no-build')) {
   const build = spawnSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });
@@ -17,8 +18,8 @@ if (!process.argv.includes('--no-build')) {
 // The compared consent tools live in bench/, never in the package's dependencies.
 if (!existsSync('bench/node_modules/klaro')) execFileSync('npm', ['ci', '--prefix', 'bench', '--no-audit', '--no-fund'], { stdio: 'inherit' });
 
-console.log('\n## Bytes per entry, one language (fi): scripts a page fetched, CDN bundles\n');
-const sizes = await measureSizes();
+console.log('\n## Bytes per entry, one language (fi): scripts a page fetched, CDN bundles and an app bundled by esbuild (bundler/*)\n');
+const sizes = await measureSizes(undefined, await buildBundlerApps());
 console.log(sizes.text);
 const all = sizes.rows.find((r) => r.entry.startsWith('all elements'));
 

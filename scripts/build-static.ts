@@ -7,6 +7,7 @@ import { LOCALES } from '../src/i18n.js';
 import { noticeDigest } from '../src/records/digest.js';
 import { parseNotice } from '../src/notice/notice-schema.js';
 import { renderElements } from '../src/ssr/index.js';
+import { minifyCss } from './css-minify.mjs';
 
 const read = (path: string): any => JSON.parse(readFileSync(path, 'utf8'));
 mkdirSync('dist/notice', { recursive: true });
@@ -17,10 +18,10 @@ mkdirSync('dist/cdn/styles', { recursive: true });
 // fails when this file is out of date).
 const refs: Record<string, { version: string; digest: string }> = {};
 
-// The styles lit SSR would inline, as files: `style-src 'self'` allows a linked sheet, not an inline one.
+// The styles lit SSR would inline (minified as the built modules' are, scripts/css-minify.mjs), as files: `style-src 'self'` allows a linked sheet, not an inline one.
 for (const tag of ['privacy-notice', 'consent-form', 'consent-toggle', 'data-request-form']) {
   const element = customElements.get(tag) as unknown as { elementStyles: { cssText: string }[] };
-  writeFileSync(`dist/cdn/styles/${tag}.css`, element.elementStyles.map((s) => s.cssText).join('\n'));
+  writeFileSync(`dist/cdn/styles/${tag}.css`, element.elementStyles.map((s) => minifyCss(s.cssText)).join('\n'));
 }
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');

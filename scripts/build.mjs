@@ -9,6 +9,7 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { resolve } from 'node:path';
 import { cdnEntries, hydrateEntries, libraryEntries } from './entries.mjs';
+import { cssTemplates } from './css-minify.mjs';
 
 const external = (id) => /^(lit|@lit|@lit-labs|i18next|zod|jose|canonicalize|@floating-ui|tslib|better-sqlite3|pg|hono|@hono|nodemailer)(\/|$)/.test(id) || id.startsWith('node:');
 
@@ -71,7 +72,7 @@ await build(libraryEntries, {
   preserveModulesRoot: 'src',
   sourcemap: true,
   entryFileNames: '[name].js',
-}, [nodeResolve(), json({ preferConst: true }), ts()]);
+}, [nodeResolve(), json({ preferConst: true }), ts(), cssTemplates()]);
 
 // 2. CDN bundles: everything inlined and minified; each language is its own chunk.
 // A hydrating bundle starts with lit's hydration support, which must run before lit itself.
@@ -93,7 +94,7 @@ for (const { name, input, hydrate } of [...cdnEntries, ...hydrateEntries]) {
     entryFileNames: `${name}.js`,
     chunkFileNames: 'chunks/[name]-[hash].js',
     sourcemap: true,
-  }, [hydrateFirst, nodeResolve({ browser: true }), json({ preferConst: true, compact: true }), ts(), terser({ ecma: 2022, module: true, compress: { passes: 2 }, format: { comments: false } })]);
+  }, [hydrateFirst, nodeResolve({ browser: true }), json({ preferConst: true, compact: true }), ts(), cssTemplates(), terser({ ecma: 2022, module: true, compress: { passes: 2 }, format: { comments: false } })]);
   manifest[name] = describeEntry(files);
 }
 await writeFile('dist/cdn/manifest.json', JSON.stringify(manifest, null, 2));

@@ -1,8 +1,10 @@
 // Bytes a page pays for each CDN entry with one language (Finnish), measured
 // by loading it in Chromium and adding up the scripts it actually fetched:
-// first when the elements have rendered ("initial"), then after a visitor
-// starts on a form and opens an info popover ("in use": the lazily loaded
-// signing, outbox, schemas and floating-ui).
+// the scripts requested before the elements first rendered ("first render"),
+// then everything the page fetched once its network is idle with no visitor
+// action ("load settled": adds i18next, fetched right after the first render),
+// then after a visitor starts on a form and opens an info popover ("in use":
+// the lazily loaded signing, outbox, schemas and floating-ui).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { launchChromium } from '../chromium.mjs';
 import { startStaticServer } from '../static-server.mjs';
@@ -18,49 +20,56 @@ const MARKUP = {
 };
 MARKUP.define = Object.values(MARKUP).join('\n');
 
-async function page(entry) {
-  const base = entry.replace(/^hydrate\//, '');
+async function page(entry, script = `/dist/cdn/${entry}.js`) {
+  const base = entry.replace(/^(hydrate|bundler)\//, '');
   let body = MARKUP[base];
-  if (base !== entry) {
+  if (entry.startsWith('hydrate/')) {
     // dist/cdn/hydrate/<entry>.js loads on a page whose elements the server rendered
     const { renderElements } = await import('../../dist/ssr/index.js');
     body = await renderElements(body, { lang: 'fi', stylesheet: (tag) => `/dist/cdn/styles/${tag}.css` });
   }
+  // The page notes the first frame in which every element has rendered (before that frame paints).
   return `<!doctype html><html lang="fi"><head><meta charset="utf-8"><title>${entry}</title>
-<script type="module" src="/dist/cdn/${entry}.js"></script></head><body>${body}</body></html>`;
+<script>requestAnimationFrame(function check() { if ((${rendered})()) window.renderedAt = performance.now(); else requestAnimationFrame(check); });</script>
+<script type="module" src="${script}"></script></head><body>${body}</body></html>`;
 }
 
-async function fetchedScripts(pageHandle) {
-  return pageHandle.evaluate(() =>
+async function fetchedScripts(pageHandle, before = Infinity) {
+  return pageHandle.evaluate((before) =>
     performance
       .getEntriesByType('resource')
+      .filter((e) => e.startTime < before)
       .map((e) => new URL(e.name).pathname)
-      .filter((p) => p.startsWith('/dist/cdn/') && p.endsWith('.js')),
-  );
+      .filter((p) => (p.startsWith('/dist/cdn/') || p.startsWith('/.bench/bundler/')) && p.endsWith('.js')),
+  before);
 }
 
-/** Waits until every element on the page has rendered its shadow content. */
+/** True when every element on the page has rendered its shadow content. */
 const rendered = () =>
   [...document.querySelectorAll('*')]
     .filter((el) => el.localName.includes('-'))
     .every((el) => el.hasUpdated && el.shadowRoot && el.shadowRoot.childElementCount > 0 && !el.shadowRoot.querySelector('[aria-busy="true"]'));
 
-export async function measureSizes() {
-  const manifest = JSON.parse(readFileSync('dist/cdn/manifest.json', 'utf8'));
+/** `bundled`: more pages, bench entry name → the app script (scripts/bench/bundler.mjs). */
+export async function measureSizes(only, bundled = {}) {
+  const manifest = { ...JSON.parse(readFileSync('dist/cdn/manifest.json', 'utf8')), ...bundled };
   mkdirSync('.bench', { recursive: true });
   const server = await startStaticServer('.');
   const browser = await launchChromium();
   const rows = [];
   const fetched = {};
   try {
-    for (const entry of Object.keys(manifest)) {
+    for (const entry of Object.keys(manifest).filter((e) => !only || only.includes(e))) {
       const file = `.bench/size-${entry.replace('/', '-')}.html`;
-      writeFileSync(file, await page(entry));
+      writeFileSync(file, await page(entry, bundled[entry]));
       const tab = await browser.newPage();
       await tab.setCacheEnabled(false);
       await tab.goto(`${server.origin}/${file}`, { waitUntil: 'load' });
-      await tab.waitForFunction(rendered, { timeout: 15000 });
-      const initial = await fetchedScripts(tab);
+      const renderedAt = await (await tab.waitForFunction(() => window.renderedAt, { timeout: 15000 })).jsonValue();
+      const initial = await fetchedScripts(tab, renderedAt);
+      await new Promise((r) => setTimeout(r, 1000));
+      await tab.waitForNetworkIdle({ idleTime: 200 });
+      const settled = await fetchedScripts(tab);
       // A visitor starts on each form and opens an info popover.
       await tab.evaluate(() => {
         for (const el of document.querySelectorAll('consent-form, data-request-form')) {
@@ -75,19 +84,21 @@ export async function measureSizes() {
       await tab.close();
       const first = sizes(initial.map((p) => p.slice(1)));
       const all = sizes(inUse.map((p) => p.slice(1)));
-      const budget = BUDGETS[entry.replace(/^hydrate\//, '')];
+      const afterLoad = sizes(settled.map((p) => p.slice(1)));
+      const budget = BUDGETS[entry.replace(/^(hydrate|bundler)\//, '')];
       rows.push({
-        entry: entry === 'define' ? 'all elements (define)' : entry === 'hydrate/define' ? 'all, server-rendered (hydrate/define)' : entry,
+        entry: entry === 'define' ? 'all elements (define)' : entry === 'hydrate/define' ? 'all, server-rendered (hydrate/define)' : entry === 'bundler/define' ? 'all, through esbuild (bundler/define)' : entry,
         minified: first.min,
         gzip: first.gzip,
         brotli: first.brotli,
         budget: budget ?? '',
-        'within (initial)': budget ? (first.brotli <= budget ? 'yes' : 'NO') : '',
+        'first render': budget ? (first.brotli <= budget ? 'met' : 'NOT met') : '',
+        'load settled (brotli)': afterLoad.brotli,
+        'settled': budget ? (afterLoad.brotli <= budget ? 'met' : 'NOT met') : '',
         'in use (brotli)': all.brotli,
-        'within (in use)': budget ? (all.brotli <= budget ? 'yes' : 'NO') : '',
-        files: `${initial.length}/${inUse.length}`,
+        files: `${initial.length}/${settled.length}/${inUse.length}`,
       });
-      fetched[entry] = { initial: initial.map((p) => p.slice(1)), inUse: inUse.map((p) => p.slice(1)) };
+      fetched[entry] = { initial: initial.map((p) => p.slice(1)), settled: settled.map((p) => p.slice(1)), inUse: inUse.map((p) => p.slice(1)) };
     }
   } finally {
     await browser.close();

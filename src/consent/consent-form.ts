@@ -1,5 +1,4 @@
-import { html, isServer, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, isServer, LitElement, nothing, type PropertyValues, type TemplateResult, type PropertyDeclarations } from 'lit';
 import { getConfig, onConfigure } from '../config.js';
 import type { Locale } from '../i18n.js';
 import { noticeRef } from '../notice/notice-ref.js';
@@ -67,24 +66,42 @@ type Status =
  */
 export class ConsentForm extends LitElement {
   static override styles = [tokens, formStyles, styles];
+  static override properties: PropertyDeclarations = {
+    purposes: {},
+    processing: {},
+    context: {},
+    endpoint: {},
+    emailField: { attribute: 'email-field' },
+    name: {},
+    noticeHref: { attribute: 'notice-href' },
+    requestHref: { attribute: 'request-href' },
+  };
   static formAssociated = true;
 
   /** Purposes offered as toggles, in order. */
-  @property() accessor purposes = 'newsletter blog events';
+  declare purposes: string;
   /** Purposes processed on another basis (e.g. `event-participation`): shown as information, never as toggles. */
-  @property() accessor processing = '';
+  declare processing: string;
   /** A free label for the record, e.g. the webinar id. */
-  @property() accessor context: string | undefined;
+  declare context: string | undefined;
   /** Shortcut for the HTTP adapter: the URL records are POSTed to. */
-  @property() accessor endpoint: string | undefined;
+  declare endpoint: string | undefined;
   /** Inside a host form: the name of the host's e-mail field. */
-  @property({ attribute: 'email-field' }) accessor emailField = 'email';
+  declare emailField: string;
   /** Prefix of the field names this element adds to a host form (`consent-newsletter`, `consent-record-id`). */
-  @property() accessor name = 'consent';
+  declare name: string;
   /** Link to the privacy notice. */
-  @property({ attribute: 'notice-href' }) accessor noticeHref: string | undefined;
+  declare noticeHref: string | undefined;
   /** Link to the data-request form, for objections. */
-  @property({ attribute: 'request-href' }) accessor requestHref: string | undefined;
+  declare requestHref: string | undefined;
+
+  constructor() {
+    super();
+    this.purposes = 'newsletter blog events';
+    this.processing = '';
+    this.emailField = 'email';
+    this.name = 'consent';
+  }
 
   readonly #internals = this.attachInternals();
   readonly #locale = new LocaleController(this, () => ['consent']);

@@ -1,5 +1,4 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult, type PropertyDeclarations } from 'lit';
 import { onConfigure } from '../config.js';
 import { ConsentChangeEvent } from '../events.js';
 import { LocaleController } from '../ui/locale-controller.js';
@@ -34,17 +33,28 @@ import { findPurpose } from './purposes.js';
  */
 export class ConsentToggle extends LitElement {
   static override styles = [tokens, popoverStyles, styles];
+  static override properties: PropertyDeclarations = {
+    purpose: { reflect: true },
+    name: {},
+    disabled: { type: Boolean, reflect: true },
+  };
   static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
   static formAssociated = true;
 
   /** The purpose id: `newsletter`, `blog`, `events`, or one added with `configure()`. */
-  @property({ reflect: true }) accessor purpose = '';
+  declare purpose: string;
 
   /** Form field name; defaults to `consent-<purpose>`. The value is `granted` or `denied`. */
-  @property() accessor name: string | undefined;
+  declare name: string | undefined;
 
   /** Shows the switch but lets nobody change it (e.g. while a form is sending). */
-  @property({ type: Boolean, reflect: true }) accessor disabled = false;
+  declare disabled: boolean;
+
+  constructor() {
+    super();
+    this.purpose = '';
+    this.disabled = false;
+  }
 
   /**
    * Whether the consent is on. Only the visitor turns it on; set it from code

@@ -1,5 +1,4 @@
-import { html, isServer, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, isServer, LitElement, nothing, type PropertyValues, type TemplateResult, type PropertyDeclarations } from 'lit';
 import { LOCALES, resourceBundle, type Locale } from '../i18n.js';
 import { LocaleController } from '../ui/locale-controller.js';
 import { safeHref } from '../ui/safe-href.js';
@@ -59,18 +58,30 @@ type Shown =
  */
 export class PrivacyNotice extends LitElement {
   static override styles = [tokens, styles];
+  static override properties: PropertyDeclarations = {
+    notice: { attribute: false },
+    src: {},
+    requestHref: { attribute: 'request-href' },
+    headingLevel: { attribute: 'heading-level', type: Number },
+  };
 
   /** A notice document to show instead of the built-in one (validated against `NoticeDocument`). */
-  @property({ attribute: false }) accessor notice: unknown;
+  declare notice: unknown;
 
   /** URL of a notice document (JSON). `{lang}` in it is replaced by the language shown, which enables the switch. */
-  @property() accessor src: string | undefined;
+  declare src: string | undefined;
 
   /** Where the request link leads (the page's `<data-request-form>`). */
-  @property({ attribute: 'request-href' }) accessor requestHref = '#data-request';
+  declare requestHref: string;
 
   /** Level of the title heading in the host page's outline; sections are one level below. */
-  @property({ attribute: 'heading-level', type: Number }) accessor headingLevel = 2;
+  declare headingLevel: number;
+
+  constructor() {
+    super();
+    this.requestHref = '#data-request';
+    this.headingLevel = 2;
+  }
 
   readonly #locale = new LocaleController(this, () => (this.#hasOwnDocument ? ['ui'] : ['ui', 'notice']));
   readonly #parsed = new WeakMap<object, Shown>();

@@ -1,5 +1,4 @@
-import { html, LitElement, nothing, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, nothing, type TemplateResult, type PropertyDeclarations } from 'lit';
 import { getConfig } from '../config.js';
 import type { Locale } from '../i18n.js';
 import { noticeRef } from '../notice/notice-ref.js';
@@ -76,20 +75,33 @@ const EMPTY: RequestInput = { requestType: '', name: '', email: '', organisation
  */
 export class DataRequestForm extends LitElement {
   static override styles = [tokens, formStyles, styles];
+  static override properties: PropertyDeclarations = {
+    requestType: { attribute: 'request-type' },
+    email: {},
+    endpoint: {},
+    headingLevel: { attribute: 'heading-level', type: Number },
+    minFillMs: { attribute: 'min-fill-ms', type: Number },
+  };
 
   /** Preselects a request type (`access`, `objection`, …); the URL parameter `request-type` does too. */
-  @property({ attribute: 'request-type' }) accessor requestType: string | undefined;
+  declare requestType: string | undefined;
   /** Prefills the e-mail address; the URL parameter `email` does too. */
-  @property() accessor email: string | undefined;
+  declare email: string | undefined;
   /** Shortcut for the HTTP adapter: the URL requests are POSTed to. */
-  @property() accessor endpoint: string | undefined;
+  declare endpoint: string | undefined;
   /** Level of the form's heading in the host page's outline. */
-  @property({ attribute: 'heading-level', type: Number }) accessor headingLevel = 2;
+  declare headingLevel: number;
   /**
    * Submissions faster than this (ms after the form appeared) are asked to
    * be confirmed once more; a person is never blocked, a simple bot is.
    */
-  @property({ attribute: 'min-fill-ms', type: Number }) accessor minFillMs = 2500;
+  declare minFillMs: number;
+
+  constructor() {
+    super();
+    this.headingLevel = 2;
+    this.minFillMs = 2500;
+  }
 
   readonly #locale = new LocaleController(this, () => ['request']);
   #input: RequestInput = { ...EMPTY };

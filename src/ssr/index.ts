@@ -5,7 +5,7 @@ import { html, LitElementRenderer, render } from '@lit-labs/ssr';
 import { collectResultSync } from '@lit-labs/ssr/lib/render-result.js';
 import { ConsentForm } from '../consent/consent-form.js';
 import { ConsentToggle } from '../consent/consent-toggle.js';
-import { LOCALES, loadNamespaces, resolveLocale, type Locale } from '../i18n.js';
+import { LOCALES, loadNamespaces, resolveLocale, whenI18next, type Locale } from '../i18n.js';
 import { PrivacyNotice } from '../notice/privacy-notice.js';
 import { DataRequestForm } from '../request/data-request-form.js';
 import { defineElement } from '../ui/define.js';
@@ -41,7 +41,7 @@ let ready: Promise<void> | undefined;
 function loadStrings(): Promise<void> {
   return (ready ??= Promise.all(
     LOCALES.map((locale) => loadNamespaces(locale, ['ui', 'notice', 'consent', 'request'])),
-  ).then(() => undefined));
+  ).then(() => whenI18next().then(() => undefined)));
 }
 
 let linkTo: ((tag: string) => string) | undefined;

@@ -1,15 +1,17 @@
-import { nothing, type TemplateResult } from 'lit';
-import { literal, html as staticHtml, type StaticValue } from 'lit/static-html.js';
+import { html, nothing, type TemplateResult } from 'lit';
 
-// Heading tags as static literals: the level is chosen from this list, never
+type Attrs = { id?: string; className: string; part: string; focusable?: boolean };
+
+// One template per heading tag: the level is chosen from this list, never
 // built from a string, so no markup can come from a document or attribute.
-const HEADINGS: StaticValue[] = [
-  literal`h1`,
-  literal`h2`,
-  literal`h3`,
-  literal`h4`,
-  literal`h5`,
-  literal`h6`,
+// (Plain templates rather than lit/static-html's literals: no static-html module in the bundles.)
+const HEADINGS: ((a: Attrs, content: unknown) => TemplateResult)[] = [
+  (a, c) => html`<h1 id=${a.id ?? nothing} class=${a.className} part=${a.part} tabindex=${a.focusable ? '-1' : nothing}>${c}</h1>`,
+  (a, c) => html`<h2 id=${a.id ?? nothing} class=${a.className} part=${a.part} tabindex=${a.focusable ? '-1' : nothing}>${c}</h2>`,
+  (a, c) => html`<h3 id=${a.id ?? nothing} class=${a.className} part=${a.part} tabindex=${a.focusable ? '-1' : nothing}>${c}</h3>`,
+  (a, c) => html`<h4 id=${a.id ?? nothing} class=${a.className} part=${a.part} tabindex=${a.focusable ? '-1' : nothing}>${c}</h4>`,
+  (a, c) => html`<h5 id=${a.id ?? nothing} class=${a.className} part=${a.part} tabindex=${a.focusable ? '-1' : nothing}>${c}</h5>`,
+  (a, c) => html`<h6 id=${a.id ?? nothing} class=${a.className} part=${a.part} tabindex=${a.focusable ? '-1' : nothing}>${c}</h6>`,
 ];
 
 /** Clamps a heading level to 1–6. */
@@ -17,12 +19,6 @@ export function clampLevel(level: number): number {
   return Math.min(6, Math.max(1, Math.trunc(level) || 2));
 }
 
-export function heading(
-  level: number,
-  content: unknown,
-  attrs: { id?: string; className: string; part: string; focusable?: boolean },
-): TemplateResult {
-  const tag = HEADINGS[clampLevel(level) - 1]!;
-  return staticHtml`<${tag} id=${attrs.id ?? nothing} class=${attrs.className} part=${attrs.part}
-    tabindex=${attrs.focusable ? '-1' : nothing}>${content}</${tag}>`;
+export function heading(level: number, content: unknown, attrs: Attrs): TemplateResult {
+  return HEADINGS[clampLevel(level) - 1]!(attrs, content);
 }

@@ -1,0 +1,2 @@
+export function minifyCss(text: string): string;
+export function cssTemplates(): import('rollup').Plugin;
