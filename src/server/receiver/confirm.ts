@@ -60,8 +60,8 @@ export function mailQueue(store: RecordStore): MailQueue {
 }
 
 export interface Confirmations {
-  /** The mail to queue with a newly stored record (none for a withdrawal). */
-  jobsFor(row: StoredRecord, requestUrl: string): NewJob[];
+  /** The mail to queue with a newly stored record (none for a withdrawal, none when a mailed link vouched for it). */
+  jobsFor(row: StoredRecord, requestUrl: string, vouched?: boolean): NewJob[];
   /** Whether the client should tell the visitor to confirm from the inbox. */
   pending(row: StoredRecord): boolean;
   /** Mail was queued: send it now rather than at the next interval. */
@@ -76,6 +76,7 @@ export function confirmations({
   tokens,
   mail,
   also,
+  manageUrl,
 }: {
   store: RecordStore;
   key: ServerKey;
@@ -83,6 +84,8 @@ export function confirmations({
   mail: MailSettings;
   /** What else a confirmation raises (webhook messages), queued with it. */
   also?: { jobs(row: StoredRecord, confirmedAt: string): NewJob[]; queued(): void };
+  /** The preference page, linked from consent mails as "manage your choices". */
+  manageUrl?(requestUrl: string): string;
 }): Confirmations {
   const sender: MailSender = startMailSender({ queue: mailQueue(store), transport: mail.transport, ...mail.sender });
 
@@ -147,13 +150,15 @@ export function confirmations({
   }
 
   return {
-    jobsFor(row, requestUrl) {
+    jobsFor(row, requestUrl, vouched) {
+      if (vouched) return [];
       const record = row.record as unknown as ConsentRecord | DataRequest;
       const built = confirmationMail({
         record,
         tokens,
         publicUrl: mail.publicUrl ?? new URL(requestUrl).origin,
         ...(row.dueBy ? { dueBy: row.dueBy } : {}),
+        ...(manageUrl ? { manageUrl: manageUrl(requestUrl) } : {}),
       });
       if (!built) return [];
       const payload: MailPayload = { message: built.message, kind: 'confirm', recordKid: row.kid, tokenId: built.tokenId };
