@@ -62,19 +62,26 @@ export class ConsentPreferences extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#unsubscribe = onConfigure(() => this.requestUpdate());
-    const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
-    if (fromUrl && !this.token) {
-      this.token = fromUrl;
-      // The token acts for the address: it leaves the address bar and the history entry.
-      history.replaceState(history.state, '', `${location.pathname}${location.search}`);
-    }
-    if (this.token) void this.#load();
+    window.addEventListener('hashchange', this.#onHash);
+    if (!this.#onHash() && this.token) void this.#load();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#unsubscribe?.();
+    window.removeEventListener('hashchange', this.#onHash);
   }
+
+  /** A `#token=` in the page URL (a link opened on this page too): taken, and removed from the address bar. */
+  #onHash = (): boolean => {
+    const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
+    if (!fromUrl) return false;
+    this.token = fromUrl;
+    // The token acts for the address: it leaves the address bar and the history entry.
+    history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+    void this.#load();
+    return true;
+  };
 
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     super.attributeChangedCallback(name, old, value);
