@@ -2,7 +2,8 @@
 // profiles that share nothing, the real receiver and a real SMTP server.
 // Needs `npm run build` first (npm test does it).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
@@ -11,14 +12,29 @@ import { currentConsents } from '../../src/server/receiver/derive.js';
 import { startReceiver, type RunningReceiver } from '../../src/server/receiver/receiver.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { config } from '../receiver/helpers.js';
+import { unsubscribeHeaders } from '../../src/server/unsubscribe.js';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+async function axe(page: Page): Promise<string[]> {
+  // Evaluated over the DevTools protocol: no script tag, so the page's CSP stays as it is.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const run = (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe.run;
+    return run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
+  });
+  return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+}
 
 describe('preferences from another device, in Chromium', { skip: !existsSync('dist/cdn/consent-preferences.js') && 'run npm run build first' }, () => {
   let receiver: RunningReceiver;
   let browser: Browser;
   let smtp: TestSmtp;
+  let dataDir: string;
   before(async () => {
     smtp = await startTestSmtp();
     const base = config({ rateLimit: false });
+    dataDir = base.dataDir;
     receiver = await startReceiver(
       { ...base, mail: { ...base.mail, transport: { ...base.mail.transport, smtpUrl: smtp.url, from: 'OptimeSys <tietosuoja@optimesys.fi>' } } },
       demoSite(process.cwd()),
@@ -68,9 +84,11 @@ describe('preferences from another device, in Chromium', { skip: !existsSync('di
       // Profile 2 shares nothing with profile 1: it asks for a link.
       const phone = await profile('/preferences.html', lang);
       await shown(phone, 'consent-preferences >>> #email');
+      assert.deepEqual(await axe(phone), [], 'ask');
       await phone.type('consent-preferences >>> #email', email);
       await phone.click('consent-preferences >>> [part="submit"]');
       await shown(phone, 'consent-preferences >>> .status.sent', lang === 'fi' ? 'rekisterissämme' : 'in our records');
+      assert.deepEqual(await axe(phone), [], 'asked');
       const prefsMail = await smtp.waitFor((m) => m.envelope.to.includes(email) && /#token=/.test(m.parsed.text ?? ''), 10_000);
       const prefsLink = link(prefsMail.parsed.text!, /http:\/\/[^\s]+\/preferences\.html#token=[A-Za-z0-9_-]+/);
 
@@ -92,6 +110,7 @@ describe('preferences from another device, in Chromium', { skip: !existsSync('di
           ),
         );
       assert.deepEqual(await checked(), { newsletter: true, blog: false, events: false }, 'the current state from the receiver');
+      assert.deepEqual(await axe(phoneTab), [], 'choices');
       await phoneTab.click('consent-preferences >>> consent-toggle[purpose="newsletter"] >>> .label');
       await phoneTab.click('consent-preferences >>> consent-toggle[purpose="blog"] >>> .label');
       await phoneTab.click('consent-preferences >>> [part="submit"]');
@@ -103,6 +122,18 @@ describe('preferences from another device, in Chromium', { skip: !existsSync('di
         'both changes at once, no second confirmation',
       );
       assert.equal(await phoneTab.evaluate(() => document.cookie), '');
+      assert.deepEqual(await axe(phoneTab), [], 'saved');
+
+      // The newsletter's one-click URL, opened in a browser: one button, by keyboard; axe on both pages.
+      const headers = await unsubscribeHeaders({ email, purpose: 'blog', locale: lang }, { dataDir, publicUrl: receiver.url });
+      await phoneTab.goto(headers['List-Unsubscribe'].slice(1, -1), { waitUntil: 'load' });
+      assert.deepEqual(await axe(phoneTab), [], 'unsubscribe');
+      assert.equal((await rows()).find((r) => r.purpose === 'blog')!.granted, true, 'GET changed nothing');
+      await phoneTab.keyboard.press('Tab'); // the button
+      await Promise.all([phoneTab.waitForNavigation(), phoneTab.keyboard.press('Enter')]);
+      assert.equal(await phoneTab.evaluate(() => document.documentElement.lang), lang);
+      assert.deepEqual(await axe(phoneTab), [], 'unsubscribed');
+      assert.deepEqual(Object.fromEntries((await rows()).map((s) => [s.purpose, s.granted])), { newsletter: false, blog: false, events: false });
     });
   }
 });
