@@ -7,13 +7,14 @@ import { createConsentRecord, normalizeEmail, processingNotice } from '../record
 import type { ConsentRecord, NoticeRef } from '../records/schemas.js';
 import type { ProcessingBasis } from '../records/vocabulary.js';
 import { LocaleController } from '../ui/locale-controller.js';
-import { isEmail, loadSender, sourceUrl } from '../ui/lazy.js';
+import { loadSender, sourceUrl } from '../ui/lazy.js';
 import { safeHref } from '../ui/safe-href.js';
 import { formStyles } from '../ui/form-styles.js';
 import { tokens } from '../ui/tokens.js';
 import { loadChoices, saveChoices, type StoredChoices } from './choices.js';
 import { styles } from './consent-form.styles.js';
 import { ConsentToggle } from './consent-toggle.js';
+import { HostFormController } from './host-form-controller.js';
 import { findPurpose, type Purpose } from './purposes.js';
 
 type Status =
@@ -94,9 +95,12 @@ export class ConsentForm extends LitElement {
   /** Set once the visitor changes a toggle: stored choices loading late must not undo it. */
   #touched = false;
   #pendingId = crypto.randomUUID();
-  #hostForm: HTMLFormElement | null = null;
-  /** Host submissions this element stopped (no usable address): nothing is sent for them. */
-  readonly #refused = new WeakSet<Event>();
+  readonly #host = new HostFormController(this, {
+    emailField: () => this.emailField,
+    t: (key) => this.#locale.t(key),
+    submit: (email) => this.#submit(email),
+    next: () => this.#nextRecord(),
+  });
   #unsubscribe: (() => void) | undefined;
 
   static override get observedAttributes(): string[] {
@@ -116,7 +120,6 @@ export class ConsentForm extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#unsubscribe?.();
-    window.removeEventListener('submit', this.#onSubmitted);
   }
 
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
@@ -126,14 +129,7 @@ export class ConsentForm extends LitElement {
 
   /** Called by the browser when the element joins or leaves a host form. */
   formAssociatedCallback(form: HTMLFormElement | null): void {
-    this.#hostForm?.removeEventListener('submit', this.#onHostSubmit);
-    window.removeEventListener('submit', this.#onSubmitted);
-    this.#hostForm = form;
-    form?.addEventListener('submit', this.#onHostSubmit);
-    form?.addEventListener('focusin', () => void loadSender(), { once: true });
-    // On window, this runs after every handler of the page's own: it knows whether the page takes the submission.
-    if (form) window.addEventListener('submit', this.#onSubmitted);
-    this.requestUpdate();
+    this.#host.attach(form);
   }
 
   formResetCallback(): void {
@@ -305,58 +301,6 @@ export class ConsentForm extends LitElement {
     if (email) await this.#submit(email, false).finally(() => this.#nextRecord());
   }
 
-  /** The host form is being submitted: without a usable address there is no record to make, so it stops here. */
-  #onHostSubmit = (event: SubmitEvent): void => {
-    const field = this.#emailInput();
-    if (!field) {
-      console.error(`[consent-form] the host form has no input named "${this.emailField}" (email-field)`);
-      this.#refused.add(event);
-      return;
-    }
-    // Decided synchronously (preventDefault cannot wait): the schema when loaded, else the browser's own e-mail check.
-    if (!isEmail(normalizeEmail(field.value))) {
-      event.preventDefault();
-      this.#refused.add(event);
-      field.setCustomValidity(this.#locale.t(field.value.trim() ? 'consent:form.errors.emailInvalid' : 'consent:form.errors.emailMissing'));
-      field.reportValidity();
-      field.addEventListener('input', () => field.setCustomValidity(''), { once: true });
-    }
-  };
-
-  /**
-   * After all of the page's own handlers: the record goes out. If the browser
-   * would now leave the page, the submission waits until the record is stored
-   * and sent (at most 3 s), then continues without running those handlers again.
-   */
-  #onSubmitted = (event: SubmitEvent): void => {
-    const form = this.#hostForm;
-    if (event.target !== form || !form || this.#refused.has(event)) return;
-    const sending = this.#submit(normalizeEmail(this.#emailInput()!.value));
-    if (event.defaultPrevented) {
-      // the page sends its form itself and stays: the id is taken once its data was read
-      void sending.finally(() => this.#nextRecord());
-      return;
-    }
-    event.preventDefault();
-    const submitter = event.submitter as HTMLButtonElement | HTMLInputElement | null;
-    void Promise.race([sending, new Promise((resolve) => setTimeout(resolve, 3000))]).then(() => {
-      // The button's own name and value, which a plain submit() would drop.
-      const extra = submitter?.name
-        ? Object.assign(document.createElement('input'), { type: 'hidden', name: submitter.name, value: submitter.value })
-        : undefined;
-      if (extra) form.append(extra);
-      // The prototype's submit: a control named "submit" would shadow the method.
-      HTMLFormElement.prototype.submit.call(form);
-      extra?.remove();
-      this.#nextRecord();
-    });
-  };
-
-  #emailInput(): HTMLInputElement | undefined {
-    const field = this.#hostForm?.elements.namedItem(this.emailField);
-    return field instanceof HTMLInputElement ? field : undefined;
-  }
-
   #onToggleChange(): void {
     this.#touched = true;
     this.#syncFormValue();
@@ -365,9 +309,10 @@ export class ConsentForm extends LitElement {
 
   #onToggleKeydown(event: KeyboardEvent): void {
     // Inside a host form, Enter on a toggle submits that form, as on a native checkbox.
-    if (event.key === 'Enter' && this.#hostForm && (event.target as Element).localName === 'consent-toggle') {
+    const form = this.#host.form;
+    if (event.key === 'Enter' && form && (event.target as Element).localName === 'consent-toggle') {
       event.preventDefault();
-      this.#hostForm.requestSubmit();
+      form.requestSubmit();
     }
   }
 
@@ -377,7 +322,7 @@ export class ConsentForm extends LitElement {
     const locale = this.#locale.locale;
     if (!locale) return nothing;
     const t = (key: string, options?: Record<string, string>) => this.#locale.t(`consent:${key}`, options);
-    const embedded = this.#hostForm !== null;
+    const embedded = this.#host.form !== null;
     const content = html`
       <fieldset>
         <legend part="legend">${t('form.legend')}</legend>
