@@ -50,6 +50,8 @@ type Status =
  * @csspart submit - The save button.
  * @csspart withdraw-all - The "withdraw all" button.
  * @csspart status - Confirmation, queued and rejection messages.
+ * @csspart prefs-offer - After a first record from this browser: the offer of a mailed link to all of the address's choices.
+ * @csspart prefs-link - Its button.
  * @csspart notice-link - The link to the privacy notice.
  *
  * @cssprop --pw-font-family - Font family.
@@ -95,6 +97,8 @@ export class ConsentForm extends LitElement {
   /** Set once the visitor changes a toggle: stored choices loading late must not undo it. */
   #touched = false;
   #pendingId = crypto.randomUUID();
+  /** A first record from this browser: the address may have choices from another device, reachable by a mailed link. */
+  #offer: { email: string; asked: boolean } | undefined;
   readonly #host = new HostFormController(this, {
     emailField: () => this.emailField,
     t: (key) => this.#locale.t(key),
@@ -258,7 +262,10 @@ export class ConsentForm extends LitElement {
       this.#setStatus({ state: 'rejected', reason: result.error.message || result.error.code });
     } else {
       // Sent or kept for a retry: either way this is now the visitor's choice.
+      const firstHere = !this.#stored;
       this.#stored = await saveChoices(record);
+      // The same offer for any address: nothing tells whether it is known.
+      if (firstHere && !this.#host.form && this.#linkUrl()) this.#offer = { email: record.subject.email, asked: false };
       if (grant === false) {
         this.#touched = false;
         this.#showStored();
@@ -267,6 +274,21 @@ export class ConsentForm extends LitElement {
     }
     await this.updateComplete;
     announce(this, result);
+  }
+
+  /** The receiver's preference-link endpoint beside `endpoint` (`…/api/preferences/link`). */
+  #linkUrl(): string | undefined {
+    const endpoint = this.endpoint ?? getConfig().endpoint;
+    return endpoint ? new URL('preferences/link', new URL(endpoint, location.href)).href : undefined;
+  }
+
+  async #onAskLink(): Promise<void> {
+    const offer = this.#offer;
+    if (!offer || offer.asked) return;
+    const body = JSON.stringify({ email: offer.email, locale: this.#locale.locale });
+    await fetch(this.#linkUrl()!, { method: 'POST', headers: { 'content-type': 'application/json' }, body, credentials: 'omit' }).catch(() => undefined);
+    this.#offer = { ...offer, asked: true };
+    this.requestUpdate();
   }
 
   #setStatus(status: Status): void {
@@ -355,6 +377,12 @@ export class ConsentForm extends LitElement {
           : nothing}
       </div>
       ${this.#renderStatus(t)}
+      ${this.#offer && !embedded
+        ? html`<p class="hint" part="prefs-offer" role=${this.#offer.asked ? 'status' : nothing}>
+            ${this.#offer.asked ? this.#locale.t('consent:preferences.asked') : t('form.offerLink')}
+          </p>
+          ${this.#offer.asked ? nothing : html`<button type="button" part="prefs-link" class="secondary" @click=${this.#onAskLink}>${t('form.offerButton')}</button>`}`
+        : nothing}
       <p class="notice-link">
         <a part="notice-link" href=${safeHref(this.noticeHref ?? getConfig().noticeHref, '#privacy-notice')}>${t('form.notice')}</a>
       </p>

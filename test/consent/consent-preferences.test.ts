@@ -117,3 +117,46 @@ for (const lang of ['fi', 'en'] as const) {
     });
   });
 }
+
+describe('<consent-form> on a new device offers the mailed link', () => {
+  for (const lang of ['fi', 'en'] as const) {
+    it(`${lang}: after the first record from this browser, one button asks for the link; the same for any address`, async () => {
+      const { openDb } = await import('../../src/records/idb.js');
+      const db = await openDb();
+      await db.delete('choices', 'consent');
+      db.close();
+      const bucket = `prefs-offer-${Math.random().toString(36).slice(2)}`;
+      await fetch(`/test-api/reset?bucket=${bucket}`, { method: 'POST', body: '{}' });
+      const asked: string[] = [];
+      const real = window.fetch;
+      window.fetch = async (input, init) => {
+        if (String(input).includes('/preferences/link')) {
+          asked.push(String(init?.body));
+          return Response.json({ status: 'accepted' }, { status: 202 });
+        }
+        return real(input, init);
+      };
+      try {
+        await import('../../src/consent/consent-form.define.js');
+        const el = await fixture<HTMLElement>(html`<consent-form lang=${lang} endpoint=${`/test-api/records?bucket=${bucket}`}></consent-form>`);
+        await rendered(el, 'consent-toggle');
+        const toggle = el.shadowRoot!.querySelector<ConsentToggle>('consent-toggle[purpose="newsletter"]')!;
+        await rendered(toggle, '.label');
+        toggle.shadowRoot!.querySelector<HTMLElement>('.label')!.click();
+        el.shadowRoot!.querySelector<HTMLInputElement>('#email')!.value = 'uusi.laite@example.fi';
+        el.shadowRoot!.querySelector<HTMLButtonElement>('[part="submit"]')!.click();
+        const button = await waitUntil(() => el.shadowRoot!.querySelector<HTMLButtonElement>('[part="prefs-link"]'), 'the offer', { timeout: 5000 }).then(
+          () => el.shadowRoot!.querySelector<HTMLButtonElement>('[part="prefs-link"]')!,
+        );
+        await expect(el).to.be.accessible();
+        button.click();
+        await waitUntil(() => asked.length === 1);
+        expect(JSON.parse(asked[0]!)).to.deep.equal({ email: 'uusi.laite@example.fi', locale: lang });
+        await waitUntil(() => text(el as ConsentPreferences).includes(STRINGS[lang].asked));
+        await expect(el).to.be.accessible();
+      } finally {
+        window.fetch = real;
+      }
+    });
+  }
+});
