@@ -1,9 +1,10 @@
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { getConfig, onConfigure } from '../config.js';
+import { RecordSentEvent } from '../events.js';
 import { noticeRef } from '../notice/notice-ref.js';
 import { createConsentRecord, normalizeEmail } from '../records/create.js';
-import type { ConsentRecord } from '../records/schemas.js';
+import type { ConsentRecord, Receipt } from '../records/schemas.js';
 import { formStyles } from '../ui/form-styles.js';
 import { isEmail, loadSender, sourceUrl } from '../ui/lazy.js';
 import { LocaleController } from '../ui/locale-controller.js';
@@ -179,9 +180,9 @@ export class ConsentPreferences extends LitElement {
       });
       if (response.status === 401) return this.#show({ state: 'ask', expired: true });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const receipt = (await response.json()) as Record<string, unknown>;
+      const receipt = (await response.json()) as Receipt;
       this.#show({ state: 'choices', email: view.email, granted, saved: record.id });
-      this.dispatchEvent(new CustomEvent('record-sent', { detail: { record, jws, receipt }, bubbles: true, composed: true }));
+      this.dispatchEvent(new RecordSentEvent({ record, jws, receipt }));
     } catch (error) {
       this.#show({ state: 'choices', email: view.email, granted, error: String((error as Error).message ?? error) });
     }
