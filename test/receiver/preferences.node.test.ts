@@ -2,6 +2,7 @@
 // whole receiver: link requests, the state behind a prefs token, records vouched by it,
 // the unsubscribe URL in both encodings, and what `consents`/`export` then show.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createConsentRecord } from '../../src/records/create.js';
 import { createReceiver, type Receiver } from '../../src/server/receiver/receiver.js';
@@ -243,6 +244,15 @@ for (const lang of (process.env.LANGS?.split(',') ?? ['fi', 'en']) as ('fi' | 'e
       const hooks = (await receiver.store.jobs({ kind: 'webhook', email })).map((j) => JSON.parse(String(j.payload.body)) as { type: string; data: { channel?: string; purposes: { purpose: string }[] } });
       const oneClick = hooks.filter((h) => h.type === 'consent.withdrawn' && h.data.channel === 'one-click');
       assert.deepEqual(oneClick.map((h) => h.data.purposes.map((p) => p.purpose)), [['newsletter'], ['blog']]);
+
+      // The command line a DPO uses: `consents` and `export` show the receiver-signed withdrawals.
+      const cli = (...args: string[]) => spawnSync('node', ['--import', 'tsx', 'src/server/receiver/cli.ts', ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
+      const consentsOut = JSON.parse(cli('consents', '--email', email).stdout) as { purpose: string; granted: boolean; channel?: string }[];
+      assert.deepEqual(consentsOut.map((c) => [c.purpose, c.granted, c.channel]), [['blog', false, 'one-click'], ['newsletter', false, 'one-click']]);
+      const exported = JSON.parse(cli('export', '--email', email).stdout) as { events: { kind: string; jws: string; data: { purposes?: string[] } }[] };
+      const withdrawals = exported.events.filter((e) => e.kind === 'withdrawal');
+      assert.deepEqual(withdrawals.map((e) => e.data.purposes), [['newsletter'], ['blog']]);
+      assert.match(withdrawals[0]!.jws, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'signed by the receiver');
     });
 
     it('RFC 8058: a POST without the one-click body, a tampered or another kind of URL is refused and changes nothing', async () => {
@@ -274,6 +284,17 @@ describe('unsubscribeHeaders() and `privacy-receiver unsubscribe-headers`', () =
       await receiver.close();
     }
     await assert.rejects(unsubscribeHeaders({ email: 'a@b.fi', purpose: 'newsletter' }, { dataDir, publicUrl: 'http://privacy.optimesys.fi' }), /https/);
+  });
+
+  it('`privacy-receiver unsubscribe-headers` prints both headers', () => {
+    const dataDir = tempDir();
+    const run = spawnSync('node', ['--import', 'tsx', 'src/server/receiver/cli.ts', 'unsubscribe-headers', '--email', 'a@b.fi', '--purpose', 'newsletter', '--data-dir', dataDir], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, PUBLIC_URL: ORIGIN, MAIL_UNSUBSCRIBE_TO: 'u@optimesys.fi' },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^List-Unsubscribe: <https:\/\/privacy\.optimesys\.fi\/unsubscribe\/[\w-]+>, <mailto:u@optimesys\.fi\?subject=unsubscribe%20[\w-]+>\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n$/);
   });
 
   it('the CLI command needs --email and --purpose', () => {
