@@ -304,3 +304,44 @@ describe('unsubscribeHeaders() and `privacy-receiver unsubscribe-headers`', () =
     assert.equal(config.unsubscribeTo, 'u@x.fi');
   });
 });
+
+describe('currentConsents with one-click withdrawals', () => {
+  const row = (id: string, at: string, granted: boolean) => ({
+    id,
+    type: 'consent' as const,
+    email: 'maija@example.fi',
+    kid: 'device-1',
+    jws: 'h.p.s',
+    record: { decisions: [{ purpose: 'newsletter', granted, text: 'Uutiskirje' }, { purpose: 'blog', granted, text: 'Blogi' }] },
+    receipt: {},
+    receivedAt: at,
+    dueBy: null,
+  });
+  const confirmation = (recordId: string, at: string) => ({
+    id: `c-${recordId}`, kind: 'confirmation' as const, key: `confirm:device-1:${recordId}`, email: 'maija@example.fi', recordId, recordKid: 'device-1', at, data: {}, jws: 'x',
+  });
+  const withdrawal = (at: string, purpose = 'newsletter') => ({
+    id: `w-${at}`, kind: 'withdrawal' as const, key: `withdraw:${at}`, email: 'maija@example.fi', recordId: null, recordKid: null, at, data: { purposes: [purpose], receiverKid: 'r' }, jws: 'x',
+  });
+  const state = (...args: Parameters<typeof currentConsents>) =>
+    Object.fromEntries(currentConsents(...args).map((s) => [s.purpose, [s.granted, s.channel ?? null, s.text]]));
+
+  it('counts from its arrival, only for its purpose; a grant confirmed later counts again', () => {
+    const now = new Date('2026-12-03T12:00:00Z');
+    const rows = [row('00000000-0000-4000-8000-000000000001', '2026-12-01T10:00:00Z', true)];
+    const confirmed = [confirmation(rows[0]!.id, '2026-12-01T10:05:00Z')];
+    assert.deepEqual(state(rows, [...confirmed, withdrawal('2026-12-02T08:00:00Z')], now), {
+      newsletter: [false, 'one-click', 'Uutiskirje'],
+      blog: [true, null, 'Blogi'],
+    });
+    const again = row('00000000-0000-4000-8000-000000000002', '2026-12-02T09:00:00Z', true);
+    assert.deepEqual(
+      state([...rows, again], [...confirmed, withdrawal('2026-12-02T08:00:00Z'), confirmation(again.id, '2026-12-02T09:10:00Z')], now).newsletter,
+      [true, null, 'Uutiskirje'],
+    );
+    // An unconfirmed grant after the withdrawal changes nothing.
+    const waiting = currentConsents([...rows, again], [...confirmed, withdrawal('2026-12-02T08:00:00Z')], now).find((s) => s.purpose === 'newsletter')!;
+    assert.equal(waiting.granted, false);
+    assert.equal(waiting.pending, true);
+  });
+});
