@@ -178,6 +178,10 @@ for (const lang of (process.env.LANGS?.split(',') ?? ['fi', 'en']) as ('fi' | 'e
       const answer = (await (await postRecord(plain.jws)).json()) as { confirmation?: string };
       assert.equal(answer.confirmation, 'pending');
       assert.equal((await granted(email)).events, false);
+      // A bearer that is no link token of ours (a site's API key) is no link: the usual confirmation round.
+      const keyed = await signed(record(lang, email, { blog: false }));
+      const keyedAnswer = await postRecord(keyed.jws, 'site-api-key');
+      assert.equal(keyedAnswer.status, 201);
     });
 
     it('a record with a token for another address, an expired or a forged token is refused (typed 4xx)', async () => {

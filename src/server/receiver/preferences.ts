@@ -231,6 +231,8 @@ export function preferences(options: PreferencesOptions): Preferences {
       const token = bearer(request);
       if (token === undefined) return undefined;
       const verified = tokens.verify(token, { kind: 'prefs' });
+      // Not one of our tokens at all (a site's own API key sent to every backend): no link, the usual confirmation.
+      if (!verified.ok && verified.reason === 'malformed') return undefined;
       if (!verified.ok) return { ok: false, ...linkRefusal(verified) };
       if (row.type !== 'consent') return { ok: false, status: 400, code: 'link-not-for-requests', message: 'A preference link changes consents only.' };
       if (verified.address !== emailKey(String((row.record.subject as { email?: string } | undefined)?.email ?? ''))) {
