@@ -3,19 +3,18 @@ import { property } from 'lit/decorators.js';
 import { getConfig, onConfigure } from '../config.js';
 import type { Locale } from '../i18n.js';
 import { noticeRef } from '../notice/notice-ref.js';
-import { createConsentRecord, normalizeEmail, processingNotice } from '../records/create.js';
+import { normalizeEmail } from '../records/create.js';
 import type { ConsentRecord, NoticeRef } from '../records/schemas.js';
-import type { ProcessingBasis } from '../records/vocabulary.js';
 import { LocaleController } from '../ui/locale-controller.js';
-import { loadSender, sourceUrl } from '../ui/lazy.js';
+import { loadSender } from '../ui/lazy.js';
 import { safeHref } from '../ui/safe-href.js';
 import { formStyles } from '../ui/form-styles.js';
 import { tokens } from '../ui/tokens.js';
 import { loadChoices, saveChoices, type StoredChoices } from './choices.js';
 import { styles } from './consent-form.styles.js';
 import { ConsentToggle } from './consent-toggle.js';
+import { consentRecordOf, processingPurposes, purposeIds } from './consent-record.js';
 import { HostFormController } from './host-form-controller.js';
-import { findPurpose, type Purpose } from './purposes.js';
 
 type Status =
   | { state: 'idle' }
@@ -156,10 +155,6 @@ export class ConsentForm extends LitElement {
 
   // --- data ---
 
-  #purposeIds(list: string): string[] {
-    return [...new Set(list.split(/\s+/).filter(Boolean))];
-  }
-
   #toggles(): ConsentToggle[] {
     return [...this.renderRoot.querySelectorAll<ConsentToggle>('consent-toggle')];
   }
@@ -193,36 +188,9 @@ export class ConsentForm extends LitElement {
   }
 
   #buildRecord(email: string, locale: Locale, notice: NoticeRef, grant?: boolean): ConsentRecord {
-    const decisions = this.#toggles().map((toggle) => {
-      const purpose = findPurpose(toggle.purpose, locale)!;
-      return {
-        purpose: purpose.id,
-        dpv: purpose.dpv,
-        basis: 'consent' as const,
-        granted: grant ?? toggle.checked,
-        text: purpose.text.label,
-      };
-    });
-    const processing = this.#processingPurposes(locale).map((p) =>
-      processingNotice(p.id, p.dpv, p.basis as ProcessingBasis),
-    );
-    return createConsentRecord(
-      {
-        subject: { email },
-        locale,
-        notice,
-        source: { url: sourceUrl(), element: 'consent-form', ...(this.context ? { context: this.context } : {}) },
-        decisions,
-        processing,
-      },
-      { id: this.#pendingId },
-    ) as ConsentRecord;
-  }
-
-  #processingPurposes(locale: Locale): Purpose[] {
-    return this.#purposeIds(this.processing)
-      .map((id) => findPurpose(id, locale))
-      .filter((p): p is Purpose => p !== undefined && p.basis !== 'consent');
+    const choices = this.#toggles().map((toggle) => ({ purpose: toggle.purpose, granted: grant ?? toggle.checked }));
+    const { context, processing } = this;
+    return consentRecordOf({ email, locale, notice, choices, element: 'consent-form', context, processing, id: this.#pendingId });
   }
 
   /** Signs and sends the current choices (or all withdrawn). */
@@ -351,7 +319,7 @@ export class ConsentForm extends LitElement {
         <p class="hint">${t('form.hint')}</p>
         ${this.#renderMemory(t)}
         <div class="toggles" @change=${this.#onToggleChange} @keydown=${this.#onToggleKeydown}>
-          ${this.#purposeIds(this.purposes).map(
+          ${purposeIds(this.purposes).map(
             (id) =>
               html`<consent-toggle
                 part="toggle"
@@ -411,7 +379,7 @@ export class ConsentForm extends LitElement {
   }
 
   #renderProcessing(locale: Locale, t: (key: string, options?: Record<string, string>) => string): TemplateResult | typeof nothing {
-    const list = this.#processingPurposes(locale);
+    const list = processingPurposes(this.processing, locale);
     if (!list.length) return nothing;
     const objection = new URL(safeHref(this.requestHref ?? getConfig().requestHref, '#data-request'), location.href);
     objection.searchParams.set('request-type', 'objection');

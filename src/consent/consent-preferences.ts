@@ -3,15 +3,15 @@ import { property } from 'lit/decorators.js';
 import { getConfig, onConfigure } from '../config.js';
 import { RecordSentEvent } from '../events.js';
 import { noticeRef } from '../notice/notice-ref.js';
-import { createConsentRecord, normalizeEmail } from '../records/create.js';
-import type { ConsentRecord, Receipt } from '../records/schemas.js';
+import { normalizeEmail } from '../records/create.js';
+import type { Receipt } from '../records/schemas.js';
 import { formStyles } from '../ui/form-styles.js';
-import { isEmail, loadSender, sourceUrl } from '../ui/lazy.js';
+import { isEmail, loadSender } from '../ui/lazy.js';
 import { LocaleController } from '../ui/locale-controller.js';
 import { tokens } from '../ui/tokens.js';
 import { styles } from './consent-form.styles.js';
 import { ConsentToggle } from './consent-toggle.js';
-import { findPurpose } from './purposes.js';
+import { consentRecordOf, purposeIds } from './consent-record.js';
 
 type View =
   | { state: 'ask'; asking?: boolean; asked?: boolean; expired?: boolean; error?: string }
@@ -95,10 +95,6 @@ export class ConsentPreferences extends LitElement {
     return records ? new URL(`preferences${path}`, new URL(records, location.href)).href : undefined;
   }
 
-  #purposeIds(): string[] {
-    return [...new Set(this.purposes.split(/\s+/).filter(Boolean))];
-  }
-
   #show(view: View): void {
     this.#view = view;
     this.requestUpdate();
@@ -158,18 +154,9 @@ export class ConsentPreferences extends LitElement {
     this.#show({ ...view, granted, saving: true, saved: undefined, error: undefined });
     try {
       const { sign } = await loadSender();
-      const decisions = toggles.map((toggle) => {
-        const purpose = findPurpose(toggle.purpose, locale)!;
-        return { purpose: purpose.id, dpv: purpose.dpv, basis: 'consent' as const, granted: toggle.checked, text: purpose.text.label };
-      });
-      const unsigned = createConsentRecord({
-        subject: { email: view.email },
-        locale,
-        notice: await noticeRef(locale),
-        source: { url: sourceUrl(), element: 'consent-preferences' },
-        decisions,
-        processing: [],
-      }) as ConsentRecord;
+      const choices = toggles.map((t) => ({ purpose: t.purpose, granted: t.checked }));
+      const notice = await noticeRef(locale);
+      const unsigned = consentRecordOf({ email: view.email, locale, notice, choices, element: 'consent-preferences' });
       const { jws, record } = await sign(unsigned);
       const response = await fetch(new URL(this.endpoint ?? getConfig().endpoint!, location.href), {
         method: 'POST',
@@ -229,7 +216,7 @@ export class ConsentPreferences extends LitElement {
         <legend part="legend">${t('legend')}</legend>
         <p class="hint">${t('for', { email: v.email })}</p>
         <div class="toggles">
-          ${this.#purposeIds().map(
+          ${purposeIds(this.purposes).map(
             (id) => html`<consent-toggle part="toggle" purpose=${id} lang=${locale} .checked=${v.granted[id] ?? false}></consent-toggle>`,
           )}
         </div>
