@@ -347,7 +347,7 @@ export class ConsentForm extends LitElement {
       ${this.#renderStatus(t)}
       ${this.#offer && !embedded
         ? html`<p class="hint" part="prefs-offer" role=${this.#offer.asked ? 'status' : nothing}>
-            ${this.#offer.asked ? this.#locale.t('consent:preferences.asked') : t('form.offerLink')}
+            ${this.#offer.asked ? t('form.offerAsked') : t('form.offerLink')}
           </p>
           ${this.#offer.asked ? nothing : html`<button type="button" part="prefs-link" class="secondary" @click=${this.#onAskLink}>${t('form.offerButton')}</button>`}`
         : nothing}

@@ -51,7 +51,7 @@ export class ConsentPreferences extends LitElement {
   /** The link's token; by default read from the page URL's `#token=` (and then removed from the address bar). */
   @property() accessor token: string | undefined;
 
-  readonly #locale = new LocaleController(this, () => ['consent']);
+  readonly #locale = new LocaleController(this, () => ['consent', 'preferences']);
   #view: View = { state: 'ask' };
   #emailError = '';
   #unsubscribe: (() => void) | undefined;
@@ -180,7 +180,7 @@ export class ConsentPreferences extends LitElement {
   protected override render(): TemplateResult | typeof nothing {
     const locale = this.#locale.locale;
     if (!locale) return nothing;
-    const t = (key: string, options?: Record<string, string>) => this.#locale.t(`consent:preferences.${key}`, options);
+    const t = (key: string, options?: Record<string, string>) => this.#locale.t(`preferences:${key}`, options);
     const v = this.#view;
     const body =
       v.state === 'choices' ? this.#renderChoices(v, t) : v.state === 'loading' ? html`<p part="status" role="status">${t('loading')}</p>` : this.#renderAsk(t);

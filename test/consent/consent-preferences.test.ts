@@ -4,11 +4,11 @@ import '../../src/consent/consent-preferences.define.js';
 import type { ConsentPreferences } from '../../src/consent/consent-preferences.js';
 import type { ConsentToggle } from '../../src/consent/consent-toggle.js';
 import type { ConsentRecord } from '../../src/records/schemas.js';
-import fiConsent from '../../locales/fi/consent.json';
-import enConsent from '../../locales/en/consent.json';
+import fiPreferences from '../../locales/fi/preferences.json';
+import enPreferences from '../../locales/en/preferences.json';
 import { rendered } from '../helpers/consent.js';
 
-const STRINGS = { fi: fiConsent.preferences, en: enConsent.preferences };
+const STRINGS = { fi: fiPreferences, en: enPreferences };
 const TOKEN = 'AgABAGmE2wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 interface Call {
