@@ -1,7 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { getConfig, onConfigure } from '../config.js';
-import type { Locale } from '../i18n.js';
+import { hasNamespaces, type Locale } from '../i18n.js';
 import { noticeRef } from '../notice/notice-ref.js';
 import { normalizeEmail } from '../records/create.js';
 import type { ConsentRecord, NoticeRef } from '../records/schemas.js';
@@ -88,7 +88,7 @@ export class ConsentForm extends LitElement {
   @property({ attribute: 'request-href' }) accessor requestHref: string | undefined;
 
   readonly #internals = this.attachInternals();
-  readonly #locale = new LocaleController(this, () => ['consent']);
+  readonly #locale = new LocaleController(this, () => (this.#offer ? ['consent', 'preferences'] : ['consent']));
   #status: Status = { state: 'idle' };
   #stored: StoredChoices | undefined;
   #noticeRef: NoticeRef | undefined;
@@ -233,7 +233,10 @@ export class ConsentForm extends LitElement {
       const firstHere = !this.#stored;
       this.#stored = await saveChoices(record);
       // The same offer for any address: nothing tells whether it is known.
-      if (firstHere && !this.#host.form && this.#linkUrl()) this.#offer = { email: record.subject.email, asked: false };
+      if (firstHere && !this.#host.form && this.#linkUrl()) {
+        this.#offer = { email: record.subject.email, asked: false };
+        this.#locale.refresh(true); // its strings load now, not with the form
+      }
       if (grant === false) {
         this.#touched = false;
         this.#showStored();
@@ -253,8 +256,7 @@ export class ConsentForm extends LitElement {
   async #onAskLink(): Promise<void> {
     const offer = this.#offer;
     if (!offer || offer.asked) return;
-    const body = JSON.stringify({ email: offer.email, locale: this.#locale.locale });
-    await fetch(this.#linkUrl()!, { method: 'POST', headers: { 'content-type': 'application/json' }, body, credentials: 'omit' }).catch(() => undefined);
+    await (await loadSender()).requestPreferencesLink(this.#linkUrl()!, offer.email, this.#locale.locale);
     this.#offer = { ...offer, asked: true };
     this.requestUpdate();
   }
@@ -345,11 +347,11 @@ export class ConsentForm extends LitElement {
           : nothing}
       </div>
       ${this.#renderStatus(t)}
-      ${this.#offer && !embedded
+      ${this.#offer && !embedded && hasNamespaces(locale, ['preferences'])
         ? html`<p class="hint" part="prefs-offer" role=${this.#offer.asked ? 'status' : nothing}>
-            ${this.#offer.asked ? t('form.offerAsked') : t('form.offerLink')}
+            ${this.#locale.t(this.#offer.asked ? 'preferences:asked' : 'preferences:offer')}
           </p>
-          ${this.#offer.asked ? nothing : html`<button type="button" part="prefs-link" class="secondary" @click=${this.#onAskLink}>${t('form.offerButton')}</button>`}`
+          ${this.#offer.asked ? nothing : html`<button type="button" part="prefs-link" class="secondary" @click=${this.#onAskLink}>${this.#locale.t('preferences:offerButton')}</button>`}`
         : nothing}
       <p class="notice-link">
         <a part="notice-link" href=${safeHref(this.noticeHref ?? getConfig().noticeHref, '#privacy-notice')}>${t('form.notice')}</a>
