@@ -1,7 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { getConfig, onConfigure } from '../config.js';
-import { hasNamespaces, type Locale } from '../i18n.js';
+import type { Locale } from '../i18n.js';
 import { noticeRef } from '../notice/notice-ref.js';
 import { normalizeEmail } from '../records/create.js';
 import type { ConsentRecord, NoticeRef } from '../records/schemas.js';
@@ -97,7 +97,7 @@ export class ConsentForm extends LitElement {
   #touched = false;
   #pendingId = crypto.randomUUID();
   /** A first record from this browser: the address may have choices from another device, reachable by a mailed link. */
-  #offer: { email: string; asked: boolean } | undefined;
+  #offer: { url: string; email: string; asked: boolean } | undefined;
   readonly #host = new HostFormController(this, {
     emailField: () => this.emailField,
     t: (key) => this.#locale.t(key),
@@ -217,7 +217,7 @@ export class ConsentForm extends LitElement {
 
   /** Hands a signed record to the outbox; shows and announces how it went. */
   async #deliver(jws: string, record: ConsentRecord, grant?: boolean): Promise<void> {
-    const { outboxFor, sendSigned, announce } = await loadSender();
+    const { outboxFor, sendSigned, announce, preferencesLinkUrl } = await loadSender();
     const outbox = outboxFor(this.endpoint);
     if (!outbox) {
       this.#setStatus({ state: 'misconfigured' });
@@ -233,8 +233,9 @@ export class ConsentForm extends LitElement {
       const firstHere = !this.#stored;
       this.#stored = await saveChoices(record);
       // The same offer for any address: nothing tells whether it is known.
-      if (firstHere && !this.#host.form && this.#linkUrl()) {
-        this.#offer = { email: record.subject.email, asked: false };
+      const url = firstHere && !this.#host.form && preferencesLinkUrl(this.endpoint ?? getConfig().endpoint);
+      if (url) {
+        this.#offer = { url, email: record.subject.email, asked: false };
         this.#locale.refresh(true); // its strings load now, not with the form
       }
       if (grant === false) {
@@ -247,16 +248,10 @@ export class ConsentForm extends LitElement {
     announce(this, result);
   }
 
-  /** The receiver's preference-link endpoint beside `endpoint` (`…/api/preferences/link`). */
-  #linkUrl(): string | undefined {
-    const endpoint = this.endpoint ?? getConfig().endpoint;
-    return endpoint ? new URL('preferences/link', new URL(endpoint, location.href)).href : undefined;
-  }
-
   async #onAskLink(): Promise<void> {
     const offer = this.#offer;
     if (!offer || offer.asked) return;
-    await (await loadSender()).requestPreferencesLink(this.#linkUrl()!, offer.email, this.#locale.locale);
+    await (await loadSender()).requestPreferencesLink(offer.url, offer.email, this.#locale.locale);
     this.#offer = { ...offer, asked: true };
     this.requestUpdate();
   }
@@ -347,7 +342,7 @@ export class ConsentForm extends LitElement {
           : nothing}
       </div>
       ${this.#renderStatus(t)}
-      ${this.#offer && !embedded && hasNamespaces(locale, ['preferences'])
+      ${this.#offer && !embedded && !this.#locale.busy
         ? html`<p class="hint" part="prefs-offer" role=${this.#offer.asked ? 'status' : nothing}>
             ${this.#locale.t(this.#offer.asked ? 'preferences:asked' : 'preferences:offer')}
           </p>

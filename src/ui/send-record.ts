@@ -87,6 +87,11 @@ export function announce(host: Element, { status, jws, record, ...result }: Sent
   }
 }
 
+/** The receiver's preference-link endpoint beside the records endpoint (`…/api/records` → `…/api/preferences/link`). */
+export function preferencesLinkUrl(endpoint: string | null | undefined): string | undefined {
+  return endpoint ? new URL('preferences/link', new URL(endpoint, location.href)).href : undefined;
+}
+
 /** Asks the receiver to mail a preference link (`…/api/preferences/link`); the answer is the same for any address. */
 export async function requestPreferencesLink(url: string, email: string, locale: string | undefined): Promise<void> {
   const body = JSON.stringify({ email, locale });
