@@ -23,7 +23,7 @@ function tidy() {
 }
 
 export default {
-  globs: ['src/notice/privacy-notice.ts', 'src/consent/consent-toggle.ts', 'src/consent/consent-form.ts', 'src/request/data-request-form.ts'],
+  globs: ['src/notice/privacy-notice.ts', 'src/consent/consent-toggle.ts', 'src/consent/consent-form.ts', 'src/consent/consent-preferences.ts', 'src/request/data-request-form.ts'],
   outdir: '.',
   litelement: true,
   dependencies: false,

@@ -4,6 +4,7 @@ export const elements = [
   { tag: 'privacy-notice', module: 'src/notice/privacy-notice.ts', define: 'src/notice/privacy-notice.define.ts' },
   { tag: 'consent-toggle', module: 'src/consent/consent-toggle.ts', define: 'src/consent/consent-toggle.define.ts' },
   { tag: 'consent-form', module: 'src/consent/consent-form.ts', define: 'src/consent/consent-form.define.ts' },
+  { tag: 'consent-preferences', module: 'src/consent/consent-preferences.ts', define: 'src/consent/consent-preferences.define.ts' },
   { tag: 'data-request-form', module: 'src/request/data-request-form.ts', define: 'src/request/data-request-form.define.ts' },
 ];
 

@@ -6,7 +6,7 @@ export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'fi';
 
 /** `ui`: shared and notice strings; `notice`: the notice document; `consent`: consent strings and the purpose catalogue; `request`: the data-request form. */
-export type Namespace = 'ui' | 'notice' | 'consent' | 'request';
+export type Namespace = 'ui' | 'notice' | 'consent' | 'request' | 'preferences';
 
 type Loader = () => Promise<{ default: unknown }>;
 
@@ -18,12 +18,14 @@ const loaders: Record<Locale, Record<Namespace, Loader>> = {
     notice: () => import('../locales/fi/notice.json'),
     consent: () => import('../locales/fi/consent.json'),
     request: () => import('../locales/fi/request.json'),
+    preferences: () => import('../locales/fi/preferences.json'),
   },
   en: {
     ui: () => import('../locales/en/ui.json'),
     notice: () => import('../locales/en/notice.json'),
     consent: () => import('../locales/en/consent.json'),
     request: () => import('../locales/en/request.json'),
+    preferences: () => import('../locales/en/preferences.json'),
   },
 };
 

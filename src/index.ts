@@ -4,6 +4,7 @@
 export { PrivacyNotice } from './notice/privacy-notice.js';
 export { ConsentToggle } from './consent/consent-toggle.js';
 export { ConsentForm } from './consent/consent-form.js';
+export { ConsentPreferences } from './consent/consent-preferences.js';
 export { DataRequestForm } from './request/data-request-form.js';
 
 // Configuration, languages and events

@@ -6,6 +6,7 @@
  */
 import type { DetailedHTMLProps, HTMLAttributes } from 'react';
 import type { ConsentForm } from './consent/consent-form.js';
+import type { ConsentPreferences } from './consent/consent-preferences.js';
 import type { ConsentToggle } from './consent/consent-toggle.js';
 import type { ConsentChangeEvent, RecordFailedEvent, RecordQueuedEvent, RecordSentEvent } from './events.js';
 import type { NoticeDocument } from './notice/notice-schema.js';
@@ -44,6 +45,7 @@ export interface PrivacyWidgetsJsx {
       'onconsent-change'?: (event: ConsentChangeEvent) => void;
     }
   >;
+  'consent-preferences': Tag<ConsentPreferences, { purposes?: string; endpoint?: string; token?: string; 'onrecord-sent'?: (event: RecordSentEvent) => void }>;
   'data-request-form': Tag<
     DataRequestForm,
     RecordEvents & {

@@ -2,18 +2,18 @@ import { html, isServer, LitElement, nothing, type PropertyValues, type Template
 import { getConfig, onConfigure } from '../config.js';
 import type { Locale } from '../i18n.js';
 import { noticeRef } from '../notice/notice-ref.js';
-import { createConsentRecord, normalizeEmail, processingNotice } from '../records/create.js';
+import { normalizeEmail } from '../records/create.js';
 import type { ConsentRecord, NoticeRef } from '../records/schemas.js';
-import type { ProcessingBasis } from '../records/vocabulary.js';
 import { LocaleController } from '../ui/locale-controller.js';
-import { isEmail, loadSender, sourceUrl } from '../ui/lazy.js';
+import { loadSender } from '../ui/lazy.js';
 import { objectionHref, safeHref } from '../ui/safe-href.js';
 import { formStyles } from '../ui/form-styles.js';
 import { tokens } from '../ui/tokens.js';
 import { loadChoices, saveChoices, type StoredChoices } from './choices.js';
 import { styles } from './consent-form.styles.js';
 import { ConsentToggle } from './consent-toggle.js';
-import { findPurpose, type Purpose } from './purposes.js';
+import { consentRecordOf, processingPurposes, purposeIds } from './consent-record.js';
+import { HostFormController } from './host-form-controller.js';
 
 type Status =
   | { state: 'idle' }
@@ -49,6 +49,8 @@ type Status =
  * @csspart submit - The save button.
  * @csspart withdraw-all - The "withdraw all" button.
  * @csspart status - Confirmation, queued and rejection messages.
+ * @csspart prefs-offer - After a first record from this browser: the offer of a mailed link to all of the address's choices.
+ * @csspart prefs-link - Its button.
  * @csspart notice-link - The link to the privacy notice.
  *
  * @cssprop --pw-font-family - Font family.
@@ -104,7 +106,7 @@ export class ConsentForm extends LitElement {
   }
 
   readonly #internals = this.attachInternals();
-  readonly #locale = new LocaleController(this, () => ['consent']);
+  readonly #locale = new LocaleController(this, () => (this.#offer ? ['consent', 'preferences'] : ['consent']));
   #status: Status = { state: 'idle' };
   #stored: StoredChoices | undefined;
   #noticeRef: NoticeRef | undefined;
@@ -112,9 +114,14 @@ export class ConsentForm extends LitElement {
   /** Set once the visitor changes a toggle: stored choices loading late must not undo it. */
   #touched = false;
   #pendingId = crypto.randomUUID();
-  #hostForm: HTMLFormElement | null = null;
-  /** Host submissions this element stopped (no usable address): nothing is sent for them. */
-  readonly #refused = new WeakSet<Event>();
+  /** A first record from this browser: the address may have choices from another device, reachable by a mailed link. */
+  #offer: { url: string; email: string; asked: boolean } | undefined;
+  readonly #host = new HostFormController(this, {
+    emailField: () => this.emailField,
+    t: (key) => this.#locale.t(key),
+    submit: (email) => this.#submit(email),
+    next: () => this.#nextRecord(),
+  });
   #unsubscribe: (() => void) | undefined;
 
   static override get observedAttributes(): string[] {
@@ -134,7 +141,6 @@ export class ConsentForm extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#unsubscribe?.();
-    window.removeEventListener('submit', this.#onSubmitted);
   }
 
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
@@ -144,14 +150,7 @@ export class ConsentForm extends LitElement {
 
   /** Called by the browser when the element joins or leaves a host form. */
   formAssociatedCallback(form: HTMLFormElement | null): void {
-    this.#hostForm?.removeEventListener('submit', this.#onHostSubmit);
-    window.removeEventListener('submit', this.#onSubmitted);
-    this.#hostForm = form;
-    form?.addEventListener('submit', this.#onHostSubmit);
-    form?.addEventListener('focusin', () => void loadSender(), { once: true });
-    // On window, this runs after every handler of the page's own: it knows whether the page takes the submission.
-    if (form) window.addEventListener('submit', this.#onSubmitted);
-    this.requestUpdate();
+    this.#host.attach(form);
   }
 
   formResetCallback(): void {
@@ -178,10 +177,6 @@ export class ConsentForm extends LitElement {
   }
 
   // --- data ---
-
-  #purposeIds(list: string): string[] {
-    return [...new Set(list.split(/\s+/).filter(Boolean))];
-  }
 
   #toggles(): ConsentToggle[] {
     return [...this.renderRoot.querySelectorAll<ConsentToggle>('consent-toggle')];
@@ -216,36 +211,9 @@ export class ConsentForm extends LitElement {
   }
 
   #buildRecord(email: string, locale: Locale, notice: NoticeRef, grant?: boolean): ConsentRecord {
-    const decisions = this.#toggles().map((toggle) => {
-      const purpose = findPurpose(toggle.purpose, locale)!;
-      return {
-        purpose: purpose.id,
-        dpv: purpose.dpv,
-        basis: 'consent' as const,
-        granted: grant ?? toggle.checked,
-        text: purpose.text.label,
-      };
-    });
-    const processing = this.#processingPurposes(locale).map((p) =>
-      processingNotice(p.id, p.dpv, p.basis as ProcessingBasis),
-    );
-    return createConsentRecord(
-      {
-        subject: { email },
-        locale,
-        notice,
-        source: { url: sourceUrl(), element: 'consent-form', ...(this.context ? { context: this.context } : {}) },
-        decisions,
-        processing,
-      },
-      { id: this.#pendingId },
-    ) as ConsentRecord;
-  }
-
-  #processingPurposes(locale: Locale): Purpose[] {
-    return this.#purposeIds(this.processing)
-      .map((id) => findPurpose(id, locale))
-      .filter((p): p is Purpose => p !== undefined && p.basis !== 'consent');
+    const choices = this.#toggles().map((toggle) => ({ purpose: toggle.purpose, granted: grant ?? toggle.checked }));
+    const { context, processing } = this;
+    return consentRecordOf({ email, locale, notice, choices, element: 'consent-form', context, processing, id: this.#pendingId });
   }
 
   /** Signs and sends the current choices (or all withdrawn). */
@@ -272,7 +240,7 @@ export class ConsentForm extends LitElement {
 
   /** Hands a signed record to the outbox; shows and announces how it went. */
   async #deliver(jws: string, record: ConsentRecord, grant?: boolean): Promise<void> {
-    const { outboxFor, sendSigned, announce } = await loadSender();
+    const { outboxFor, sendSigned, announce, preferencesLinkUrl } = await loadSender();
     const outbox = outboxFor(this.endpoint);
     if (!outbox) {
       this.#setStatus({ state: 'misconfigured' });
@@ -285,7 +253,14 @@ export class ConsentForm extends LitElement {
       this.#setStatus({ state: 'rejected', reason: result.error.message || result.error.code });
     } else {
       // Sent or kept for a retry: either way this is now the visitor's choice.
+      const firstHere = !this.#stored;
       this.#stored = await saveChoices(record);
+      // The same offer for any address: nothing tells whether it is known.
+      const url = firstHere && !this.#host.form && preferencesLinkUrl(this.endpoint ?? getConfig().endpoint);
+      if (url) {
+        this.#offer = { url, email: record.subject.email, asked: false };
+        this.#locale.refresh(true); // its strings load now, not with the form
+      }
       if (grant === false) {
         this.#touched = false;
         this.#showStored();
@@ -296,6 +271,14 @@ export class ConsentForm extends LitElement {
     }
     await this.updateComplete;
     announce(this, result);
+  }
+
+  async #onAskLink(): Promise<void> {
+    const offer = this.#offer;
+    if (!offer || offer.asked) return;
+    await (await loadSender()).requestPreferencesLink(offer.url, offer.email, this.#locale.locale);
+    this.#offer = { ...offer, asked: true };
+    this.requestUpdate();
   }
 
   #setStatus(status: Status): void {
@@ -330,58 +313,6 @@ export class ConsentForm extends LitElement {
     if (email) await this.#submit(email, false).finally(() => this.#nextRecord());
   }
 
-  /** The host form is being submitted: without a usable address there is no record to make, so it stops here. */
-  #onHostSubmit = (event: SubmitEvent): void => {
-    const field = this.#emailInput();
-    if (!field) {
-      console.error(`[consent-form] the host form has no input named "${this.emailField}" (email-field)`);
-      this.#refused.add(event);
-      return;
-    }
-    // Decided synchronously (preventDefault cannot wait): the schema when loaded, else the browser's own e-mail check.
-    if (!isEmail(normalizeEmail(field.value))) {
-      event.preventDefault();
-      this.#refused.add(event);
-      field.setCustomValidity(this.#locale.t(field.value.trim() ? 'consent:form.errors.emailInvalid' : 'consent:form.errors.emailMissing'));
-      field.reportValidity();
-      field.addEventListener('input', () => field.setCustomValidity(''), { once: true });
-    }
-  };
-
-  /**
-   * After all of the page's own handlers: the record goes out. If the browser
-   * would now leave the page, the submission waits until the record is stored
-   * and sent (at most 3 s), then continues without running those handlers again.
-   */
-  #onSubmitted = (event: SubmitEvent): void => {
-    const form = this.#hostForm;
-    if (event.target !== form || !form || this.#refused.has(event)) return;
-    const sending = this.#submit(normalizeEmail(this.#emailInput()!.value));
-    if (event.defaultPrevented) {
-      // the page sends its form itself and stays: the id is taken once its data was read
-      void sending.finally(() => this.#nextRecord());
-      return;
-    }
-    event.preventDefault();
-    const submitter = event.submitter as HTMLButtonElement | HTMLInputElement | null;
-    void Promise.race([sending, new Promise((resolve) => setTimeout(resolve, 3000))]).then(() => {
-      // The button's own name and value, which a plain submit() would drop.
-      const extra = submitter?.name
-        ? Object.assign(document.createElement('input'), { type: 'hidden', name: submitter.name, value: submitter.value })
-        : undefined;
-      if (extra) form.append(extra);
-      // The prototype's submit: a control named "submit" would shadow the method.
-      HTMLFormElement.prototype.submit.call(form);
-      extra?.remove();
-      this.#nextRecord();
-    });
-  };
-
-  #emailInput(): HTMLInputElement | undefined {
-    const field = this.#hostForm?.elements.namedItem(this.emailField);
-    return field instanceof HTMLInputElement ? field : undefined;
-  }
-
   #onToggleChange(): void {
     this.#touched = true;
     this.#syncFormValue();
@@ -390,9 +321,10 @@ export class ConsentForm extends LitElement {
 
   #onToggleKeydown(event: KeyboardEvent): void {
     // Inside a host form, Enter on a toggle submits that form, as on a native checkbox.
-    if (event.key === 'Enter' && this.#hostForm && (event.target as Element).localName === 'consent-toggle') {
+    const form = this.#host.form;
+    if (event.key === 'Enter' && form && (event.target as Element).localName === 'consent-toggle') {
       event.preventDefault();
-      this.#hostForm.requestSubmit();
+      form.requestSubmit();
     }
   }
 
@@ -402,14 +334,14 @@ export class ConsentForm extends LitElement {
     const locale = this.#locale.locale;
     if (!locale) return nothing;
     const t = (key: string, options?: Record<string, string>) => this.#locale.t(`consent:${key}`, options);
-    const embedded = this.#hostForm !== null;
+    const embedded = this.#host.form !== null;
     const content = html`
       <fieldset>
         <legend part="legend">${t('form.legend')}</legend>
         <p class="hint">${t('form.hint')}</p>
         ${this.#renderMemory(t)}
         <div class="toggles" @change=${this.#onToggleChange} @keydown=${this.#onToggleKeydown}>
-          ${this.#purposeIds(this.purposes).map(
+          ${purposeIds(this.purposes).map(
             (id) =>
               html`<consent-toggle
                 part="toggle"
@@ -435,6 +367,12 @@ export class ConsentForm extends LitElement {
           : nothing}
       </div>
       ${this.#renderStatus(t)}
+      ${this.#offer && !embedded && !this.#locale.busy
+        ? html`<p class="hint" part="prefs-offer" role=${this.#offer.asked ? 'status' : nothing}>
+            ${this.#locale.t(this.#offer.asked ? 'preferences:asked' : 'preferences:offer')}
+          </p>
+          ${this.#offer.asked ? nothing : html`<button type="button" part="prefs-link" class="secondary" @click=${this.#onAskLink}>${this.#locale.t('preferences:offerButton')}</button>`}`
+        : nothing}
       <p class="notice-link">
         <a part="notice-link" href=${safeHref(this.noticeHref ?? getConfig().noticeHref, '#privacy-notice')}>${t('form.notice')}</a>
       </p>
@@ -463,7 +401,7 @@ export class ConsentForm extends LitElement {
   }
 
   #renderProcessing(locale: Locale, t: (key: string, options?: Record<string, string>) => string): TemplateResult | typeof nothing {
-    const list = this.#processingPurposes(locale);
+    const list = processingPurposes(this.processing, locale);
     if (!list.length) return nothing;
     const objection = objectionHref(safeHref(this.requestHref ?? getConfig().requestHref, '#data-request'));
     return html`<section part="processing" class="info-box processing" aria-labelledby="processing-title">

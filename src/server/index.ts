@@ -3,6 +3,7 @@
  * countersigned receipts, and the record schemas for the site's backend.
  */
 export { createReceiver, type Receiver, type ReceiverOptions } from './receiver/receiver.js';
+export { unsubscribeHeaders, type UnsubscribeHeaders, type UnsubscribeHeadersOptions } from './unsubscribe.js';
 export { verifyRecord, type VerifyError, type VerifyErrorCode, type VerifyOptions, type VerifyResult } from './verify.js';
 export {
   createServerKey,

@@ -86,3 +86,14 @@ export function announce(host: Element, { status, jws, record, ...result }: Sent
     host.dispatchEvent(new RecordFailedEvent({ record, jws, error: (result as { error: Rejection }).error }));
   }
 }
+
+/** The receiver's preference-link endpoint beside the records endpoint (`…/api/records` → `…/api/preferences/link`). */
+export function preferencesLinkUrl(endpoint: string | null | undefined): string | undefined {
+  return endpoint ? new URL('preferences/link', new URL(endpoint, location.href)).href : undefined;
+}
+
+/** Asks the receiver to mail a preference link (`…/api/preferences/link`); the answer is the same for any address. */
+export async function requestPreferencesLink(url: string, email: string, locale: string | undefined): Promise<void> {
+  const body = JSON.stringify({ email, locale });
+  await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, credentials: 'omit' }).catch(() => undefined);
+}

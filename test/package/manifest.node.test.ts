@@ -22,8 +22,8 @@ describe('custom-elements.json', { skip: !existsSync('custom-elements.json') && 
 
   it('is referenced from package.json and lists every tag the package defines', () => {
     assert.equal(pkg.customElements, 'custom-elements.json');
-    const defined = ['privacy-notice', 'consent-toggle', 'consent-form', 'data-request-form'].filter((t) => customElements.get(t));
-    assert.equal(defined.length, 4);
+    const defined = ['privacy-notice', 'consent-toggle', 'consent-form', 'consent-preferences', 'data-request-form'].filter((t) => customElements.get(t));
+    assert.equal(defined.length, 5);
     assert.deepEqual([...byTag.keys()].sort(), defined.sort());
     for (const tag of defined) assert.ok(pkg.exports[`./${tag}`] && pkg.exports[`./${tag}/define`], `${tag} has exports`);
   });

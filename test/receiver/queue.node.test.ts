@@ -80,6 +80,14 @@ function queueContract(name: string, open: () => Promise<RecordStore>, second: (
       assert.equal((await store.byEmail(email)).length, 10, 'every record is stored; only the mails are capped');
     });
 
+    it('queueJobs: jobs without a record (a preference-link mail), capped per address across two processes', async () => {
+      const email = `link-${randomUUID()}@example.fi`;
+      await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? other : store).queueJobs([mail(email)])));
+      const jobs = await store.jobs({ email });
+      assert.equal(jobs.length, 3);
+      assert.equal(jobs[0]!.recordId, null);
+    });
+
     it('leases a job to one claimer at a time, and again once the lease runs out', async () => {
       const email = `lease-${randomUUID()}@example.fi`;
       const r = row(email);

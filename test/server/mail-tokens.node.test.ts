@@ -37,6 +37,24 @@ describe('link tokens', async () => {
     assert.deepEqual(tokens.verify(unsub, { kind: 'unsubscribe', now, expect: { purpose: 'blog' } }), { ok: false, reason: 'tampered' });
   });
 
+  it('prefs and unsubscribe tokens give back the address they act for (sealed in, canonical form); every flipped bit is refused', () => {
+    const unsub = tokens.issue({ kind: 'unsubscribe', address: 'Maija.Meikalainen@Example.FI', purpose: 'newsletter', locale: 'en' }, { now });
+    const result = tokens.verify(unsub, { kind: 'unsubscribe', now });
+    assert.ok(result.ok);
+    assert.equal(result.address, 'maija.meikalainen@example.fi');
+    assert.equal(result.addressHash, tokens.addressHash('maija.meikalainen@example.fi'));
+    const prefs = tokens.verify(tokens.issue({ kind: 'prefs', address: ADDRESS, locale: 'fi' }, { now }), { kind: 'prefs', now });
+    assert.ok(prefs.ok && prefs.address === ADDRESS.toLowerCase());
+    const confirm = tokens.verify(tokens.issue({ kind: 'confirm', recordId: RECORD, address: ADDRESS, locale: 'fi' }, { now }), { kind: 'confirm', now });
+    assert.ok(confirm.ok && confirm.address === undefined, 'a confirm token carries no address');
+    const bytes = Buffer.from(unsub, 'base64url');
+    for (let i = 0; i < bytes.length; i++) {
+      const copy = Buffer.from(bytes);
+      copy[i]! ^= 0x01;
+      assert.equal(tokens.verify(copy.toString('base64url'), { kind: 'unsubscribe', now }).ok, false, `byte ${i}`);
+    }
+  });
+
   it('every flipped bit of a token is refused', () => {
     const token = tokens.issue({ kind: 'confirm', recordId: RECORD, address: ADDRESS, locale: 'fi' }, { now });
     const bytes = Buffer.from(token, 'base64url');
@@ -99,7 +117,8 @@ describe('link tokens', async () => {
       assert.ok(!text.toLowerCase().includes('example'));
     }
     assert.ok(!token.includes(Buffer.from(address).toString('base64url').slice(0, 12)));
-    assert.ok(token.length < 100, `short enough for a plain-text mail: ${token.length}`);
+    // The address is sealed in (prefs and unsubscribe links act for an address): still one short line.
+    assert.ok(token.length < 120, `short enough for a plain-text mail: ${token.length}`);
   });
 
   it('two receivers sharing the key file agree; another key refuses', async () => {

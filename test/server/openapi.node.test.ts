@@ -8,6 +8,7 @@ import { createApp, type AppOptions, type Verified } from '../../src/server/rece
 import { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from '../../src/server/receiver/openapi.js';
 import { createServerKey, loadServerKey } from '../../src/server/receipt.js';
 import { confirmations } from '../../src/server/receiver/confirm.js';
+import { preferences } from '../../src/server/receiver/preferences.js';
 import { sqliteStore } from '../../src/server/receiver/sqlite-store.js';
 import type { RecordStore } from '../../src/server/receiver/store.js';
 import { createMailTransport } from '../../src/server/mail/transport.js';
@@ -70,6 +71,7 @@ test('every route in the table answers as documented on the app (status, error c
     tokens: createLinkTokens(new Uint8Array(32).fill(7)),
     mail: { transport: createMailTransport({ dataDir: tempDir(), from: 'x@localhost' }), cap: { max: 3, windowMs: 86_400_000 } },
   });
+  const prefs = preferences({ store, key, tokens: createLinkTokens(new Uint8Array(32).fill(7)), cap: { max: 3, windowMs: 86_400_000 }, mail: { wake() {} } });
   let refusal: string | undefined;
   const options: AppOptions = {
     store,
@@ -79,7 +81,7 @@ test('every route in the table answers as documented on the app (status, error c
     maxBytes: 1000,
     allowedOrigins: ['https://www.example.fi'],
     rateLimit: { burst: 40, perSecond: 0.001 },
-    features: [mail],
+    features: [mail, prefs],
   };
   const { app, drain } = createApp(options);
   const ajv = new Ajv2020({ strict: false });
@@ -125,6 +127,13 @@ test('every route in the table answers as documented on the app (status, error c
   await probe('GET', '/pages.css', {}, 200);
   await probe('GET', '/confirm/not-a-token', {}, 404, '/confirm/{token}');
   await probe('POST', '/confirm/not-a-token', {}, 404, '/confirm/{token}');
+  const linkBody = (body: unknown) => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  await probe('POST', '/api/preferences/link', linkBody({ email: 'maija@example.fi' }), 202);
+  await probe('POST', '/api/preferences/link', linkBody({ email: 'not an address' }), 400);
+  await probe('POST', '/api/preferences/link', { body: 'x', headers: { 'content-type': 'text/plain' } }, 415);
+  await probe('GET', '/api/preferences', {}, 401);
+  await probe('GET', '/unsubscribe/not-a-token', {}, 404, '/unsubscribe/{token}');
+  await probe('POST', '/unsubscribe/not-a-token', {}, 404, '/unsubscribe/{token}');
   store.fail = true;
   await probe('POST', '/api/records', jose('e.f.g'), 503);
   await probe('GET', '/readyz', {}, 503);
@@ -140,6 +149,7 @@ test('every route in the table answers as documented on the app (status, error c
   await probe('GET', '/healthz', {}, 503);
   await probe('GET', '/readyz', {}, 503);
   await mail.stop();
+  await prefs.stop();
 
   // Every route of the table was probed on the app.
   for (const route of RECEIVER_ROUTES) {

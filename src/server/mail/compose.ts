@@ -41,6 +41,8 @@ export interface ConfirmationInput<R> {
   confirmUrl: string;
   /** When the token in `confirmUrl` expires. */
   expiresAt: Date;
+  /** The preference page ("manage your choices"), linked at the end of the mail. */
+  manageUrl?: string;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -85,7 +87,8 @@ type Block =
   | { p: string }
   | { list: string[] }
   | { facts: [string, string][] }
-  | { link: string; label: string };
+  | { link: string; label: string }
+  | { manage: string };
 
 function render(locale: MailLocale, to: string, subject: string, blocks: Block[]): MailMessage {
   const s = STRINGS[locale].common;
@@ -101,6 +104,9 @@ function render(locale: MailLocale, to: string, subject: string, blocks: Block[]
     } else if ('facts' in block) {
       text.push(block.facts.map(([k, v]) => `${k}: ${v}`).join('\n'));
       html.push(`<table>${block.facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`);
+    } else if ('manage' in block) {
+      text.push(`${s.manage}\n${block.manage}`);
+      html.push(`<p>${escapeHtml(s.manage)}<br><a href="${escapeHtml(block.manage)}">${escapeHtml(block.manage)}</a></p>`);
     } else {
       // Text part: the bare URL on its own line, which every client makes clickable.
       text.push(`${s.linkIntro}\n${block.link}`);
@@ -135,7 +141,7 @@ export function needsConfirmation(record: ConsentRecord | DataRequest): boolean 
  * Double opt-in mail of a consent record. With `processing[]` (a webinar
  * signup) it says the signup stands already and only the consents wait.
  */
-export function composeConsentConfirmation({ record, confirmUrl, expiresAt }: ConfirmationInput<ConsentRecord>): MailMessage {
+export function composeConsentConfirmation({ record, confirmUrl, expiresAt, manageUrl }: ConfirmationInput<ConsentRecord>): MailMessage {
   const locale = record.locale;
   const s = STRINGS[locale];
   const grants = grantsToConfirm(record);
@@ -144,6 +150,7 @@ export function composeConsentConfirmation({ record, confirmUrl, expiresAt }: Co
   const values = { date, url: record.source.url, email: record.subject.email };
   const validUntil = interpolate(s.common.validUntil, { date: formatDateTime(expiresAt, locale) });
   const labels = grants.map((d) => d.text); // the exact label the visitor saw, never the catalogue's current one
+  const manage: Block[] = manageUrl ? [{ manage: manageUrl }] : [];
 
   if (record.processing.length) {
     const context = record.source.context;
@@ -158,6 +165,7 @@ export function composeConsentConfirmation({ record, confirmUrl, expiresAt }: Co
       { link: confirmUrl, label: s.webinar.button },
       { p: validUntil },
       { p: s.webinar.notMe },
+      ...manage,
     ]);
   }
   return render(locale, record.subject.email, s.consent.subject, [
@@ -167,6 +175,7 @@ export function composeConsentConfirmation({ record, confirmUrl, expiresAt }: Co
     { link: confirmUrl, label: s.consent.button },
     { p: validUntil },
     { p: s.consent.notMe },
+    ...manage,
   ]);
 }
 
@@ -204,6 +213,26 @@ export function composeRequestConfirmation({
     { link: confirmUrl, label: s.request.button },
     { p: interpolate(s.common.validUntil, { date: formatDateTime(expiresAt, locale) }) },
     { p: s.request.notMe },
+  ]);
+}
+
+export interface PreferencesLinkInput {
+  to: string;
+  locale: MailLocale;
+  /** The preference page with the `prefs` token. */
+  url: string;
+  expiresAt: Date;
+}
+
+/** The mail with a link to the preference page, asked for from any device. */
+export function composePreferencesLink({ to, locale, url, expiresAt }: PreferencesLinkInput): MailMessage {
+  const s = STRINGS[locale];
+  return render(locale, to, s.prefs.subject, [
+    { p: interpolate(s.prefs.intro, { email: to }) },
+    { p: s.prefs.action },
+    { link: url, label: s.prefs.button },
+    { p: interpolate(s.common.validUntil, { date: formatDateTime(expiresAt, locale) }) },
+    { p: s.prefs.notMe },
   ]);
 }
 

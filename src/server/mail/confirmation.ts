@@ -36,6 +36,8 @@ export interface ConfirmationMailInput {
   ttlMs?: number;
   /** A data request's due date from its receipt. */
   dueBy?: string;
+  /** The preference page, linked as "manage your choices" in consent mails. */
+  manageUrl?: string;
 }
 
 /** The confirmation mail of a newly stored record, or undefined when it needs none (a withdrawal). */
@@ -55,6 +57,7 @@ export function confirmationMail(input: ConfirmationMailInput): ConfirmationMail
     confirmUrl: confirmUrl(input.publicUrl, token),
     expiresAt: verified.expiresAt,
     ...(input.dueBy ? { dueBy: input.dueBy } : {}),
+    ...(input.manageUrl ? { manageUrl: input.manageUrl } : {}),
   });
   return {
     message,

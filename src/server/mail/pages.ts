@@ -21,7 +21,11 @@ export type LinkPage =
   | 'already'
   | 'expired'
   /** Tampered, malformed, of another kind, or for a record the store does not know. */
-  | 'invalid';
+  | 'invalid'
+  /** GET of a one-click unsubscribe URL (RFC 8058): one button. */
+  | 'unsubscribe'
+  /** After its POST. */
+  | 'unsubscribed';
 
 export interface LinkPageInput {
   page: LinkPage;
@@ -59,7 +63,7 @@ export const PAGE_HEADERS: Record<string, string> = {
   'x-robots-tag': 'noindex',
 };
 
-const STATUS: Record<LinkPage, number> = { confirm: 200, confirmed: 200, already: 200, expired: 410, invalid: 404 };
+const STATUS: Record<LinkPage, number> = { confirm: 200, confirmed: 200, already: 200, expired: 410, invalid: 404, unsubscribe: 200, unsubscribed: 200 };
 const STRINGS: Record<MailLocale, typeof fiMail> = { fi: fiMail, en: enMail };
 
 /**
@@ -97,11 +101,13 @@ export function renderLinkPage(input: LinkPageInput): RenderedPage {
         : s[input.page];
 
   const main: string[] = [`<h1>${escapeHtml(text.title)}</h1>`];
-  if (input.page === 'confirm') {
+  if (input.page === 'confirm' || input.page === 'unsubscribe') {
     main.push(`<p>${escapeHtml(text.intro!)}</p>`);
     if (input.items?.length) main.push(`<ul class="items">${input.items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`);
+    // The button sends what a mailbox provider's one-click POST sends (RFC 8058), so both take one path.
+    const oneClick = input.page === 'unsubscribe' ? '<input type="hidden" name="List-Unsubscribe" value="One-Click">' : '';
     // No action attribute: the form posts to the URL it was opened at, token included.
-    main.push(`<form method="post"><button type="submit">${escapeHtml(text.button!)}</button></form>`);
+    main.push(`<form method="post">${oneClick}<button type="submit">${escapeHtml(text.button!)}</button></form>`);
   } else {
     main.push(`<p>${escapeHtml(text.text!)}</p>`);
   }
@@ -139,7 +145,7 @@ html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; fo
 body { margin: 0 auto; max-width: 40rem; padding: 1.5rem 1rem 3rem; }
 header .site { margin: 0 0 2rem; font-weight: 700; color: var(--muted); }
 h1 { font-size: 1.75rem; line-height: 1.25; margin: 0 0 1rem; }
-main.confirmed h1, main.already h1 { color: var(--ok); }
+main.confirmed h1, main.already h1, main.unsubscribed h1 { color: var(--ok); }
 main.expired h1, main.invalid h1 { color: var(--warn); }
 a { color: var(--accent); text-underline-offset: 0.15em; }
 button { font: inherit; font-weight: 700; padding: 0.75rem 1.5rem; min-height: 44px; border: 2px solid var(--accent); border-radius: 6px; background: var(--accent); color: var(--on-accent); cursor: pointer; }

@@ -9,15 +9,20 @@
  * extra secret has to be kept or rotated. The key is never used for anything
  * else (HKDF `info` separates it from the address-hash key).
  *
- * A token never holds the address: only a keyed hash of it (so a link that
- * leaks through a proxy log or a forwarded mail reveals nobody), and for
- * `confirm` the record id, which the receiver looks the record up by.
+ * A token never holds the address in clear: a keyed hash of it (so a link
+ * that leaks through a proxy log or a forwarded mail reveals nobody), for
+ * `confirm` the record id, which the receiver looks the record up by, and for
+ * `prefs` and `unsubscribe` the address encrypted under a key only the
+ * receiver has (AES-256-CTR with the keyed hash as IV, a synthetic IV as in
+ * RFC 5297; the MAC covers it), because those links act for an address the
+ * receiver must find without a look-up table.
  *
- * Layout (big-endian): version 1 | kind 1 | locale 1 | expires (Unix s) 4 |
- * [record id 16 — confirm] | address hash 16 | [purpose length 1 + ASCII —
- * unsubscribe] | MAC 16 (HMAC-SHA256 truncated to 128 bits, NIST SP 800-107).
+ * Layout (big-endian): version 1 (2 for `prefs` and `unsubscribe`) | kind 1 |
+ * locale 1 | expires (Unix s) 4 | [record id 16 — confirm] | address hash 16 |
+ * [purpose length 1 + ASCII — unsubscribe] | [encrypted address — version 2,
+ * to the MAC] | MAC 16 (HMAC-SHA256 truncated to 128 bits, NIST SP 800-107).
  */
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { normalizeEmail } from '../../records/create.js';
 
 export type TokenKind = 'confirm' | 'prefs' | 'unsubscribe';
@@ -49,6 +54,8 @@ export interface VerifiedToken {
   addressHash: string;
   /** The purpose an `unsubscribe` token is for. */
   purpose?: string;
+  /** The address (as the token was issued for it, canonical form) of a `prefs` or `unsubscribe` token. */
+  address?: string;
   /** Language the mail was written in: the pages answer in it. */
   locale: TokenLocale;
   expiresAt: Date;
@@ -80,6 +87,8 @@ export interface LinkTokens {
 }
 
 const VERSION = 1;
+/** Version 2 carries the encrypted address (`prefs`, `unsubscribe`). */
+const VERSION_ADDRESS = 2;
 const KINDS: TokenKind[] = ['confirm', 'prefs', 'unsubscribe'];
 const LOCALES: TokenLocale[] = ['fi', 'en'];
 const HASH_BYTES = 16;
@@ -112,16 +121,26 @@ export function createLinkTokens(secret: TokenSecret): LinkTokens {
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', ikm, SALT, info, 32));
   const macKey = derive('link-token-mac v1');
   const addressKey = derive('address-hash v1');
+  const sealKey = derive('address-seal v1');
 
   const hashAddress = (address: string) =>
     createHmac('sha256', addressKey).update(canonicalAddress(address), 'utf8').digest().subarray(0, HASH_BYTES);
+  const seal = (address: string, iv: Uint8Array) => {
+    const cipher = createCipheriv('aes-256-ctr', sealKey, iv);
+    return Buffer.concat([cipher.update(canonicalAddress(address), 'utf8'), cipher.final()]);
+  };
+  const unseal = (sealed: Uint8Array, iv: Uint8Array) => {
+    const decipher = createDecipheriv('aes-256-ctr', sealKey, iv);
+    return Buffer.concat([decipher.update(sealed), decipher.final()]).toString('utf8');
+  };
   const mac = (body: Uint8Array) => createHmac('sha256', macKey).update(body).digest().subarray(0, MAC_BYTES);
 
   function issue(claims: TokenClaims, options: IssueOptions = {}): string {
     const now = options.now ?? new Date();
     const expires = Math.floor((now.getTime() + (options.ttlMs ?? TOKEN_LIFETIMES[claims.kind])) / 1000);
     const header = Buffer.alloc(HEADER);
-    header.writeUInt8(VERSION, 0);
+    const sealed = claims.kind !== 'confirm';
+    header.writeUInt8(sealed ? VERSION_ADDRESS : VERSION, 0);
     header.writeUInt8(KINDS.indexOf(claims.kind), 1);
     header.writeUInt8(Math.max(0, LOCALES.indexOf(claims.locale)), 2);
     header.writeUInt32BE(expires, 3);
@@ -130,11 +149,13 @@ export function createLinkTokens(secret: TokenSecret): LinkTokens {
       if (!UUID.test(claims.recordId)) throw new TypeError('recordId must be a lower-case UUID');
       parts.push(Buffer.from(claims.recordId.replaceAll('-', ''), 'hex'));
     }
-    parts.push(hashAddress(claims.address));
+    const hash = hashAddress(claims.address);
+    parts.push(hash);
     if (claims.kind === 'unsubscribe') {
       if (!PURPOSE.test(claims.purpose) || claims.purpose.length > 64) throw new TypeError('purpose must be a purpose id');
       parts.push(Buffer.from([claims.purpose.length]), Buffer.from(claims.purpose, 'ascii'));
     }
+    if (sealed) parts.push(seal(claims.address, hash));
     const body = Buffer.concat(parts);
     return Buffer.concat([body, mac(body)]).toString('base64url');
   }
@@ -144,9 +165,10 @@ export function createLinkTokens(secret: TokenSecret): LinkTokens {
     options: { kind: TokenKind; now?: Date; expect?: { recordId?: string; address?: string; purpose?: string } },
   ): TokenResult {
     // Anything that is not base64url of a plausible length is malformed, before any crypto.
-    if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{20,200}$/.test(token)) return { ok: false, reason: 'malformed' };
+    if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{20,600}$/.test(token)) return { ok: false, reason: 'malformed' };
     const bytes = Buffer.from(token, 'base64url');
-    if (bytes.length < HEADER + HASH_BYTES + MAC_BYTES || bytes[0] !== VERSION) return { ok: false, reason: 'malformed' };
+    const version = bytes[0];
+    if (bytes.length < HEADER + HASH_BYTES + MAC_BYTES || (version !== VERSION && version !== VERSION_ADDRESS)) return { ok: false, reason: 'malformed' };
     const body = bytes.subarray(0, bytes.length - MAC_BYTES);
     // A tampered token whose MAC fails must not be trusted for anything, its language included.
     if (!timingSafeEqual(mac(body), bytes.subarray(bytes.length - MAC_BYTES))) return { ok: false, reason: 'tampered' };
@@ -169,6 +191,14 @@ export function createLinkTokens(secret: TokenSecret): LinkTokens {
       purpose = body.subarray(offset + 1, offset + 1 + length).toString('ascii');
       offset += 1 + length;
     }
+    let address: string | undefined;
+    if (version === VERSION_ADDRESS) {
+      if (kind === 'confirm' || offset >= body.length || addressHash.length !== HASH_BYTES) return { ok: false, reason: 'malformed' };
+      address = unseal(body.subarray(offset), addressHash);
+      offset = body.length;
+      // Only the receiver could have sealed it; a mismatch would be our own bug, never trusted.
+      if (!timingSafeEqual(hashAddress(address), addressHash)) return { ok: false, reason: 'malformed' };
+    }
     if (offset !== body.length || addressHash.length !== HASH_BYTES) return { ok: false, reason: 'malformed' };
 
     if (kind !== options.kind) return { ok: false, reason: 'wrong-kind', locale };
@@ -190,6 +220,7 @@ export function createLinkTokens(secret: TokenSecret): LinkTokens {
       ...(recordId ? { recordId } : {}),
       addressHash: addressHash.toString('hex'),
       ...(purpose ? { purpose } : {}),
+      ...(address ? { address } : {}),
       locale,
       expiresAt,
     };

@@ -9,10 +9,21 @@ import { forwardedClient, rateLimiter } from './rate-limit.js';
 import { staticFiles, STRICT_CSP, type StaticRoot } from './static.js';
 import { emailKey, type NewJob, type RecordStore, type StoredRecord } from './store.js';
 
+/**
+ * A mailed link presented with a record (`Authorization: Bearer <token>`, the
+ * preference page): refused with a typed 4xx, or accepted, and then `apply`
+ * runs once the record is stored (again for a repeat: it must be idempotent).
+ */
+export type Vouch =
+  | { ok: true; apply(row: StoredRecord): Promise<void> }
+  | { ok: false; status: 400 | 401 | 403; code: string; message: string };
+
 /** What the receiver does besides storing: confirmation mail, webhooks. */
 export interface ReceiverFeature {
-  /** Jobs to queue with a newly stored record, in the same transaction. */
-  jobsFor?(row: StoredRecord, requestUrl: string): NewJob[];
+  /** Jobs to queue with a newly stored record, in the same transaction; `vouched`: a mailed link proved the address. */
+  jobsFor?(row: StoredRecord, requestUrl: string, vouched?: boolean): NewJob[];
+  /** Judges a mailed link sent with a record; undefined when the request carries none this feature knows. */
+  vouch?(row: StoredRecord, request: Request): Promise<Vouch | undefined>;
   /** Whether the client should tell the visitor to confirm from the inbox. */
   pending?(row: StoredRecord): boolean;
   /** Jobs were committed: start on them now rather than at the next poll. */
@@ -165,21 +176,25 @@ export function createApp(options: AppOptions) {
     c.res.headers.set('cache-control', 'no-store');
   });
 
-  app.use('/api/records', async (c, next) => {
-    if (allowedOrigin(c) === null) throw new Refusal(403, 'origin-not-allowed', 'This origin may not send records here.');
-    return next();
-  });
-  app.use(
-    '/api/records',
-    cors({
-      origin: (origin, c) => (allowedOrigin(c) ? origin : null),
-      allowMethods: ['POST'],
-      allowHeaders: ['content-type'],
-      // Retry-After must be readable cross-origin, or the outbox could not honour it.
-      exposeHeaders: ['Retry-After'],
-      maxAge: 600,
-    }),
-  );
+  // The preference API (link requests, an address's state) takes cross-origin calls as records do.
+  for (const [path, allowMethods] of [['/api/records', ['POST']], ['/api/preferences', ['GET']], ['/api/preferences/*', ['POST']]] as const) {
+    app.use(path, async (c, next) => {
+      if (allowedOrigin(c) === null) throw new Refusal(403, 'origin-not-allowed', 'This origin may not send records here.');
+      return next();
+    });
+    app.use(
+      path,
+      cors({
+        origin: (origin, c) => (allowedOrigin(c) ? origin : null),
+        allowMethods: [...allowMethods],
+        // `authorization`: the preference link's token, sent with the state request and the record it vouches for.
+        allowHeaders: ['content-type', 'authorization'],
+        // Retry-After must be readable cross-origin, or the outbox could not honour it.
+        exposeHeaders: ['Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
   app.post(
     '/api/records',
     async (c, next) => {
@@ -215,13 +230,19 @@ export function createApp(options: AppOptions) {
         receivedAt: receipt.receivedAt,
         dueBy: receipt.dueBy ?? null,
       };
+      // A mailed preference link sent along proves the address: no confirmation round.
+      let vouch: Vouch | undefined;
+      for (const f of features) vouch ??= await f.vouch?.(row, c.req.raw);
+      if (vouch && !vouch.ok) throw new Refusal(vouch.status, vouch.code, vouch.message);
       // A repeat (a retry after a lost response, or the same payload signed again by
       // the same key) is found by the store and answered with the first receipt.
       // The confirmation mail is queued in the same transaction, and only for a new record.
-      const jobs = features.flatMap((f) => f.jobsFor?.(row, c.req.url) ?? []);
+      const jobs = features.flatMap((f) => f.jobsFor?.(row, c.req.url, Boolean(vouch)) ?? []);
       const result = await options.store.put(row, jobs);
+      // Idempotent: a retry of a vouched record whose event was not written finishes the job.
+      if (vouch && result.status !== 'conflict') await vouch.apply(result.row);
       // The same answer whether or not the per-address cap let a mail go: nothing to learn from it.
-      const confirmation = features.some((f) => f.pending?.(row)) ? { confirmation: 'pending' } : {};
+      const confirmation = !vouch && features.some((f) => f.pending?.(row)) ? { confirmation: 'pending' } : {};
       if (result.status === 'stored') {
         if (jobs.length) for (const f of features) f.queued?.();
         return c.json({ ...receipt, ...confirmation }, 201);

@@ -14,6 +14,7 @@ import { isWorker, runPrimary } from './cluster.js';
 import { openServerKey, openStore, ReceiverStartError } from './open.js';
 import { startReceiver } from './receiver.js';
 import { emailKey, type StoredRecord } from './store.js';
+import { unsubscribeHeaders } from '../unsubscribe.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
@@ -201,6 +202,20 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (config.command === 'help') return void process.stdout.write(FULL_USAGE());
+  if (config.command === 'unsubscribe-headers') {
+    try {
+      const headers = await unsubscribeHeaders(
+        { email: config.email!, purpose: config.purpose! },
+        { dataDir: config.dataDir, ...(config.mail.publicUrl ? { publicUrl: config.mail.publicUrl } : {}), ...(config.unsubscribeTo ? { mailto: config.unsubscribeTo } : {}) },
+      );
+      for (const [name, value] of Object.entries(headers)) process.stdout.write(`${name}: ${value}\n`);
+      return;
+    } catch (error) {
+      if (!(error instanceof TypeError || error instanceof ReceiverStartError)) throw error;
+      console.error(`privacy-receiver: ${error.message}`);
+      process.exit(2);
+    }
+  }
   try {
     if (config.command === 'serve') return await serve(config);
     if (config.command === 'migrate') {

@@ -5,7 +5,7 @@ import { webhookSettings, type WebhookSettings } from '../webhooks/settings.js';
 
 /** Receiver settings: flags win over environment variables, which win over defaults. */
 export interface ReceiverConfig {
-  command: 'serve' | 'migrate' | 'export' | 'consents' | 'requests' | 'close-request' | 'verify' | 'webhooks' | 'help';
+  command: 'serve' | 'migrate' | 'export' | 'consents' | 'requests' | 'close-request' | 'verify' | 'webhooks' | 'unsubscribe-headers' | 'help';
   port: number;
   host: string;
   dataDir: string;
@@ -35,6 +35,12 @@ export interface ReceiverConfig {
   workers: number;
   /** `JOB_LEASE_SECONDS`: how long a claimed mail or webhook delivery is held before another process may take it over. */
   jobLeaseSeconds: number | undefined;
+  /** `unsubscribe-headers --purpose`. */
+  purpose: string | undefined;
+  /** `mailto:` address for List-Unsubscribe (`MAIL_UNSUBSCRIBE_TO`). */
+  unsubscribeTo: string | undefined;
+  /** The page with `<consent-preferences>` (`PREFERENCES_URL`); default `<PUBLIC_URL>/preferences.html`. */
+  preferencesUrl: string | undefined;
 }
 
 export const USAGE = `Usage: privacy-receiver [command] [options]
@@ -49,6 +55,7 @@ Commands:
   verify                     re-check every stored signature and column and report any that fail
   webhooks --failed          list webhook deliveries given up after the retry schedule
   webhooks --retry           send every given-up delivery again (same webhook-id)
+  unsubscribe-headers --email X --purpose P   print RFC 8058 List-Unsubscribe headers for a newsletter
 
 Options (environment variable in brackets):
   --port N                   [PORT] default 8787
@@ -73,6 +80,10 @@ Webhooks (environment):
   JOB_LEASE_SECONDS          how long a claimed mail or webhook delivery is held before another process or
                              instance may send it (after a crash); default 300 for mail, 60 for webhooks
   CONFIRM_RECORD_IP=1        keep the confirming client's IP address with a confirmation (personal data)
+
+Preferences and unsubscribe (environment):
+  PREFERENCES_URL            the page with <consent-preferences> that mailed links open, default PUBLIC_URL/preferences.html
+  MAIL_UNSUBSCRIBE_TO        adds a mailto: to List-Unsubscribe (the receiver does not read that mailbox)
 `;
 
 export class ConfigError extends Error {}
@@ -112,6 +123,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
         demo: { type: 'boolean' },
         failed: { type: 'boolean' },
         retry: { type: 'boolean' },
+        purpose: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -120,7 +132,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
   }
   const { values, positionals } = parsed;
   const command = (values.help ? 'help' : (positionals[0] ?? 'serve')) as ReceiverConfig['command'];
-  if (!['serve', 'migrate', 'export', 'consents', 'requests', 'close-request', 'verify', 'webhooks', 'help'].includes(command)) {
+  if (!['serve', 'migrate', 'export', 'consents', 'requests', 'close-request', 'verify', 'webhooks', 'unsubscribe-headers', 'help'].includes(command)) {
     throw new ConfigError(`unknown command "${command}"`);
   }
   const dataDir = values['data-dir'] ?? env.DATA_DIR ?? 'data';
@@ -163,7 +175,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
     webhooks,
     workers: integer('--workers', values.workers ?? env.WORKERS, availableParallelism(), 1),
     jobLeaseSeconds: env.JOB_LEASE_SECONDS ? integer('JOB_LEASE_SECONDS', env.JOB_LEASE_SECONDS, 0, 2) : undefined,
+    purpose: values.purpose,
+    unsubscribeTo: env.MAIL_UNSUBSCRIBE_TO?.trim() || undefined,
+    preferencesUrl: env.PREFERENCES_URL?.trim() || undefined,
   };
+  if (command === 'unsubscribe-headers' && (!config.email || !config.purpose)) throw new ConfigError('unsubscribe-headers needs --email and --purpose');
   if ((command === 'export' || command === 'consents') && !config.email) throw new ConfigError(`${command} needs --email`);
   if (command === 'close-request' && !config.id) throw new ConfigError('close-request needs --id');
   return config;

@@ -62,8 +62,8 @@ export function mailQueue(store: RecordStore, defer: () => boolean = () => false
 }
 
 export interface Confirmations {
-  /** The mail to queue with a newly stored record (none for a withdrawal). */
-  jobsFor(row: StoredRecord, requestUrl: string): NewJob[];
+  /** The mail to queue with a newly stored record (none for a withdrawal, none when a mailed link vouched for it). */
+  jobsFor(row: StoredRecord, requestUrl: string, vouched?: boolean): NewJob[];
   /** Whether the client should tell the visitor to confirm from the inbox. */
   pending(row: StoredRecord): boolean;
   /** Mail was queued: send it now rather than at the next interval. */
@@ -79,6 +79,7 @@ export function confirmations({
   mail,
   also,
   load,
+  manageUrl,
 }: {
   store: RecordStore;
   key: ServerKey;
@@ -88,6 +89,8 @@ export function confirmations({
   also?: { jobs(row: StoredRecord, confirmedAt: string): NewJob[]; queued(): void };
   /** Requests first: sending waits while they are in flight. */
   load?: Background;
+  /** The preference page, linked from consent mails as "manage your choices". */
+  manageUrl?(requestUrl: string): string;
 }): Confirmations {
   const sender: MailSender = startMailSender({ queue: mailQueue(store, load?.defer), transport: mail.transport, ...mail.sender });
   load?.onIdle(() => sender.wake());
@@ -153,13 +156,15 @@ export function confirmations({
   }
 
   return {
-    jobsFor(row, requestUrl) {
+    jobsFor(row, requestUrl, vouched) {
+      if (vouched) return [];
       const record = row.record as unknown as ConsentRecord | DataRequest;
       const built = confirmationMail({
         record,
         tokens,
         publicUrl: mail.publicUrl ?? new URL(requestUrl).origin,
         ...(row.dueBy ? { dueBy: row.dueBy } : {}),
+        ...(manageUrl ? { manageUrl: manageUrl(requestUrl) } : {}),
       });
       if (!built) return [];
       const payload: MailPayload = { message: built.message, kind: 'confirm', recordKid: row.kid, tokenId: built.tokenId };

@@ -18,6 +18,8 @@ export interface ConsentState {
   /** That grant's record, and when its link expires. */
   pendingRecordId?: string;
   lapsesAt?: string;
+  /** A withdrawal the receiver recorded from a mailed link (`recordId` is then that event's id). */
+  channel?: 'one-click';
 }
 
 interface Decision {
@@ -65,6 +67,17 @@ export function currentConsents(records: StoredRecord[], events: readonly Receiv
       }
       const current = effective.get(d.purpose);
       if (effect && (!current || effect.at >= current.at)) effective.set(d.purpose, effect);
+    }
+  }
+  // A one-click unsubscribe: the receiver's own signed withdrawal, counted from when it arrived.
+  for (const e of events.filter((x) => x.kind === 'withdrawal')) {
+    const at = instant(e.at);
+    for (const purpose of (e.data.purposes as string[] | undefined) ?? []) {
+      const current = effective.get(purpose);
+      if (current && at < current.at) continue;
+      const text = current?.state.text ?? pending.get(purpose)?.text ?? purpose;
+      const state: ConsentState = { purpose, granted: false, text, decidedAt: e.at, recordId: e.id, kid: String(e.data.receiverKid ?? ''), channel: 'one-click' };
+      effective.set(purpose, { at, state });
     }
   }
   const purposes = new Set([...effective.keys(), ...pending.keys()]);

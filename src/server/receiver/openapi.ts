@@ -18,7 +18,7 @@ const VERIFY_CODES: Record<VerifyErrorCode, true> = {
 export const VERIFY_ERROR_CODES = Object.keys(VERIFY_CODES) as VerifyErrorCode[];
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options';
-type Body = 'receipt' | 'error' | 'jwks' | 'health' | 'openapi' | 'html' | 'css' | 'none';
+type Body = 'receipt' | 'error' | 'jwks' | 'health' | 'openapi' | 'html' | 'css' | 'accepted' | 'preferences' | 'none';
 
 export interface RouteAnswer {
   status: number;
@@ -118,6 +118,57 @@ export const RECEIVER_ROUTES: readonly RouteSpec[] = [
     ],
   },
   {
+    method: 'post',
+    path: '/api/preferences/link',
+    summary: 'Mail a link to the preference page: `{ email, locale }` as JSON or a form; the same answer for any address',
+    responses: [
+      { status: 202, description: 'Accepted. A link goes out only to an address with consent records, capped per address; the answer never says which.', body: 'accepted' },
+      { status: 400, description: 'Not an e-mail address, or a malformed request target.', body: 'error', codes: ['invalid-email', 'malformed-target'] },
+      { status: 403, description: 'A cross-origin request from an origin not in ALLOWED_ORIGINS.', body: 'error', codes: ['origin-not-allowed'] },
+      { status: 404, description: 'This receiver sends no mail.', body: 'error', codes: ['not-found'] },
+      { status: 413, description: 'The body is too large.', body: 'error', codes: ['too-large'] },
+      { status: 415, description: 'Neither JSON nor a form.', body: 'error', codes: ['unsupported-media-type'] },
+      stopping,
+    ],
+  },
+  {
+    method: 'get',
+    path: '/api/preferences',
+    summary: "The current consent per purpose of the address a preference link (`Authorization: Bearer <token>`) was mailed to",
+    responses: [
+      { status: 200, description: '`{ email, locale, expiresAt, purposes: [{ purpose, granted, text, decidedAt, pending? }] }`.', body: 'preferences' },
+      { status: 401, description: 'No token, or an expired or invalid one.', body: 'error', codes: ['link-missing', 'link-expired', 'link-invalid'] },
+      { status: 403, description: 'A cross-origin request from an origin not in ALLOWED_ORIGINS.', body: 'error', codes: ['origin-not-allowed'] },
+      malformed,
+      stopping,
+    ],
+  },
+  {
+    method: 'get',
+    path: '/unsubscribe/{token}',
+    summary: 'An RFC 8058 List-Unsubscribe URL opened in a browser: a page with one button; a GET never changes anything',
+    responses: [
+      { status: 200, description: 'The page with the button.', body: 'html' },
+      { status: 404, description: 'A tampered or malformed URL: a readable page.', body: 'html' },
+      { status: 410, description: 'An expired URL.', body: 'html' },
+      malformed,
+      stopping,
+    ],
+  },
+  {
+    method: 'post',
+    path: '/unsubscribe/{token}',
+    summary: 'RFC 8058 one-click: the body `List-Unsubscribe=One-Click` (urlencoded or multipart) withdraws that one purpose for that address',
+    responses: [
+      { status: 200, description: 'Withdrawn (a receiver-signed event), or nothing was granted: a short page, never a redirect.', body: 'html' },
+      { status: 400, description: 'The body is not `List-Unsubscribe=One-Click`.', body: 'html' },
+      { status: 404, description: 'A tampered or malformed URL.', body: 'html' },
+      { status: 410, description: 'An expired URL.', body: 'html' },
+      malformed,
+      stopping,
+    ],
+  },
+  {
     method: 'get',
     path: '/pages.css',
     summary: 'The stylesheet of the confirmation pages (they run under a strict CSP: no inline styles)',
@@ -198,7 +249,7 @@ export function openApiDocument(options: { version: string; serverUrl?: string }
       if (answer.body === 'error') {
         const name = errorSchema(answer);
         content = { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } };
-      } else if (answer.body === 'openapi') {
+      } else if (answer.body === 'openapi' || answer.body === 'accepted' || answer.body === 'preferences') {
         content = { 'application/json': { schema: { type: 'object' } } };
       } else if (answer.body === 'html' || answer.body === 'css') {
         content = { [answer.body === 'html' ? 'text/html' : 'text/css']: { schema: { type: 'string' } } };

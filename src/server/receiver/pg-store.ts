@@ -169,6 +169,9 @@ export async function pgStore(connectionString: string, options: { max?: number 
       return classify((await byKidId(row.kid, row.id))!, row);
     },
     ...jobs.queue,
+    async queueJobs(queued) {
+      await transaction(pool, (client) => enqueue(client, queued));
+    },
     addEvent: (event, queued) => jobs.addEvent({ ...event, email: emailKey(event.email) }, queued),
     events: (email) => jobs.events(emailKey(email)),
     event: (key) => jobs.event(key),

@@ -10,6 +10,7 @@ import { createApp, type AppOptions } from './app.js';
 import { confirmations, type MailSettings } from './confirm.js';
 import { webhooks, type WebhookOptions } from './hooks.js';
 import { background } from './background.js';
+import { preferences, unsubscribeHeadersWith, type UnsubscribeHeaders } from './preferences.js';
 import pkg from '../../../package.json';
 import type { ReceiverConfig } from './config.js';
 import { openServerKey, openStore } from './open.js';
@@ -47,6 +48,10 @@ export interface ReceiverOptions {
   mail?: Partial<MailSettings> | false;
   /** Standard Webhooks to the site's CRM or mailing tool: every record, confirmation and closure. */
   webhooks?: WebhookOptions;
+  /** The page with `<consent-preferences>` that mailed links open; default `<publicUrl>/preferences.html`. */
+  preferencesUrl?: string;
+  /** An address for `mailto:` unsubscribes in `List-Unsubscribe` (`MAIL_UNSUBSCRIBE_TO`); the receiver does not read that mailbox. */
+  unsubscribeMailto?: string;
   /** A store to use instead of the configured one (benchmarks, tests). */
   store?: RecordStore;
   /** Static folders and extra routes (the demo site). */
@@ -61,6 +66,8 @@ export interface Receiver {
   close(): Promise<void>;
   store: RecordStore;
   key: ServerKey;
+  /** RFC 8058 headers for a newsletter to `email` about `purpose`; needs `mail.publicUrl` (https). */
+  unsubscribeHeaders(input: { email: string; purpose: string; locale?: 'fi' | 'en' }): UnsubscribeHeaders;
 }
 
 const DEFAULTS = { rateLimit: { burst: 30, perSecond: 5 }, maxBytes: 16_384, maxSkewSeconds: 600 } as const;
@@ -77,17 +84,33 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     options.mail === false ? undefined : (options.mail?.transport ?? createMailTransport({ dataDir, from: 'Privacy receiver <no-reply@localhost>' }));
   const load = background();
   const hooks = options.webhooks?.endpoints.length ? webhooks(store, options.webhooks, load) : undefined;
+  const tokens = createLinkTokens(key.secret);
+  const publicUrl = options.mail ? options.mail.publicUrl : undefined;
+  const cap = (options.mail && options.mail.cap) || DEFAULT_MAIL_CAP;
+  let wake = () => {};
+  const prefs = preferences({
+    store,
+    key,
+    tokens,
+    publicUrl,
+    preferencesUrl: options.preferencesUrl,
+    cap,
+    mail: options.mail === false ? undefined : { wake: () => wake() },
+    hooks: hooks && { confirmationJobs: hooks.confirmationJobs, withdrawalJobs: hooks.withdrawalJobs, queued: hooks.queued },
+  });
   const mail =
     options.mail === false
       ? undefined
       : confirmations({
           store,
           key,
-          tokens: createLinkTokens(key.secret),
+          tokens,
           mail: { cap: DEFAULT_MAIL_CAP, ...options.mail, transport: transport! },
           ...(hooks ? { also: { jobs: hooks.confirmationJobs, queued: hooks.queued } } : {}),
           load,
+          manageUrl: prefs.pageUrl,
         });
+  if (mail) wake = () => mail.queued();
   const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
   const maxSkewSeconds = options.maxSkewSeconds ?? DEFAULTS.maxSkewSeconds;
   const { app, drain } = createApp({
@@ -100,7 +123,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     clientAddress: options.clientAddress,
     staticRoots: options.staticRoots,
     routes: options.routes,
-    features: [mail, hooks].filter((f) => f !== undefined),
+    features: [mail, prefs, hooks].filter((f) => f !== undefined),
     onLoad: (n) => load.busy(n),
     version: pkg.version,
     verify: async (jws) => {
@@ -115,8 +138,13 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     fetch: async (request, env) => app.fetch(request, env),
     store,
     key,
+    unsubscribeHeaders: (input) => {
+      if (!publicUrl) throw new TypeError('unsubscribeHeaders needs mail.publicUrl (PUBLIC_URL): the https origin of this receiver');
+      return unsubscribeHeadersWith(tokens, { publicUrl, mailto: options.unsubscribeMailto })(input);
+    },
     close: () =>
       (closing ??= drain()
+        .then(() => prefs.stop())
         .then(() => Promise.all([mail?.stop(), hooks?.stop()]))
         .then(() => transport?.close())
         .then(() => store.close())),
@@ -155,6 +183,8 @@ export async function startReceiver(
     ...(hooks
       ? { webhooks: { endpoints: hooks.endpoints, secret: hooks.secrets, ...(lease ? { sender: { leaseMs: lease, timeoutMs: Math.min(15_000, lease / 2) } } : {}) } }
       : {}),
+    ...(config.preferencesUrl ? { preferencesUrl: config.preferencesUrl } : {}),
+    ...(config.unsubscribeTo ? { unsubscribeMailto: config.unsubscribeTo } : {}),
   });
   const server = createAdaptorServer({ fetch: receiver.fetch }) as Server;
   server.keepAliveTimeout = 5000;

@@ -255,6 +255,9 @@ export function sqliteStore(file: string): RecordStore {
       });
     },
     ...jobs.queue,
+    async queueJobs(queued) {
+      db.transaction(() => jobs.enqueue(queued)).immediate();
+    },
     addEvent: (event, queued) => jobs.addEvent({ ...event, email: emailKey(event.email) }, queued),
     events: (email) => jobs.events(emailKey(email)),
     event: (key) => jobs.event(key),

@@ -120,6 +120,8 @@ export interface RecordStore extends JobQueue {
    * `jobs` are queued in the same transaction, only when the record is new.
    */
   put(row: StoredRecord, jobs?: readonly NewJob[]): Promise<PutResult>;
+  /** Queues jobs that no record or event causes (a mailed preference link), caps applied, in one transaction. */
+  queueJobs(jobs: readonly NewJob[]): Promise<void>;
   /** Appends an event unless one with its key exists (`duplicate`, with the stored one); `jobs` as for `put`. */
   addEvent(event: ReceiverEvent, jobs?: readonly NewJob[]): Promise<{ status: 'stored' | 'duplicate'; event: ReceiverEvent }>;
   /** Events about one person (`emailKey`), oldest first. */

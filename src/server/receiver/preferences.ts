@@ -1,0 +1,313 @@
+/**
+ * Choices from any device, and RFC 8058 one-click unsubscribe (issue #13).
+ *
+ * - `POST /api/preferences/link` (`{ email, locale }` as JSON or a form): the
+ *   same 202 whatever the address; for an address with consent records a
+ *   `prefs` link (1 h) is mailed, capped per address like confirmations. The
+ *   work runs after the answer, so its timing says nothing either.
+ * - `GET /api/preferences` with `Authorization: Bearer <prefs token>`: the
+ *   address's current state (derive.ts); nothing without a valid token.
+ * - A record POSTed to `/api/records` with that header acts for the address
+ *   at once: the receiver appends a signed confirmation for it (no second round).
+ * - `GET /unsubscribe/<token>` shows one button and changes nothing; a `POST`
+ *   with `List-Unsubscribe=One-Click` (urlencoded or multipart) appends a
+ *   receiver-signed withdrawal of that one purpose and answers 200, no redirect.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { CompactSign } from 'jose';
+import enConsent from '../../../locales/en/consent.json';
+import fiConsent from '../../../locales/fi/consent.json';
+import { canonicalJson } from '../../records/canonical.js';
+import { Email, type ConsentRecord } from '../../records/schemas.js';
+import { composePreferencesLink, grantsToConfirm } from '../mail/compose.js';
+import type { MailCap } from '../mail/memory-queue.js';
+import { pageLocale, renderLinkPage, type LinkPage } from '../mail/pages.js';
+import type { LinkTokens, TokenResult } from '../mail/tokens.js';
+import type { ServerKey } from '../receipt.js';
+import type { ReceiverFeature, Vouch } from './app.js';
+import { currentConsents, type ConsentState } from './derive.js';
+import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from './store.js';
+
+export const PREFERENCES_API = '/api/preferences';
+export const UNSUBSCRIBE_PATH = '/unsubscribe/';
+/** The demo's preference page; a site names its own with `preferencesUrl`. */
+export const PREFERENCES_PAGE = '/preferences.html';
+/** The body a mailbox provider POSTs (RFC 8058 section 3.2), and the header that announces it. */
+export const ONE_CLICK = 'List-Unsubscribe=One-Click';
+
+const LABELS = { fi: fiConsent.purposes, en: enConsent.purposes } as Record<'fi' | 'en', Record<string, { label: string } | undefined>>;
+
+/** `<publicUrl>/unsubscribe/<token>`. */
+export const unsubscribeUrl = (publicUrl: string, token: string) => `${publicUrl.replace(/\/+$/, '')}${UNSUBSCRIBE_PATH}${token}`;
+/** The preference page, with the token in the fragment: it never reaches a server log or a Referer. */
+export const preferencesLink = (pageUrl: string, token: string) => `${pageUrl}#token=${token}`;
+
+export interface UnsubscribeHeaders {
+  'List-Unsubscribe': string;
+  'List-Unsubscribe-Post': typeof ONE_CLICK;
+}
+
+/**
+ * The RFC 8058 headers for one recipient and purpose: an https URL (plus a
+ * `mailto:` when `mailto` is given, RFC 2369), valid for 3 years.
+ */
+export function unsubscribeHeadersWith(
+  tokens: LinkTokens,
+  options: { publicUrl: string; mailto?: string | undefined },
+): (input: { email: string; purpose: string; locale?: 'fi' | 'en' }) => UnsubscribeHeaders {
+  const base = new URL(options.publicUrl);
+  const local = base.hostname === 'localhost' || base.hostname === '127.0.0.1' || base.hostname === '[::1]';
+  if (base.protocol !== 'https:' && !local) throw new TypeError('RFC 8058 needs an https URL: set PUBLIC_URL to the https origin of the receiver');
+  return ({ email, purpose, locale = 'fi' }) => {
+    const parsed = Email.safeParse(emailKey(email));
+    if (!parsed.success) throw new TypeError(`not an e-mail address: ${email}`);
+    const token = tokens.issue({ kind: 'unsubscribe', address: parsed.data, purpose, locale });
+    const links = [`<${unsubscribeUrl(options.publicUrl, token)}>`];
+    if (options.mailto) links.push(`<mailto:${options.mailto}?subject=unsubscribe%20${token}>`);
+    return { 'List-Unsubscribe': links.join(', '), 'List-Unsubscribe-Post': ONE_CLICK };
+  };
+}
+
+export interface PreferencesOptions {
+  store: RecordStore;
+  key: ServerKey;
+  tokens: LinkTokens;
+  /** Origin of the links; by default the origin the request came to. */
+  publicUrl?: string | undefined;
+  /** The page with `<consent-preferences>`; default `<publicUrl>/preferences.html`. */
+  preferencesUrl?: string | undefined;
+  /** Per-address cap of preference-link mails (counted apart from confirmations, with the same numbers). */
+  cap: MailCap;
+  /** Mail is on: link requests queue mail jobs; `wake` starts the mail sender on them. */
+  mail?: { wake(): void } | undefined;
+  /** Webhook messages: the confirmation a preference link makes, a one-click withdrawal. */
+  hooks?:
+    | {
+        confirmationJobs(row: StoredRecord, confirmedAt: string): NewJob[];
+        withdrawalJobs(withdrawal: { id: string; email: string; receivedAt: string; purposes: { purpose: string; dpv: string; text: string }[] }): NewJob[];
+        queued(): void;
+      }
+    | undefined;
+}
+
+export interface Preferences extends ReceiverFeature {
+  install(app: Hono): void;
+  /** Resolves once link requests still being handled are done. */
+  stop(): Promise<void>;
+  /** The preference page for requests to `requestUrl`. */
+  pageUrl(requestUrl: string): string;
+}
+
+const refuse = (c: Context, status: 400 | 401 | 403 | 404 | 405 | 413 | 415, code: string, message: string) =>
+  c.json({ error: { code, message } }, status);
+
+const bearer = (request: Request): string | undefined => {
+  const value = request.headers.get('authorization');
+  const match = value?.match(/^Bearer\s+([A-Za-z0-9_-]+)\s*$/i);
+  return match?.[1] ?? (value ? '' : undefined);
+};
+
+const linkRefusal = (result: Exclude<TokenResult, { ok: true }>) =>
+  result.reason === 'expired'
+    ? ({ status: 401, code: 'link-expired', message: 'The link has expired: ask for a new one.' } as const)
+    : ({ status: 401, code: 'link-invalid', message: 'The link is not valid.' } as const);
+
+async function signEvent(key: ServerKey, payload: Record<string, unknown>): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(canonicalJson(payload))).setProtectedHeader({ alg: 'ES256', kid: key.kid }).sign(key.privateKey);
+}
+
+/** What the API says about one purpose: enough for a switch, nothing about other people or keys. */
+const publicState = (s: ConsentState) => ({
+  purpose: s.purpose,
+  granted: s.granted,
+  text: s.text,
+  decidedAt: s.decidedAt,
+  ...(s.pending ? { pending: true } : {}),
+});
+
+export function preferences(options: PreferencesOptions): Preferences {
+  const { store, key, tokens } = options;
+  const inFlight = new Set<Promise<unknown>>();
+  const origin = (requestUrl: string) => (options.publicUrl ?? new URL(requestUrl).origin).replace(/\/+$/, '');
+  const pageUrl = (requestUrl: string) => options.preferencesUrl ?? `${origin(requestUrl)}${PREFERENCES_PAGE}`;
+
+  /** Queues the link mail for an address with consent records; nothing for another. */
+  async function mailLink(address: string, locale: 'fi' | 'en', requestUrl: string): Promise<void> {
+    const rows = await store.byEmail(address);
+    if (!rows.some((r) => r.type === 'consent')) return;
+    const token = tokens.issue({ kind: 'prefs', address, locale });
+    const verified = tokens.verify(token, { kind: 'prefs' });
+    if (!verified.ok) throw new Error('A token just issued does not verify');
+    const message = composePreferencesLink({ to: address, locale, url: preferencesLink(pageUrl(requestUrl), token), expiresAt: verified.expiresAt });
+    await store.queueJobs([
+      {
+        kind: 'mail',
+        email: address,
+        payload: { message, kind: 'prefs', tokenId: verified.tokenId },
+        cap: { key: `prefs-mail:${tokens.addressHash(address)}`, max: options.cap.max, windowMs: options.cap.windowMs },
+      },
+    ]);
+    options.mail?.wake();
+  }
+
+  async function linkBody(c: Context): Promise<Record<string, unknown> | undefined> {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    try {
+      if (type === 'application/json') return (await c.req.json()) as Record<string, unknown>;
+      if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') return (await c.req.parseBody()) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+    return undefined;
+  }
+
+  /** Appends the receiver's confirmation of a record the preference link vouched for. */
+  async function confirmVouched(row: StoredRecord, tokenId: string): Promise<void> {
+    const record = row.record as unknown as ConsentRecord;
+    if (!grantsToConfirm(record).length) return; // withdrawals count at once
+    const at = new Date().toISOString();
+    const data = {
+      type: 'confirmation',
+      via: 'preferences',
+      recordId: row.id,
+      recordKid: row.kid,
+      recordJwsSha256: createHash('sha256').update(row.jws, 'utf8').digest('hex'),
+      email: row.email,
+      submittedAt: row.receivedAt,
+      tokenId,
+      confirmedAt: at,
+    };
+    const event: ReceiverEvent = {
+      id: randomUUID(),
+      kind: 'confirmation',
+      key: `confirm:${row.kid}:${row.id}`,
+      email: row.email,
+      recordId: row.id,
+      recordKid: row.kid,
+      at,
+      data,
+      jws: await signEvent(key, data),
+    };
+    const jobs = options.hooks?.confirmationJobs(row, at) ?? [];
+    const stored = (await store.addEvent(event, jobs)).status === 'stored';
+    if (stored && jobs.length) options.hooks!.queued();
+  }
+
+  /** The one-click withdrawal: appended only when the purpose is granted or waiting, so repeats change nothing. */
+  async function withdraw(address: string, purpose: string, tokenId: string): Promise<void> {
+    const rows = await store.byEmail(address);
+    const state = currentConsents(rows, await store.events(address)).find((s) => s.purpose === purpose);
+    if (!state || (!state.granted && !state.pending)) return;
+    const decision = rows
+      .flatMap((r) => ((r.record as unknown as ConsentRecord).decisions ?? []).filter((d) => d.purpose === purpose))
+      .at(-1);
+    const at = new Date().toISOString();
+    const id = randomUUID();
+    const data = {
+      type: 'withdrawal',
+      channel: 'one-click',
+      email: address,
+      purposes: [purpose],
+      tokenId,
+      withdrawnAt: at,
+      receiverKid: key.kid,
+      withdraws: { recordId: state.pending ? state.pendingRecordId : state.recordId, kid: state.kid },
+    };
+    const event: ReceiverEvent = { id, kind: 'withdrawal', key: `withdraw:${id}`, email: address, recordId: null, recordKid: null, at, data, jws: await signEvent(key, data) };
+    const jobs =
+      decision && options.hooks
+        ? options.hooks.withdrawalJobs({ id, email: address, receivedAt: at, purposes: [{ purpose, dpv: decision.dpv, text: decision.text }] })
+        : [];
+    await store.addEvent(event, jobs);
+    if (jobs.length) options.hooks!.queued();
+  }
+
+  return {
+    pageUrl,
+
+    async vouch(row, request): Promise<Vouch | undefined> {
+      const token = bearer(request);
+      if (token === undefined) return undefined;
+      const verified = tokens.verify(token, { kind: 'prefs' });
+      // Not one of our tokens at all (a site's own API key sent to every backend): no link, the usual confirmation.
+      if (!verified.ok && verified.reason === 'malformed') return undefined;
+      if (!verified.ok) return { ok: false, ...linkRefusal(verified) };
+      if (row.type !== 'consent') return { ok: false, status: 400, code: 'link-not-for-requests', message: 'A preference link changes consents only.' };
+      if (verified.address !== emailKey(String((row.record.subject as { email?: string } | undefined)?.email ?? ''))) {
+        return { ok: false, status: 403, code: 'link-other-address', message: 'The link was mailed to another address.' };
+      }
+      return { ok: true, apply: (stored) => confirmVouched(stored, verified.tokenId) };
+    },
+
+    install(app) {
+      app.post(
+        `${PREFERENCES_API}/link`,
+        bodyLimit({ maxSize: 4096, onError: (c) => refuse(c, 413, 'too-large', 'Send the address only.') }),
+        async (c) => {
+          const body = await linkBody(c);
+          if (!body) return refuse(c, 415, 'unsupported-media-type', 'Send { "email" } as JSON or a form.');
+          const parsed = Email.safeParse(emailKey(String(body.email ?? '')));
+          if (!parsed.success) return refuse(c, 400, 'invalid-email', 'Enter a valid e-mail address.');
+          if (!options.mail) return refuse(c, 404, 'not-found', 'Preference links are off: this receiver sends no mail.');
+          const locale = pageLocale(typeof body.locale === 'string' ? body.locale : undefined, c.req.header('accept-language'));
+          // After the answer: whether the address is known changes neither the answer nor its timing.
+          const work = mailLink(parsed.data, locale, c.req.url).catch((error: unknown) =>
+            console.error('[receiver] preference link not queued:', (error as Error)?.message ?? error),
+          );
+          inFlight.add(work);
+          void work.finally(() => inFlight.delete(work));
+          return c.json({ status: 'accepted' }, 202);
+        },
+      );
+      app.all(`${PREFERENCES_API}/link`, (c) => c.json({ error: { code: 'method-not-allowed', message: 'Use POST.' } }, 405, { allow: 'POST, OPTIONS' }));
+
+      app.get(PREFERENCES_API, async (c) => {
+        const token = bearer(c.req.raw);
+        if (!token) return refuse(c, 401, 'link-missing', 'Open the page from the link in your mail.');
+        const verified = tokens.verify(token, { kind: 'prefs' });
+        if (!verified.ok) {
+          const refusal = linkRefusal(verified);
+          return refuse(c, refusal.status, refusal.code, refusal.message);
+        }
+        const address = verified.address!;
+        const states = currentConsents(await store.byEmail(address), await store.events(address));
+        return c.json({ email: address, locale: verified.locale, expiresAt: verified.expiresAt.toISOString(), purposes: states.map(publicState) }, 200);
+      });
+      app.all(PREFERENCES_API, (c) => c.json({ error: { code: 'method-not-allowed', message: 'Use GET.' } }, 405, { allow: 'GET, OPTIONS' }));
+
+      app.on(
+        ['GET', 'HEAD', 'POST'],
+        `${UNSUBSCRIBE_PATH}:token`,
+        bodyLimit({ maxSize: 8192, onError: (c) => c.text('Too large', 413) }),
+        async (c) => {
+          const verified = tokens.verify(c.req.param('token'), { kind: 'unsubscribe' });
+          const locale = pageLocale(verified.locale, c.req.header('accept-language'));
+          const page = (name: LinkPage, items?: string[]) => {
+            const rendered = renderLinkPage({ page: name, locale, ...(items ? { items } : {}) });
+            return c.body(rendered.body, rendered.status as 200, rendered.headers);
+          };
+          if (!verified.ok) return page(verified.reason === 'expired' ? 'expired' : 'invalid');
+          const purpose = verified.purpose!;
+          if (c.req.method !== 'POST') return page('unsubscribe', [LABELS[locale][purpose]?.label ?? purpose]);
+          const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+          let body: Record<string, unknown> = {};
+          if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') {
+            body = (await c.req.parseBody().catch(() => ({}))) as Record<string, unknown>;
+          }
+          if (body['List-Unsubscribe'] !== 'One-Click') {
+            const refused = renderLinkPage({ page: 'invalid', locale });
+            return c.body(refused.body, 400, refused.headers);
+          }
+          await withdraw(verified.address!, purpose, verified.tokenId);
+          return page('unsubscribed');
+        },
+      );
+    },
+
+    async stop() {
+      await Promise.all([...inFlight]);
+    },
+  };
+}
