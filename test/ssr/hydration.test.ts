@@ -5,7 +5,15 @@ import { hydrateElements } from '../../src/hydrate.js';
 import { expect, waitUntil } from '@open-wc/testing';
 import '../../src/define.js';
 import type { ConsentToggle } from '../../src/consent/consent-toggle.js';
+import { openDb } from '../../src/records/idb.js';
 import { parse, serverRender } from './ssr-helpers.js';
+
+/** A first visit: no choices remembered by an earlier test file on this origin (IndexedDB outlives pages). */
+async function firstVisit() {
+  const db = await openDb();
+  await db.delete('choices', 'consent');
+  db.close();
+}
 
 /** Console errors, uncaught errors and rejections while `run` goes on. */
 async function collectErrors(run: () => Promise<void>): Promise<string[]> {
@@ -83,6 +91,7 @@ describe('hydrating server-rendered elements', () => {
   });
 
   it('the consent form hydrates with its toggles; they switch and the form knows', async () => {
+    await firstVisit();
     container = parse(await serverRender('<consent-form purposes="newsletter blog events" endpoint="/nowhere"></consent-form>', 'en'));
     const form = container.querySelector('consent-form')!;
     const firstToggle = form.shadowRoot!.querySelector('consent-toggle')!;
