@@ -17,6 +17,7 @@ const MARKUP = {
   'consent-toggle': '<consent-toggle purpose="newsletter"></consent-toggle>',
   'consent-form': '<consent-form endpoint="/nowhere"></consent-form>',
   'data-request-form': '<data-request-form endpoint="/nowhere"></data-request-form>',
+  'consent-preferences': '<consent-preferences endpoint="/nowhere"></consent-preferences>',
 };
 MARKUP.define = Object.values(MARKUP).join('\n');
 
