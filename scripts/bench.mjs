@@ -7,6 +7,7 @@ import { benchNoticeRender } from './bench/notice-render.mjs';
 import { benchCls, DEMO_PAGES } from './bench/cls.mjs';
 import { benchReceiver } from './bench/receiver.mjs';
 import { benchRecords } from './bench/records.mjs';
+import { benchQueues } from './bench/queues.mjs';
 import { benchScale } from './bench/scale.mjs';
 import { measureCompared, measureSizes } from './bench/sizes.mjs';
 import { buildBundlerApps } from './bench/bundler.mjs';
@@ -43,6 +44,9 @@ console.log((await benchRecords()).text);
 
 console.log('\n## Receiver\n');
 console.log((await benchReceiver()).text);
+
+console.log('\n## Confirmation mail and webhooks: queued with the record, sent when the receiver is idle (#12, #14)\n');
+console.log((await benchQueues()).text);
 
 console.log('\n## Receiver on every core, beside a bare-crypto ceiling (#17)\n');
 console.log((await benchScale()).text);
