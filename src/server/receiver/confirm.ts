@@ -110,16 +110,22 @@ export function confirmations({
   function confirmStore(token: string, ip: string | undefined): ConfirmStore {
     const verified = tokens.verify(token, { kind: 'confirm' });
     const tokenId = verified.ok ? verified.tokenId : '';
+    // One look-up per request: the route asks for the record, then whether it is confirmed or to confirm it.
+    const lookups = new Map<string, ReturnType<typeof mailedRecord>>();
+    const mailed = (recordId: string) => {
+      if (!lookups.has(recordId)) lookups.set(recordId, mailedRecord(recordId, tokenId));
+      return lookups.get(recordId)!;
+    };
     return {
       async findRecord(recordId) {
-        return (await mailedRecord(recordId, tokenId))?.row.record as ConsentRecord | DataRequest | undefined;
+        return (await mailed(recordId))?.row.record as ConsentRecord | DataRequest | undefined;
       },
       async isConfirmed(recordId) {
-        const found = await mailedRecord(recordId, tokenId);
+        const found = await mailed(recordId);
         return Boolean(found && (await store.event(confirmKey(found.row.kid, recordId))));
       },
       async confirm(recordId, at) {
-        const found = await mailedRecord(recordId, tokenId);
+        const found = await mailed(recordId);
         if (!found) throw new Error('confirmed a record that was not mailed');
         const { row, job } = found;
         // What an authority asks for in a dispute: the record, the mail and when it went, the click.
