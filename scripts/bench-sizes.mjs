@@ -19,6 +19,8 @@ const localeFiles = new Set(Object.values(cdn).flatMap((e) => Object.values(e.lo
 if (sizes.fetched.define) {
   console.log('\n## Where the bytes go: all elements on load (define.js and what it loaded), by source\n');
   console.log(breakdown(sizes.fetched.define.initial, localeFiles).text);
-  console.log('\n## The same once the load settles (i18next fetched after the first render)\n');
+  console.log('\n## The same once the load settles (i18next only if a string needed it: none of the package\'s do)\n');
   console.log(breakdown(sizes.fetched.define.settled, localeFiles).text);
+  console.log('\n## The same in use (a visitor started on the forms and opened an info popover)\n');
+  console.log(breakdown(sizes.fetched.define.inUse, localeFiles).text);
 }

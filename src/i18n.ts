@@ -42,63 +42,93 @@ const OPTIONS: InitOptions = {
   returnNull: false,
 };
 
-// The strings as fetched, by `locale/namespace`: what the first render reads.
+// The strings as fetched, by `locale/namespace`: what `firstPaint` reads.
 const bundles = new Map<string, Record<string, unknown>>();
 
 // A private i18next instance: the host page's own i18next (if any) is never touched.
-// i18next is fetched after the first strings have arrived and rendered (it is
-// not needed to show them: see `firstPaint` below), so it does not delay the
-// first paint; from then on every string comes from i18next.
+// It is fetched only on demand: when a string needs what `firstPaint` cannot
+// answer (see `paint`), or when code asks for it (`whenI18next`, e.g. lit SSR).
+// The package's own strings never need it. Once loaded, every string comes from it.
 let instance: I18n | undefined;
 let loadingI18next: Promise<I18n> | undefined;
+const onLoad = new Set<() => void>();
+
+/** Calls `listener` when i18next has loaded (the hosts re-render with its answers). */
+export function onI18next(listener: () => void): void {
+  onLoad.add(listener);
+}
 
 /** Loads i18next (once) with every bundle fetched so far; later bundles are added as they arrive. */
 export function whenI18next(): Promise<I18n> {
-  return (loadingI18next ??= import('i18next').then(({ createInstance }) => {
-    const i18n = createInstance();
-    void i18n.init(OPTIONS);
-    for (const [key, bundle] of bundles) {
-      const [locale, ns] = key.split('/') as [Locale, Namespace];
-      i18n.addResourceBundle(locale, ns, bundle, true, true);
-    }
-    return (instance = i18n);
-  }));
+  return (loadingI18next ??= import('i18next').then(
+    ({ createInstance }) => {
+      const i18n = createInstance();
+      void i18n.init(OPTIONS);
+      for (const [key, bundle] of bundles) {
+        const [locale, ns] = key.split('/') as [Locale, Namespace];
+        i18n.addResourceBundle(locale, ns, bundle, true, true);
+      }
+      instance = i18n;
+      onLoad.forEach((listener) => listener());
+      return i18n;
+    },
+    (error: unknown) => {
+      // not fetched (offline, blocked): the fast path's answers stay; the next string that needs it tries again
+      loadingI18next = undefined;
+      throw error;
+    },
+  ));
 }
 
-// i18next could not be fetched (offline, blocked): the strings keep coming from the JSON; try again with the next strings.
-const retryLater = () => void (loadingI18next = undefined);
-
-const idle = (callback: () => void) =>
-  typeof requestIdleCallback === 'function' ? requestIdleCallback(callback, { timeout: 500 }) : setTimeout(callback, 50);
+// Options only i18next acts on; `count` and `context` only when the key has suffixed forms (`key_one`, `key_male`).
+const I18NEXT_OPTIONS = /^(defaultValue\w*|returnObjects|returnDetails|joinArrays|replace|interpolation|skipInterpolation|postProcess|ordinal|lngs?|ns|fallbackLng|keySeparator|nsSeparator)$/;
 
 /**
- * A string before i18next has loaded: the lookup and `{{name}}` interpolation
- * of the fetched JSON, which is all the first render of these strings needs
- * (no plurals, nesting or formatters in locales/: test/i18n checks that it
- * answers exactly what i18next answers for every string).
- * @internal exported for that test
+ * The lookup and `{{name}}` interpolation of the fetched JSON, and whether that
+ * is exactly i18next's answer: not for a key missing from a loaded bundle, a
+ * string with `$t(` nesting or any other `{{…}}` (formatters, `{{- raw}}`, paths),
+ * an i18next option, or `count`/`context` on a key with plural or context forms.
  */
-export function firstPaint(locale: Locale, key: string, options?: TOptions): string {
+function paint(locale: Locale, key: string, options: TOptions = {}): [text: string, exact: boolean] {
   const colon = key.indexOf(':');
   const ns = colon < 0 ? 'ui' : key.slice(0, colon);
   const path = colon < 0 ? key : key.slice(colon + 1);
-  let value: unknown = bundles.get(`${locale}/${ns}`);
-  for (const part of path.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
-  if (typeof value !== 'string') return path;
+  const parts = path.split('.');
+  const last = parts.pop()!;
+  let parent: unknown = bundles.get(`${locale}/${ns}`);
+  if (!parent) return [path, true]; // not loaded: i18next would not know it either
+  for (const part of parts) parent = (parent as Record<string, unknown> | undefined)?.[part];
+  const value = (parent as Record<string, unknown> | undefined)?.[last];
+  if (typeof value !== 'string') return [path, false];
+  const names = Object.keys(options);
+  const exact =
+    !/\$t\(|{{(?!\s*\w+\s*}})/.test(value) &&
+    !names.some((name) => I18NEXT_OPTIONS.test(name)) &&
+    !(names.some((name) => name === 'count' || name === 'context') && Object.keys(parent!).some((k) => k.startsWith(`${last}_`)));
   // as i18next: a value not given leaves its placeholder
-  return value.replace(/{{\s*([\w.]+)\s*}}/g, (match, name: string) => {
-    const v = (options as Record<string, unknown> | undefined)?.[name];
+  const text = value.replace(/{{\s*(\w+)\s*}}/g, (match, name: string) => {
+    const v = (options as Record<string, unknown>)[name];
     return v === undefined ? match : String(v);
   });
+  return [text, exact];
+}
+
+/**
+ * A string before i18next has loaded (it is what the page shows until then):
+ * test/i18n checks that it answers exactly what i18next answers for every
+ * string in locales/, and that what it cannot answer fetches i18next.
+ * @internal exported for that test
+ */
+export function firstPaint(locale: Locale, key: string, options?: TOptions): string {
+  return paint(locale, key, options)[0];
 }
 
 const loaded = new Set<string>();
-let inFlight = 0;
 const pending = new Map<string, Promise<void>>();
 
 /** Loads the namespaces for a locale once; later calls share the same promise. */
 export function loadNamespaces(locale: Locale, namespaces: readonly Namespace[]): Promise<void> {
-  const all = Promise.all(
+  return Promise.all(
     namespaces.map((ns) => {
       const key = `${locale}/${ns}`;
       let promise = pending.get(key);
@@ -118,14 +148,7 @@ export function loadNamespaces(locale: Locale, namespaces: readonly Namespace[])
       }
       return promise;
     }),
-  );
-  // Once no strings are on their way and the hosts have rendered them: i18next, for everything after.
-  inFlight++;
-  const done = () => {
-    if (--inFlight === 0 && !loadingI18next) idle(() => inFlight === 0 && void whenI18next().catch(retryLater));
-  };
-  all.then(done, done);
-  return all.then(() => undefined);
+  ).then(() => undefined);
 }
 
 /** True when the namespaces of a locale have loaded (then `translate` and `resourceBundle` answer). */
@@ -136,7 +159,10 @@ export function hasNamespaces(locale: Locale, namespaces: readonly Namespace[]):
 /** A string in the given locale; `key` may name its namespace (`consent:form.save`), else `ui`. Empty before anything loaded. */
 export function translate(locale: Locale, key: string, options?: TOptions): string {
   if (instance) return instance.t(key, { ...options, lng: locale, ns: 'ui', nsSeparator: ':' }) as string;
-  return bundles.size ? firstPaint(locale, key, options) : '';
+  if (!bundles.size) return '';
+  const [text, exact] = paint(locale, key, options);
+  if (!exact) whenI18next().catch(() => undefined); // the hosts re-render when it arrives
+  return text;
 }
 
 /** The raw resource bundle of a namespace (e.g. the notice document), or undefined if not loaded. */

@@ -6,10 +6,11 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
 
-/** The bundled apps: bench entry name → the package module the app imports. */
+/** The bundled apps: bench entry name → the package modules the app imports. */
 export const BUNDLER_APPS = {
-  'bundler/define': '@optimesys/privacy-widgets/define',
-  'bundler/consent-form': '@optimesys/privacy-widgets/consent-form/define',
+  'bundler/define': ['@optimesys/privacy-widgets/define'],
+  'bundler/three': ['privacy-notice', 'consent-form', 'data-request-form'].map((tag) => `@optimesys/privacy-widgets/${tag}/define`),
+  'bundler/consent-form': ['@optimesys/privacy-widgets/consent-form/define'],
 };
 
 export async function buildBundlerApps() {
@@ -19,10 +20,10 @@ export async function buildBundlerApps() {
   mkdirSync(`${root}/node_modules/@optimesys`, { recursive: true });
   symlinkSync(resolve('.'), `${root}/node_modules/@optimesys/privacy-widgets`, 'dir');
   const scripts = {};
-  for (const [name, module] of Object.entries(BUNDLER_APPS)) {
+  for (const [name, modules] of Object.entries(BUNDLER_APPS)) {
     const dir = `${root}/${name.split('/')[1]}`;
     mkdirSync(dir, { recursive: true });
-    writeFileSync(`${dir}/app.js`, `import '${module}';\n`);
+    writeFileSync(`${dir}/app.js`, modules.map((module) => `import '${module}';\n`).join(''));
     await build({
       entryPoints: [`${dir}/app.js`],
       outdir: `${dir}/out`,

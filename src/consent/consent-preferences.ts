@@ -1,5 +1,4 @@
-import { html, LitElement, nothing, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
 import { getConfig, onConfigure } from '../config.js';
 import { RecordSentEvent } from '../events.js';
 import { noticeRef } from '../notice/notice-ref.js';
@@ -43,13 +42,19 @@ type View =
  */
 export class ConsentPreferences extends LitElement {
   static override styles = [tokens, formStyles, styles];
+  static override properties: PropertyDeclarations = { purposes: {}, endpoint: {}, token: {} };
 
   /** Purposes offered as switches, in order. */
-  @property() accessor purposes = 'newsletter blog events';
+  declare purposes: string;
   /** URL records are POSTed to; the preference API is `preferences` beside it (`/api/preferences`). */
-  @property() accessor endpoint: string | undefined;
+  declare endpoint: string | undefined;
   /** The link's token; by default read from the page URL's `#token=` (and then removed from the address bar). */
-  @property() accessor token: string | undefined;
+  declare token: string | undefined;
+
+  constructor() {
+    super();
+    this.purposes = 'newsletter blog events';
+  }
 
   readonly #locale = new LocaleController(this, () => ['consent', 'preferences']);
   #view: View = { state: 'ask' };

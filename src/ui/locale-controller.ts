@@ -3,6 +3,7 @@ import type { TOptions } from 'i18next';
 import {
   hasNamespaces,
   loadNamespaces,
+  onI18next,
   resolveLocale,
   translate,
   type Locale,
@@ -23,6 +24,9 @@ export function setServerLocale(locale: Locale): void {
 // ancestor's) `lang` re-resolves every connected element.
 const hosts = new Set<LocaleController>();
 let observer: MutationObserver | undefined;
+
+// A string the JSON alone could not answer fetched i18next: every element renders again with its answers.
+onI18next(() => hosts.forEach((c) => c.rerender()));
 
 function observeDocumentLang(controller: LocaleController): void {
   hosts.add(controller);
@@ -134,6 +138,11 @@ export class LocaleController implements ReactiveController {
         host.requestUpdate();
       },
     );
+  }
+
+  /** Renders the host again (i18next has arrived). */
+  rerender(): void {
+    this.#host.requestUpdate();
   }
 
   /** True while a language is being loaded. */
