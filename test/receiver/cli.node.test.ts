@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { normalizeEmail } from '../../src/records/create.js';
 import { deviceSigner, signRecord } from '../../src/records/sign.js';
+import type { MailTransport, OutgoingMail } from '../../src/server/mail/transport.js';
+import { createReceiver } from '../../src/server/receiver/receiver.js';
 import { sqliteStore } from '../../src/server/receiver/sqlite-store.js';
+import { unsubscribeHeaders } from '../../src/server/unsubscribe.js';
 import type { StoredRecord } from '../../src/server/receiver/store.js';
 import { verifyRecord } from '../../src/server/verify.js';
 import { consentRecord, dataRequest, signed, tempDir } from './helpers.js';
@@ -65,7 +69,7 @@ describe('privacy-receiver verify', () => {
     await stored(dataDir, (await signed(consentRecord('skew@example.fi', true, new Date(Date.now() + 590_000)))).jws);
     const ok = cli(dataDir, 'verify');
     assert.equal(ok.status, 0, ok.stderr);
-    assert.deepEqual(ok.json, { checked: 1, failed: 0, failures: [] });
+    assert.deepEqual(ok.json, { checked: 1, failed: 0, failures: [], events: { checked: 0, failed: 0, failures: [] } });
     const strict = cli(dataDir, 'verify', '--max-skew-seconds', '300');
     assert.equal(strict.status, 1);
     assert.equal((strict.json as Report).failures[0]!.code, 'future');
@@ -197,5 +201,116 @@ describe('privacy-receiver close-request with ids unique per key (#11.10)', () =
     assert.deepEqual((closed.json as { requests: { kid: string }[] }).requests.map((r) => r.kid), [first!.kid, second!.kid]);
     assert.deepEqual(cli(dataDir, 'requests', '--open').json, []);
     assert.equal(cli(dataDir, 'close-request', '--id', '6d3c1f4e-0000-4000-8000-000000000000').status, 1);
+  });
+});
+
+describe("privacy-receiver verify, consents and export check the receiver's own signed events", () => {
+  const ORIGIN = 'https://privacy.optimesys.fi';
+
+  /** A receiver on the data directory, mails captured; grants `email`, confirms from the mail, then withdraws one-click. */
+  async function confirmedThenWithdrawn(dataDir: string, email: string) {
+    const sent: OutgoingMail[] = [];
+    const transport: MailTransport = {
+      kind: 'file',
+      async send(message) {
+        sent.push(message);
+        return { messageId: `<${sent.length}@test>` };
+      },
+      async check() {
+        return { ok: true };
+      },
+      close() {},
+    };
+    const receiver = await createReceiver({ dataDir, rateLimit: false, mail: { transport, publicUrl: ORIGIN, sender: { intervalMs: 20 } } });
+    const call = (url: string, init: RequestInit) => receiver.fetch(new Request(new URL(url, ORIGIN), init));
+    try {
+      const grant = await signed(consentRecord(email, true, new Date(Date.now() - 60_000)));
+      assert.equal((await call('/api/records', { method: 'POST', headers: { 'content-type': 'application/jose' }, body: grant.jws })).status, 201);
+      for (let i = 0; !sent.some((m) => m.to === email); i++) {
+        assert.ok(i < 250, 'confirmation mail');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const link = sent.find((m) => m.to === email)!.text.match(/https:\/\/privacy\.optimesys\.fi\/confirm\/[A-Za-z0-9_-]+/)![0];
+      assert.equal((await call(link, { method: 'POST' })).status, 200);
+      const url = (await unsubscribeHeaders({ email, purpose: 'newsletter' }, { dataDir, publicUrl: ORIGIN }))['List-Unsubscribe'].slice(1, -1);
+      const body = new URLSearchParams({ 'List-Unsubscribe': 'One-Click' });
+      assert.equal((await call(url, { method: 'POST', body })).status, 200);
+      return grant.record;
+    } finally {
+      await receiver.close();
+    }
+  }
+
+  /** Changes or adds an event row behind the store's back (the append-only triggers dropped first). */
+  function tamperEvents(dataDir: string, sql: string, ...params: unknown[]): void {
+    const db = new Database(join(dataDir, 'records.db'));
+    try {
+      db.exec('DROP TRIGGER IF EXISTS events_no_update');
+      assert.equal(db.prepare(sql).run(...params).changes, 1, sql);
+    } finally {
+      db.close();
+    }
+  }
+  type EventReport = { events: { checked: number; failed: number; failures: { kind: string; code: string; columns?: string[] }[] } };
+  const newsletter = (json: unknown) => (json as { purpose: string; granted: boolean }[]).find((s) => s.purpose === 'newsletter')!.granted;
+
+  it('every confirmation and one-click withdrawal verifies with the receiver key; a changed or forged one is named', async () => {
+    const dataDir = tempDir();
+    const email = 'aino.lahtinen@example.fi';
+    const grant = await confirmedThenWithdrawn(dataDir, email);
+    const clean = cli(dataDir, 'verify');
+    assert.equal(clean.status, 0, clean.stderr);
+    assert.deepEqual((clean.json as EventReport).events, { checked: 2, failed: 0, failures: [] });
+    assert.equal(newsletter(cli(dataDir, 'consents', '--email', email).json), false);
+
+    // The withdrawal's time moved before the grant (its column only), the confirmation moved to another address,
+    // and a withdrawal nobody signed added for another subscriber.
+    tamperEvents(dataDir, "UPDATE events SET at = '2000-01-01T00:00:00.000Z' WHERE kind = 'withdrawal'");
+    tamperEvents(dataDir, "UPDATE events SET email = 'someone.else@example.fi' WHERE kind = 'confirmation' AND record_id = ?", grant.id);
+    tamperEvents(
+      dataDir,
+      `INSERT INTO events (id, kind, key, email, record_id, record_kid, at, data, jws)
+       SELECT 'forged-1', kind, 'withdraw:forged-1', 'other@example.fi', NULL, NULL, at, json_set(data, '$.email', 'other@example.fi'), jws
+       FROM events WHERE kind = 'withdrawal'`,
+    );
+    const run = cli(dataDir, 'verify');
+    assert.equal(run.status, 1);
+    const { events } = run.json as EventReport;
+    assert.equal(events.checked, 3);
+    assert.deepEqual(
+      events.failures.map((f) => `${f.kind}:${f.code}:${f.columns?.join(',') ?? ''}`).sort(),
+      ['confirmation:mismatch:email', 'withdrawal:mismatch:at', 'withdrawal:mismatch:email,at,data'].sort(),
+    );
+
+    // `consents` reads each event as signed: still withdrawn (the moved column would make the grant the latest).
+    const consents = cli(dataDir, 'consents', '--email', email);
+    assert.equal(newsletter(consents.json), false);
+    assert.equal(consents.status, 1, 'the disagreement fails the command after answering');
+    assert.match(consents.stderr, /event .* \(withdrawal\): stored at differs from the signed event; its signed content is used/);
+    // The copied withdrawal is signed for Aino, not for the address its row names: not counted for that address.
+    const other = cli(dataDir, 'consents', '--email', 'other@example.fi');
+    assert.deepEqual(other.json, []);
+    assert.match(other.stderr, /left out: its signed event is about another address/);
+    const exported = cli(dataDir, 'export', '--email', email);
+    const kinds = (exported.json as { events: { kind: string; data: { email: string } }[] }).events.map((e) => `${e.kind}:${e.data.email}`);
+    assert.ok(kinds.includes(`withdrawal:${email}`), kinds.join());
+  });
+
+  it('an event whose signature does not verify is left out, and a missing receiver key fails every event', async () => {
+    const dataDir = tempDir();
+    const email = 'eero.salo@example.fi';
+    await confirmedThenWithdrawn(dataDir, email);
+    const [h, p] = (new Database(join(dataDir, 'records.db'), { readonly: true }).prepare("SELECT jws FROM events WHERE kind = 'withdrawal'").get() as { jws: string }).jws.split('.');
+    tamperEvents(dataDir, "UPDATE events SET jws = ? WHERE kind = 'withdrawal'", `${h}.${p}.${'A'.repeat(86)}`);
+    const consents = cli(dataDir, 'consents', '--email', email);
+    assert.equal(newsletter(consents.json), true, 'a withdrawal that does not verify does not count (and the command fails)');
+    assert.equal(consents.status, 1);
+    assert.match(consents.stderr, /left out: the receiver's signature does not verify/);
+
+    rmSync(join(dataDir, 'receiver-key.json'));
+    const run = cli(dataDir, 'verify');
+    assert.equal(run.status, 1);
+    assert.deepEqual((run.json as EventReport).events.failures.map((f) => f.code), ['signature', 'signature']);
+    assert.ok(!existsSync(join(dataDir, 'receiver-key.json')), 'an audit never creates a key');
   });
 });

@@ -138,6 +138,9 @@ function queueContract(name: string, open: () => Promise<RecordStore>, second: (
       const events = await store.events(' MAIJA@example.fi ');
       assert.ok(events.some((e) => e.recordId === recordId));
       assert.equal((await store.event(`confirm:kid-1:${recordId}`))?.id, first.event.id);
+      const all: string[] = [];
+      for await (const e of other.allEvents()) all.push(e.id);
+      assert.equal(all.filter((id) => id === first.event.id).length, 1, 'allEvents lists it once');
     });
   });
 }

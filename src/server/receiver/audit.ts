@@ -5,10 +5,12 @@
  * columns disagree with it, so reports can trust the signed payload and
  * flag a row changed behind the store's back.
  */
+import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
 import { canonicalJson } from '../../records/canonical.js';
 import type { PrivacyRecord } from '../../records/schemas.js';
+import type { ServerKey } from '../receipt.js';
 import { verifyRecord } from '../verify.js';
-import { emailKey, type StoredRecord } from './store.js';
+import { emailKey, type ReceiverEvent, type StoredRecord } from './store.js';
 
 export interface AuditOptions {
   /** The receiver's accepted clock difference (`serve`'s `maxSkewSeconds`), so an audit judges as the receiver did. */
@@ -64,4 +66,61 @@ export async function auditRow(row: StoredRecord, options: AuditOptions): Promis
 /** The row with its columns replaced by what its verified JWS says. */
 export function fromSigned(row: StoredRecord, record: PrivacyRecord, kid: string): StoredRecord {
   return { ...row, ...derivedColumns(record, kid), record: record as unknown as Record<string, unknown> };
+}
+
+/** The receiver's public key as published in its JWKS. */
+export type ReceiverPublicKey = ServerKey['publicJwk'];
+
+export type EventAudit =
+  | { ok: true; event: ReceiverEvent }
+  | { ok: false; code: 'signature'; message: string }
+  /** `event` is the event as signed: its columns rebuilt from the verified payload. */
+  | { ok: false; code: 'mismatch'; message: string; columns: string[]; event: ReceiverEvent };
+
+/** When an event happened by its signed payload: the time it carries for its kind. */
+const signedAt = (data: Record<string, unknown>): unknown => data['confirmedAt'] ?? data['withdrawnAt'];
+
+/**
+ * Verifies an event the receiver signed (a confirmation, a one-click
+ * withdrawal) with the receiver's public key, and compares its columns with
+ * the signed payload: `consents` reads the columns, so a row changed behind
+ * the append-only triggers must not pass unnoticed.
+ */
+export async function auditEvent(event: ReceiverEvent, receiverKey: ReceiverPublicKey | undefined): Promise<EventAudit> {
+  if (!receiverKey) return { ok: false, code: 'signature', message: 'no receiver key (receiver-key.json) to verify the event with' };
+  let payload: Record<string, unknown>;
+  try {
+    const protectedHeader = decodeProtectedHeader(event.jws);
+    if (protectedHeader.kid !== receiverKey.kid) {
+      return { ok: false, code: 'signature', message: `signed by key ${String(protectedHeader.kid)}, not this receiver's ${receiverKey.kid}` };
+    }
+    const key = await importJWK({ ...receiverKey }, 'ES256');
+    const verified = await compactVerify(event.jws, key, { algorithms: ['ES256'] });
+    payload = JSON.parse(new TextDecoder().decode(verified.payload)) as Record<string, unknown>;
+  } catch (error) {
+    return { ok: false, code: 'signature', message: `the receiver's signature does not verify (${(error as Error).message})` };
+  }
+  const expected = {
+    kind: payload['type'] as ReceiverEvent['kind'],
+    email: typeof payload['email'] === 'string' ? emailKey(payload['email']) : '',
+    at: String(signedAt(payload)),
+    recordId: (payload['recordId'] as string | undefined) ?? null,
+    recordKid: (payload['recordKid'] as string | undefined) ?? null,
+  };
+  const columns: string[] = (Object.keys(expected) as (keyof typeof expected)[]).filter((k) => event[k] !== expected[k]);
+  let same = false;
+  try {
+    same = canonicalJson(event.data) === canonicalJson(payload);
+  } catch {
+    // not JSON-able: differs
+  }
+  if (!same) columns.push('data');
+  if (!columns.length) return { ok: true, event };
+  return {
+    ok: false,
+    code: 'mismatch',
+    message: `stored ${columns.join(', ')} ${columns.length > 1 ? 'differ' : 'differs'} from the signed event`,
+    columns,
+    event: { ...event, ...expected, data: payload },
+  };
 }

@@ -5,7 +5,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { auditRow, fromSigned, type AuditOptions } from './audit.js';
+import { readFileSync } from 'node:fs';
+import { loadServerKey } from '../receipt.js';
+import { auditEvent, auditRow, fromSigned, type AuditOptions, type ReceiverPublicKey } from './audit.js';
 import { ConfigError, FULL_USAGE, parseConfig, type ReceiverConfig } from './config.js';
 import { currentConsents, openRequests } from './derive.js';
 import { demoSite } from './demo.js';
@@ -13,7 +15,7 @@ import { closureMessages, webhookJobs, webhookQueue } from './hooks.js';
 import { isWorker, runPrimary } from './cluster.js';
 import { openServerKey, openStore, ReceiverStartError } from './open.js';
 import { startReceiver } from './receiver.js';
-import { emailKey, type StoredRecord } from './store.js';
+import { emailKey, type ReceiverEvent, type StoredRecord } from './store.js';
 import { unsubscribeHeaders } from '../unsubscribe.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -97,6 +99,48 @@ async function signedRows(rows: StoredRecord[], options: AuditOptions, email?: s
   return { rows: out, flagged };
 }
 
+/**
+ * Events as the receiver signed them, as `signedRows` does for records: one
+ * that does not verify is left out, one whose columns disagree is used as
+ * signed; either is named on stderr and sets `flagged`.
+ */
+async function signedEvents(events: ReceiverEvent[], receiverKey: ReceiverPublicKey | undefined, email?: string) {
+  const out: ReceiverEvent[] = [];
+  let flagged = false;
+  for (const event of events) {
+    const audit = await auditEvent(event, receiverKey);
+    if (audit.ok) {
+      out.push(event);
+      continue;
+    }
+    flagged = true;
+    const what = `event ${event.id} (${event.kind})`;
+    if (audit.code === 'signature') console.error(`privacy-receiver: ${what} left out: ${audit.message}`);
+    else if (email !== undefined && audit.event.email !== email) console.error(`privacy-receiver: ${what} left out: its signed event is about another address`);
+    else {
+      console.error(`privacy-receiver: ${what}: ${audit.message}; its signed content is used`);
+      out.push(audit.event);
+    }
+  }
+  return { events: out, flagged };
+}
+
+/** The receiver's public key from `receiver-key.json`, read only (an audit never creates one); undefined if there is none. */
+async function receiverPublicKey(dataDir: string): Promise<ReceiverPublicKey | undefined> {
+  let text: string;
+  try {
+    text = readFileSync(join(dataDir, 'receiver-key.json'), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return (await loadServerKey(JSON.parse(text) as Parameters<typeof loadServerKey>[0])).publicJwk;
+  } catch (error) {
+    throw new ReceiverStartError(`${join(dataDir, 'receiver-key.json')} is not a private P-256 JWK (${(error as Error).message})`);
+  }
+}
+
 async function report(config: ReceiverConfig): Promise<number> {
   const store = await openStore(config);
   // The audit judges a record as `serve` did when it arrived: the same clock window.
@@ -107,7 +151,8 @@ async function report(config: ReceiverConfig): Promise<number> {
       case 'consents': {
         const found = await store.byEmail(config.email!);
         const { rows, flagged } = await signedRows(found, auditOptions, emailKey(config.email!));
-        const events = await store.events(config.email!);
+        const signed = await signedEvents(await store.events(config.email!), await receiverPublicKey(config.dataDir), emailKey(config.email!));
+        const events = signed.events;
         if (config.command === 'export') {
           const mails = await store.jobs({ kind: 'mail', email: emailKey(config.email!) });
           print({
@@ -128,7 +173,7 @@ async function report(config: ReceiverConfig): Promise<number> {
         } else {
           print(currentConsents(rows, events));
         }
-        return flagged ? 1 : 0;
+        return flagged || signed.flagged ? 1 : 0;
       }
       case 'requests': {
         const stored = [];
@@ -171,8 +216,19 @@ async function report(config: ReceiverConfig): Promise<number> {
             failures.push({ id: row.id, kid: row.kid, code: audit.code, message: audit.message, ...(audit.columns ? { columns: audit.columns } : {}) });
           }
         }
-        print({ checked, failed: failures.length, failures });
-        return failures.length ? 1 : 0;
+        // The receiver's own signed events (confirmations, one-click withdrawals): `consents` counts them.
+        const receiverKey = await receiverPublicKey(config.dataDir);
+        const eventFailures: { id: string; kind: string; code: string; message: string; columns?: string[] }[] = [];
+        let eventsChecked = 0;
+        for await (const event of store.allEvents()) {
+          eventsChecked++;
+          const audit = await auditEvent(event, receiverKey);
+          if (!audit.ok) {
+            eventFailures.push({ id: event.id, kind: event.kind, code: audit.code, message: audit.message, ...(audit.code === 'mismatch' ? { columns: audit.columns } : {}) });
+          }
+        }
+        print({ checked, failed: failures.length, failures, events: { checked: eventsChecked, failed: eventFailures.length, failures: eventFailures } });
+        return failures.length || eventFailures.length ? 1 : 0;
       }
       case 'webhooks': {
         const queue = webhookQueue(store);

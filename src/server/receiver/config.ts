@@ -52,7 +52,7 @@ Commands:
   consents --email X         print the current consent per purpose
   requests --open            print the open data requests with due dates, overdue first
   close-request --id X [--note "..."]   mark the data request(s) with this id answered (appended, never changed)
-  verify                     re-check every stored signature and column and report any that fail
+  verify                     re-check every stored signature and column (records and the receiver's events) and report any that fail
   webhooks --failed          list webhook deliveries given up after the retry schedule
   webhooks --retry           send every given-up delivery again (same webhook-id)
   unsubscribe-headers --email X --purpose P   print RFC 8058 List-Unsubscribe headers for a newsletter

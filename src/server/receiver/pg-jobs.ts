@@ -63,6 +63,7 @@ interface JobRow {
   gave_up_at: Date | null;
 }
 interface EventRow {
+  seq: string;
   id: string;
   kind: ReceiverEvent['kind'];
   key: string;
@@ -206,6 +207,14 @@ export function pgJobs(pool: pg.Pool) {
     async event(key: string) {
       const { rows } = await pool.query<EventRow>('SELECT * FROM privacy_events WHERE key = $1', [key]);
       return rows[0] && toEvent(rows[0]);
+    },
+    async *allEvents() {
+      for (let after = '0'; ; ) {
+        const { rows } = await pool.query<EventRow>('SELECT * FROM privacy_events WHERE seq > $1 ORDER BY seq LIMIT 500', [after]);
+        if (!rows.length) return;
+        for (const row of rows) yield toEvent(row);
+        after = rows[rows.length - 1]!.seq;
+      }
     },
   };
 }

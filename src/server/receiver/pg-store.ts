@@ -175,6 +175,7 @@ export async function pgStore(connectionString: string, options: { max?: number 
     addEvent: (event, queued) => jobs.addEvent({ ...event, email: emailKey(event.email) }, queued),
     events: (email) => jobs.events(emailKey(email)),
     event: (key) => jobs.event(key),
+    allEvents: () => jobs.allEvents(),
     async get(id, kid) {
       return kid === undefined ? (await byId(id))[0] : byKidId(kid, id);
     },

@@ -66,6 +66,7 @@ interface JobRow {
   gave_up_at: string | null;
 }
 interface EventRow {
+  seq: number;
   id: string;
   kind: ReceiverEvent['kind'];
   key: string;
@@ -127,6 +128,7 @@ export function sqliteJobs(db: Database.Database, later: <T>(run: () => T) => Pr
   );
   const eventByKey = db.prepare<[string], EventRow>('SELECT * FROM events WHERE key = ?');
   const eventsByEmail = db.prepare<[string], EventRow>('SELECT * FROM events WHERE email = ? ORDER BY seq');
+  const eventPage = db.prepare<[number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT 500');
 
   /** Queues jobs; call inside the transaction that stores their cause. */
   function enqueue(jobs: readonly NewJob[] = [], now = new Date()): void {
@@ -199,6 +201,12 @@ export function sqliteJobs(db: Database.Database, later: <T>(run: () => T) => Pr
     async event(key: string) {
       const row = eventByKey.get(key);
       return row && toEvent(row);
+    },
+    async *allEvents() {
+      for (let after = 0, rows = eventPage.all(after); rows.length; rows = eventPage.all(after)) {
+        for (const row of rows) yield toEvent(row);
+        after = rows[rows.length - 1]!.seq;
+      }
     },
   };
 }

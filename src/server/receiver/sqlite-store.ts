@@ -261,6 +261,7 @@ export function sqliteStore(file: string): RecordStore {
     addEvent: (event, queued) => jobs.addEvent({ ...event, email: emailKey(event.email) }, queued),
     events: (email) => jobs.events(emailKey(email)),
     event: (key) => jobs.event(key),
+    allEvents: () => jobs.allEvents(),
     async get(id, kid) {
       const row = kid === undefined ? byId.get(id) : byKidId.get(kid, id);
       return row && toRecord(row);

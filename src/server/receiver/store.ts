@@ -128,6 +128,8 @@ export interface RecordStore extends JobQueue {
   events(email: string): Promise<ReceiverEvent[]>;
   /** The event with this key, if any. */
   event(key: string): Promise<ReceiverEvent | undefined>;
+  /** Every event, oldest first (for re-verification). */
+  allEvents(): AsyncIterable<ReceiverEvent>;
   /** The record with this id signed by `kid`; without `kid`, the first stored record with this id (see `byId`). */
   get(id: string, kid?: string): Promise<StoredRecord | undefined>;
   /** Every record with this id, whatever key signed it, oldest first (usually one). */
