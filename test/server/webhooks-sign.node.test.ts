@@ -10,6 +10,7 @@ import {
   consentRecordEvents,
   webhookMessage,
 } from '../../src/server/webhooks/events.js';
+import { requestClosedEvent, requestConfirmedEvent } from '../../src/server/webhooks/builders.js';
 import { createWebhookSecret, parseWebhookSecret, webhookHeaders, webhookMessageId } from '../../src/server/webhooks/sign.js';
 import { OTHER_SECRET, SECRET, storedConsent } from './webhook-helpers.js';
 
@@ -59,6 +60,21 @@ test('message ids: msg_ prefix, no dot, stable per event, distinct across events
   assert.notEqual(id, webhookMessageId('consent.withdrawn', 'a'));
   assert.notEqual(id, webhookMessageId('consent.granted', 'b'));
   assert.throws(() => webhookHeaders(parseWebhookSecret(SECRET), 'msg.a', BODY), /must not contain/);
+});
+
+test('message ids are per record, (kid, id): the same record keeps its ids, another key using the same id gets others', async () => {
+  const stored = await storedConsent(undefined, 'maija@example.fi');
+  const again = consentRecordEvents(stored).map((m) => m.id);
+  assert.deepEqual(consentRecordEvents(stored).map((m) => m.id), again, 'queued again: the same ids');
+  // Ids are chosen by browsers: a second device key posting the very same id is another record.
+  const otherKey = consentRecordEvents({ ...stored, kid: 'another-device-key' }).map((m) => m.id);
+  assert.equal(otherKey.length, again.length);
+  for (const id of otherKey) assert.ok(!again.includes(id), 'distinct webhook-id for the other key');
+  const request = { record: { id: stored.record.id, subject: { email: 'maija@example.fi' }, requestType: 'access' } as never, jws: stored.jws, receivedAt: stored.receivedAt, dueBy: '2027-01-04' };
+  assert.notEqual(requestConfirmedEvent({ ...request, kid: 'a' }, stored.receivedAt).id, requestConfirmedEvent({ ...request, kid: 'b' }, stored.receivedAt).id);
+  const closure = { closedAt: stored.receivedAt, note: '' };
+  assert.notEqual(requestClosedEvent(request.record, closure, 'a').id, requestClosedEvent(request.record, closure, 'b').id);
+  assert.equal(requestClosedEvent(request.record, closure, 'a').id, requestClosedEvent(request.record, closure, 'a').id);
 });
 
 test('a stored consent record raises consent.granted and consent.withdrawn with CRM-ready data', async () => {

@@ -80,7 +80,7 @@ export function confirmationMessages(row: StoredRecord, confirmedAt: string): We
 
 /** Messages for a closed data request. */
 export function closureMessages(row: StoredRecord, closure: { closedAt: string; note: string }): WebhookMessage[] {
-  return [requestClosedEvent(row.record as unknown as DataRequest, closure)];
+  return [requestClosedEvent(row.record as unknown as DataRequest, closure, row.kid)];
 }
 
 export interface Webhooks {

@@ -53,16 +53,20 @@ export function requestReceivedEvent({ record, jws, kid, receivedAt, dueBy }: St
 }
 
 /** `request.confirmed`: the requester used the mailed link. */
-export function requestConfirmedEvent({ record, receivedAt, dueBy }: StoredRequest, confirmedAt: string): WebhookMessage {
+export function requestConfirmedEvent({ record, kid, receivedAt, dueBy }: StoredRequest, confirmedAt: string): WebhookMessage {
   const data = {
     recordId: record.id, email: address(record.subject.email), requestType: record.requestType, receivedAt, dueBy,
     identity: 'confirmed' as const, confirmedAt,
   };
-  return webhookMessage('request.confirmed', data, confirmedAt);
+  return webhookMessage('request.confirmed', data, confirmedAt, kid);
 }
 
-/** `request.closed`: `privacy-receiver close-request` appended a closure. */
-export function requestClosedEvent(request: Pick<DataRequest, 'id' | 'subject' | 'requestType'>, closure: { closedAt: string; note: string }): WebhookMessage {
+/** `request.closed`: `privacy-receiver close-request` appended a closure; `kid`: the key that signed the request. */
+export function requestClosedEvent(
+  request: Pick<DataRequest, 'id' | 'subject' | 'requestType'>,
+  closure: { closedAt: string; note: string },
+  kid?: string,
+): WebhookMessage {
   const data = { recordId: request.id, email: address(request.subject.email), requestType: request.requestType, ...closure };
-  return webhookMessage('request.closed', data, closure.closedAt);
+  return webhookMessage('request.closed', data, closure.closedAt, kid);
 }

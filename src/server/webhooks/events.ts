@@ -162,15 +162,25 @@ export interface WebhookMessage {
  * Builds the message for one event, checking `data` against its schema (a
  * payload that breaks its documented schema is a bug: it throws here, inside
  * the store's transaction, instead of reaching consumers). The id derives from
- * the type and `data.recordId`, so it is stable if the event is queued again.
+ * the type and the record, `(kid, recordId)`: stable if the event is queued
+ * again, and distinct for another key's record that uses the same id (ids are
+ * chosen by browsers). `kid` defaults to `data.kid`; pass it for types whose
+ * data does not carry it (`request.confirmed`, `request.closed`).
  */
-export function webhookMessage<T extends WebhookEventType>(type: T, data: WebhookData<T>, timestamp: string = new Date().toISOString()): WebhookMessage {
-  return message(type, WEBHOOK_MESSAGES[type].parse({ type, timestamp, data }).data as WebhookData<T>, timestamp);
+export function webhookMessage<T extends WebhookEventType>(
+  type: T,
+  data: WebhookData<T>,
+  timestamp: string = new Date().toISOString(),
+  kid?: string,
+): WebhookMessage {
+  return message(type, WEBHOOK_MESSAGES[type].parse({ type, timestamp, data }).data as WebhookData<T>, timestamp, kid);
 }
 
 /** Without the schema check: for data built here from a record `verifyRecord` already checked (the check would double the cost per record). */
-function message<T extends WebhookEventType>(type: T, data: WebhookData<T>, timestamp: string): WebhookMessage {
-  return { id: webhookMessageId(type, (data as { recordId: string }).recordId), type, body: JSON.stringify({ type, timestamp, data }) };
+function message<T extends WebhookEventType>(type: T, data: WebhookData<T>, timestamp: string, kid?: string): WebhookMessage {
+  const { recordId, kid: signedBy } = data as { recordId: string; kid?: string };
+  const key = kid ?? signedBy;
+  return { id: webhookMessageId(type, key ? `${key}\n${recordId}` : recordId), type, body: JSON.stringify({ type, timestamp, data }) };
 }
 
 /** A stored consent record as the receiver holds it (a subset of `StoredRecord`). */
