@@ -19,7 +19,7 @@ type Status =
   | { state: 'idle' }
   | { state: 'sending' }
   | { state: 'sent'; id: string }
-  | { state: 'confirm'; id: string }
+  | { state: 'confirm'; id: string; firstHere: boolean }
   | { state: 'queued' }
   | { state: 'rejected'; reason: string }
   | { state: 'misconfigured' };
@@ -49,7 +49,7 @@ type Status =
  * @csspart submit - The save button.
  * @csspart withdraw-all - The "withdraw all" button.
  * @csspart status - Confirmation, queued and rejection messages.
- * @csspart prefs-offer - After a first record from this browser: the offer of a mailed link to all of the address's choices.
+ * @csspart prefs-offer - After a first record from this browser that got no confirmation mail: the offer of a mailed link to all of the address's choices (a confirmation mail carries that link itself when the address has choices).
  * @csspart prefs-link - Its button.
  * @csspart notice-link - The link to the privacy notice.
  *
@@ -255,8 +255,13 @@ export class ConsentForm extends LitElement {
       // Sent or kept for a retry: either way this is now the visitor's choice.
       const firstHere = !this.#stored;
       this.#stored = await saveChoices(record);
-      // The same offer for any address: nothing tells whether it is known.
-      const url = firstHere && !this.#host.form && preferencesLinkUrl(this.endpoint ?? getConfig().endpoint);
+      // Double opt-in: the receiver mailed a link, and the grant counts once it is used. For an
+      // address that has choices already, that mail leads with a link to all of them (only the
+      // owner reads it); the page says the same for any address.
+      const pending = result.status === 'sent' && (result.receipt as { confirmation?: string }).confirmation === 'pending';
+      // No mail on its way (a withdrawal, a receiver without mail, a record kept for later): the
+      // offer to mail that link, again the same for any address.
+      const url = firstHere && !pending && !this.#host.form && preferencesLinkUrl(this.endpoint ?? getConfig().endpoint);
       if (url) {
         this.#offer = { url, email: record.subject.email, asked: false };
         this.#locale.refresh(true); // its strings load now, not with the form
@@ -265,9 +270,7 @@ export class ConsentForm extends LitElement {
         this.#touched = false;
         this.#showStored();
       }
-      // Double opt-in: the receiver mailed a link, and the grant counts once it is used.
-      const pending = result.status === 'sent' && (result.receipt as { confirmation?: string }).confirmation === 'pending';
-      this.#setStatus(result.status === 'sent' ? { state: pending ? 'confirm' : 'sent', id: record.id } : { state: 'queued' });
+      this.#setStatus(result.status === 'sent' ? (pending ? { state: 'confirm', id: record.id, firstHere } : { state: 'sent', id: record.id }) : { state: 'queued' });
     }
     await this.updateComplete;
     announce(this, result);
@@ -445,7 +448,7 @@ export class ConsentForm extends LitElement {
       s.state === 'sent'
         ? t('form.sent', { id: s.id })
         : s.state === 'confirm'
-          ? t('form.confirm', { id: s.id })
+          ? t(s.firstHere ? 'form.confirmFirst' : 'form.confirm', { id: s.id })
         : s.state === 'queued'
           ? t('form.queued')
           : s.state === 'rejected'
