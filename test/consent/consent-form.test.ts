@@ -104,6 +104,7 @@ describe('<consent-form>', () => {
       expect(messages[1]).to.equal(messages[0]);
       // Not the first record from this browser: the plain message.
       const again = await standalone(lang);
+      await waitUntil(() => again.shadowRoot!.querySelector('.returning'), 'the remembered choices');
       const second = await send(again, 'uusi.osoite@example.fi');
       expect(second).not.to.include(otherDevice);
       await expect(again).to.be.accessible();
