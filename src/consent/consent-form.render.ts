@@ -45,12 +45,10 @@ export function renderToggles(purposes: string, locale: Locale): TemplateResult[
 }
 
 /** Save (standalone only) and "withdraw all" (once something is granted). */
-export function renderActions(show: { submit: boolean; sending: boolean; withdraw: boolean }, t: T, onWithdraw: () => void): TemplateResult {
+export function renderActions(submit: boolean, sending: boolean, withdraw: boolean, t: T, onWithdraw: () => void): TemplateResult {
   return html`<div class="actions">
-    ${show.submit
-      ? html`<button type="submit" part="submit" ?disabled=${show.sending}>${show.sending ? t('form.saving') : t('form.save')}</button>`
-      : nothing}
-    ${show.withdraw
+    ${submit ? html`<button type="submit" part="submit" ?disabled=${sending}>${sending ? t('form.saving') : t('form.save')}</button>` : nothing}
+    ${withdraw
       ? html`<button type="button" part="withdraw-all" class="secondary" @click=${onWithdraw}>${t('form.withdrawAll')}</button>`
       : nothing}
   </div>`;
@@ -87,8 +85,8 @@ export function renderProcessing(processing: string, locale: Locale, objection: 
   </section>`;
 }
 
-/** The standalone e-mail field; `error` is a full i18n key (`consent:form.errors.…`) or empty. */
-export function renderEmail(error: string, t: T, message: (key: string) => string, onInput: () => void): TemplateResult {
+/** The standalone e-mail field; `error` is the key of its message, or empty. */
+export function renderEmail(error: string, t: T, onInput: () => void): TemplateResult {
   return html`<div class="field">
     <label for="email">${t('form.email')}</label>
     <input
@@ -103,7 +101,7 @@ export function renderEmail(error: string, t: T, message: (key: string) => strin
       aria-describedby=${error ? 'email-error' : nothing}
       @input=${onInput}
     />
-    ${error ? html`<p id="email-error" class="error" part="error">${message(error)}</p>` : nothing}
+    ${error ? html`<p id="email-error" class="error" part="error">${t(error)}</p>` : nothing}
   </div>`;
 }
 

@@ -55,11 +55,11 @@ export async function deliverConsent(input: {
   return { status, sent, stored, ...(offerUrl ? { offerUrl } : {}) };
 }
 
-/** The address typed, normalized, or the key of the message saying what is wrong with it. */
+/** The address typed, normalized, or the key (in `consent:`) of the message saying what is wrong with it. */
 export async function checkEmailValue(raw: string): Promise<{ email: string; error: '' } | { email?: undefined; error: string }> {
   const value = normalizeEmail(raw);
   if ((await loadSender()).Email.safeParse(value).success) return { email: value, error: '' };
-  return { error: value ? 'consent:form.errors.emailInvalid' : 'consent:form.errors.emailMissing' };
+  return { error: value ? 'form.errors.emailInvalid' : 'form.errors.emailMissing' };
 }
 
 /** What a host form submits: each choice and the id of the record sent with it. */

@@ -317,10 +317,10 @@ export class ConsentForm extends LitElement {
         <div class="toggles" @change=${this.#onToggleChange} @keydown=${this.#onToggleKeydown}>${renderToggles(this.purposes, locale)}</div>
       </fieldset>
       ${renderProcessing(this.processing, locale, objectionHref(safeHref(this.requestHref ?? getConfig().requestHref, '#data-request')), t)}
-      ${embedded ? nothing : renderEmail(this.#emailError, t, (key) => this.#locale.t(key), () => this.#onEmailInput())}
-      ${renderActions({ submit: !embedded, sending: this.#status.state === 'sending', withdraw: hasGranted(this.#stored) }, t, this.#onWithdrawAll)}
+      ${embedded ? nothing : renderEmail(this.#emailError, t, this.#onEmailInput)}
+      ${renderActions(!embedded, this.#status.state === 'sending', hasGranted(this.#stored), t, this.#onWithdrawAll)}
       ${renderStatus(this.#status, t)}
-      ${this.#offer && !embedded && !this.#locale.busy ? renderOffer(this.#offer, (key) => this.#locale.t(key), () => void this.#onAskLink()) : nothing}
+      ${this.#offer && !embedded && !this.#locale.busy ? renderOffer(this.#offer, (key) => this.#locale.t(key), this.#onAskLink) : nothing}
       <p class="notice-link">
         <a part="notice-link" href=${safeHref(this.noticeHref ?? getConfig().noticeHref, '#privacy-notice')}>${t('form.notice')}</a>
       </p>
