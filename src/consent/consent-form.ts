@@ -2,27 +2,19 @@ import { html, isServer, LitElement, nothing, type PropertyValues, type Template
 import { getConfig, onConfigure } from '../config.js';
 import type { Locale } from '../i18n.js';
 import { noticeRef } from '../notice/notice-ref.js';
-import { normalizeEmail } from '../records/create.js';
 import type { ConsentRecord, NoticeRef } from '../records/schemas.js';
 import { LocaleController } from '../ui/locale-controller.js';
 import { loadSender } from '../ui/lazy.js';
 import { objectionHref, safeHref } from '../ui/safe-href.js';
 import { formStyles } from '../ui/form-styles.js';
 import { tokens } from '../ui/tokens.js';
-import { loadChoices, saveChoices, type StoredChoices } from './choices.js';
+import { loadChoices, type StoredChoices } from './choices.js';
 import { styles } from './consent-form.styles.js';
 import { ConsentToggle } from './consent-toggle.js';
-import { consentRecordOf, processingPurposes, purposeIds } from './consent-record.js';
+import { consentRecordOf } from './consent-record.js';
+import { checkEmailValue, deliverConsent, formValueOf } from './consent-form.send.js';
+import { hasGranted, renderActions, renderEmail, renderMemory, renderOffer, renderProcessing, renderStatus, renderToggles, type Offer, type Status } from './consent-form.render.js';
 import { HostFormController } from './host-form-controller.js';
-
-type Status =
-  | { state: 'idle' }
-  | { state: 'sending' }
-  | { state: 'sent'; id: string }
-  | { state: 'confirm'; id: string }
-  | { state: 'queued' }
-  | { state: 'rejected'; reason: string }
-  | { state: 'misconfigured' };
 
 /**
  * Granular consent for a landing page, or for a signup form it sits in.
@@ -49,7 +41,7 @@ type Status =
  * @csspart submit - The save button.
  * @csspart withdraw-all - The "withdraw all" button.
  * @csspart status - Confirmation, queued and rejection messages.
- * @csspart prefs-offer - After a first record from this browser: the offer of a mailed link to all of the address's choices.
+ * @csspart prefs-offer - After a first record from this browser that got no confirmation mail: the offer of a mailed link to all of the address's choices (a confirmation mail carries that link itself when the address has choices).
  * @csspart prefs-link - Its button.
  * @csspart notice-link - The link to the privacy notice.
  *
@@ -115,7 +107,7 @@ export class ConsentForm extends LitElement {
   #touched = false;
   #pendingId = crypto.randomUUID();
   /** A first record from this browser: the address may have choices from another device, reachable by a mailed link. */
-  #offer: { url: string; email: string; asked: boolean } | undefined;
+  #offer: Offer | undefined;
   readonly #host = new HostFormController(this, {
     emailField: () => this.emailField,
     t: (key) => this.#locale.t(key),
@@ -204,16 +196,7 @@ export class ConsentForm extends LitElement {
 
   /** What a host form submits: each choice and the id of the record sent with it. */
   #syncFormValue(): void {
-    const data = new FormData();
-    for (const toggle of this.#toggles()) data.append(`${this.name}-${toggle.purpose}`, toggle.checked ? 'granted' : 'denied');
-    data.append(`${this.name}-record-id`, this.#pendingId);
-    this.#internals.setFormValue(data);
-  }
-
-  #buildRecord(email: string, locale: Locale, notice: NoticeRef, grant?: boolean): ConsentRecord {
-    const choices = this.#toggles().map((toggle) => ({ purpose: toggle.purpose, granted: grant ?? toggle.checked }));
-    const { context, processing } = this;
-    return consentRecordOf({ email, locale, notice, choices, element: 'consent-form', context, processing, id: this.#pendingId });
+    this.#internals.setFormValue(formValueOf(this.name, this.#toggles(), this.#pendingId));
   }
 
   /** Signs and sends the current choices (or all withdrawn). */
@@ -224,7 +207,10 @@ export class ConsentForm extends LitElement {
     const notice = await this.#resolveNotice(locale);
     this.#setStatus({ state: 'sending' });
     try {
-      const { jws, record } = await sign(this.#buildRecord(email, locale, notice, grant));
+      const choices = this.#toggles().map((toggle) => ({ purpose: toggle.purpose, granted: grant ?? toggle.checked }));
+      const { context, processing } = this;
+      const unsigned = consentRecordOf({ email, locale, notice, choices, element: 'consent-form', context, processing, id: this.#pendingId });
+      const { jws, record } = await sign(unsigned);
       await this.#deliver(jws, record as ConsentRecord, grant);
     } catch (error) {
       console.error('[consent-form] the record could not be made', error);
@@ -240,45 +226,21 @@ export class ConsentForm extends LitElement {
 
   /** Hands a signed record to the outbox; shows and announces how it went. */
   async #deliver(jws: string, record: ConsentRecord, grant?: boolean): Promise<void> {
-    const { outboxFor, sendSigned, announce, preferencesLinkUrl } = await loadSender();
-    const outbox = outboxFor(this.endpoint);
-    if (!outbox) {
-      this.#setStatus({ state: 'misconfigured' });
-      console.error('[consent-form] no backend: set `endpoint` or call configure({ endpoint | adapter })');
-      return;
+    const firstHere = !this.#stored;
+    const done = await deliverConsent({ endpoint: this.endpoint, jws, record, firstHere, standalone: !this.#host.form });
+    if (done.offerUrl) {
+      this.#offer = { url: done.offerUrl, email: record.subject.email, asked: false };
+      this.#locale.refresh(true); // its strings load now, not with the form
     }
-    this.#setStatus({ state: 'sending' });
-    const result = await sendSigned(outbox, jws, record);
-    if (result.status === 'rejected') {
-      this.#setStatus({ state: 'rejected', reason: result.error.message || result.error.code });
-    } else {
-      // Sent or kept for a retry: either way this is now the visitor's choice.
-      const firstHere = !this.#stored;
-      this.#stored = await saveChoices(record);
-      // The same offer for any address: nothing tells whether it is known.
-      const url = firstHere && !this.#host.form && preferencesLinkUrl(this.endpoint ?? getConfig().endpoint);
-      if (url) {
-        this.#offer = { url, email: record.subject.email, asked: false };
-        this.#locale.refresh(true); // its strings load now, not with the form
-      }
-      if (grant === false) {
-        this.#touched = false;
-        this.#showStored();
-      }
-      // Double opt-in: the receiver mailed a link, and the grant counts once it is used.
-      const pending = result.status === 'sent' && (result.receipt as { confirmation?: string }).confirmation === 'pending';
-      this.#setStatus(result.status === 'sent' ? { state: pending ? 'confirm' : 'sent', id: record.id } : { state: 'queued' });
+    if (done.stored) this.#stored = done.stored;
+    if (done.stored && grant === false) {
+      this.#touched = false;
+      this.#showStored();
     }
+    this.#setStatus(done.status);
+    if (!done.sent) return;
     await this.updateComplete;
-    announce(this, result);
-  }
-
-  async #onAskLink(): Promise<void> {
-    const offer = this.#offer;
-    if (!offer || offer.asked) return;
-    await (await loadSender()).requestPreferencesLink(offer.url, offer.email, this.#locale.locale);
-    this.#offer = { ...offer, asked: true };
-    this.requestUpdate();
+    (await loadSender()).announce(this, done.sent);
   }
 
   #setStatus(status: Status): void {
@@ -288,13 +250,11 @@ export class ConsentForm extends LitElement {
 
   /** Validates the e-mail; on failure shows the message and moves focus to the field. */
   async #checkEmail(input: HTMLInputElement): Promise<string | undefined> {
-    const value = normalizeEmail(input.value);
-    const parsed = (await loadSender()).Email.safeParse(value);
-    this.#emailError = parsed.success ? '' : value ? 'consent:form.errors.emailInvalid' : 'consent:form.errors.emailMissing';
+    const { email, error } = await checkEmailValue(input.value);
+    this.#emailError = error;
     this.requestUpdate();
-    if (parsed.success) return value;
-    void this.updateComplete.then(() => input.focus());
-    return undefined;
+    if (!email) void this.updateComplete.then(() => input.focus());
+    return email;
   }
 
   // --- handlers ---
@@ -311,6 +271,20 @@ export class ConsentForm extends LitElement {
     const input = this.renderRoot.querySelector<HTMLInputElement>('#email');
     const email = input ? await this.#checkEmail(input) : this.#stored?.email;
     if (email) await this.#submit(email, false).finally(() => this.#nextRecord());
+  }
+
+  async #onAskLink(): Promise<void> {
+    const offer = this.#offer;
+    if (!offer || offer.asked) return;
+    await (await loadSender()).requestPreferencesLink(offer.url, offer.email, this.#locale.locale);
+    this.#offer = { ...offer, asked: true };
+    this.requestUpdate();
+  }
+
+  #onEmailInput(): void {
+    if (!this.#emailError) return;
+    this.#emailError = '';
+    this.requestUpdate();
   }
 
   #onToggleChange(): void {
@@ -339,40 +313,14 @@ export class ConsentForm extends LitElement {
       <fieldset>
         <legend part="legend">${t('form.legend')}</legend>
         <p class="hint">${t('form.hint')}</p>
-        ${this.#renderMemory(t)}
-        <div class="toggles" @change=${this.#onToggleChange} @keydown=${this.#onToggleKeydown}>
-          ${purposeIds(this.purposes).map(
-            (id) =>
-              html`<consent-toggle
-                part="toggle"
-                exportparts="track: toggle-track, thumb: toggle-thumb, label: toggle-label, info-button: toggle-info-button, popover: toggle-popover"
-                purpose=${id}
-                lang=${locale}
-              ></consent-toggle>`,
-          )}
-        </div>
+        ${renderMemory(this.#stored, this.#noticeRef, t)}
+        <div class="toggles" @change=${this.#onToggleChange} @keydown=${this.#onToggleKeydown}>${renderToggles(this.purposes, locale)}</div>
       </fieldset>
-      ${this.#renderProcessing(locale, t)}
-      ${embedded ? nothing : this.#renderEmail(t)}
-      <div class="actions">
-        ${embedded
-          ? nothing
-          : html`<button type="submit" part="submit" ?disabled=${this.#status.state === 'sending'}>
-              ${this.#status.state === 'sending' ? t('form.saving') : t('form.save')}
-            </button>`}
-        ${this.#hasGranted()
-          ? html`<button type="button" part="withdraw-all" class="secondary" @click=${this.#onWithdrawAll}>
-              ${t('form.withdrawAll')}
-            </button>`
-          : nothing}
-      </div>
-      ${this.#renderStatus(t)}
-      ${this.#offer && !embedded && !this.#locale.busy
-        ? html`<p class="hint" part="prefs-offer" role=${this.#offer.asked ? 'status' : nothing}>
-            ${this.#locale.t(this.#offer.asked ? 'preferences:asked' : 'preferences:offer')}
-          </p>
-          ${this.#offer.asked ? nothing : html`<button type="button" part="prefs-link" class="secondary" @click=${this.#onAskLink}>${this.#locale.t('preferences:offerButton')}</button>`}`
-        : nothing}
+      ${renderProcessing(this.processing, locale, objectionHref(safeHref(this.requestHref ?? getConfig().requestHref, '#data-request')), t)}
+      ${embedded ? nothing : renderEmail(this.#emailError, t, this.#onEmailInput)}
+      ${renderActions(!embedded, this.#status.state === 'sending', hasGranted(this.#stored), t, this.#onWithdrawAll)}
+      ${renderStatus(this.#status, t)}
+      ${this.#offer && !embedded && !this.#locale.busy ? renderOffer(this.#offer, (key) => this.#locale.t(key), this.#onAskLink) : nothing}
       <p class="notice-link">
         <a part="notice-link" href=${safeHref(this.noticeHref ?? getConfig().noticeHref, '#privacy-notice')}>${t('form.notice')}</a>
       </p>
@@ -380,83 +328,6 @@ export class ConsentForm extends LitElement {
     return html`<div lang=${locale} aria-busy=${this.#status.state === 'sending'}>
       ${embedded ? content : html`<form part="form" novalidate @submit=${this.#onSubmit}>${content}</form>`}
     </div>`;
-  }
-
-  #hasGranted(): boolean {
-    return Object.values(this.#stored?.decisions ?? {}).some((d) => d.granted);
-  }
-
-  #renderMemory(t: (key: string, options?: Record<string, string>) => string): TemplateResult | typeof nothing {
-    const stored = this.#stored;
-    if (!stored) return nothing;
-    if (this.#noticeRef && stored.notice.digest !== this.#noticeRef.digest) {
-      return html`<p class="review" role="note">${t('form.review')}</p>`;
-    }
-    const latest = Object.values(stored.decisions).map((d) => d.issuedAt).sort().at(-1);
-    if (!latest) return nothing;
-    const date = new Date(latest);
-    return html`<p class="returning">
-      ${t('form.returning', { date: `${date.getDate()}.${date.getMonth() + 1}.${date.getFullYear()}` })}
-    </p>`;
-  }
-
-  #renderProcessing(locale: Locale, t: (key: string, options?: Record<string, string>) => string): TemplateResult | typeof nothing {
-    const list = processingPurposes(this.processing, locale);
-    if (!list.length) return nothing;
-    const objection = objectionHref(safeHref(this.requestHref ?? getConfig().requestHref, '#data-request'));
-    return html`<section part="processing" class="info-box processing" aria-labelledby="processing-title">
-      <p id="processing-title" class="info-box-title">${t('form.processingTitle')}</p>
-      <ul>
-        ${list.map(
-          (p) => html`<li>
-            <span class="processing-label">${p.text.label}</span>
-            <span class="processing-basis">${t('form.processingBasis', { basis: t(`basis.${p.basis}`) })}</span>
-            <span class="processing-detail">${p.text.sent} ${p.text.retention}</span>
-            <a href=${objection}>${t('form.object')}</a>
-          </li>`,
-        )}
-      </ul>
-    </section>`;
-  }
-
-  #renderEmail(t: (key: string) => string): TemplateResult {
-    const error = this.#emailError;
-    return html`<div class="field">
-      <label for="email">${t('form.email')}</label>
-      <input
-        id="email"
-        part="email"
-        name="email"
-        type="email"
-        autocomplete="email"
-        inputmode="email"
-        maxlength="254"
-        aria-invalid=${error ? 'true' : 'false'}
-        aria-describedby=${error ? 'email-error' : nothing}
-        @input=${() => this.#emailError && ((this.#emailError = ''), this.requestUpdate())}
-      />
-      ${error ? html`<p id="email-error" class="error" part="error">${this.#locale.t(error)}</p>` : nothing}
-    </div>`;
-  }
-
-  #renderStatus(t: (key: string, options?: Record<string, string>) => string): TemplateResult {
-    const s = this.#status;
-    const message =
-      s.state === 'sent'
-        ? t('form.sent', { id: s.id })
-        : s.state === 'confirm'
-          ? t('form.confirm', { id: s.id })
-        : s.state === 'queued'
-          ? t('form.queued')
-          : s.state === 'rejected'
-            ? t('form.rejected', { reason: s.reason })
-            : s.state === 'misconfigured'
-              ? t('form.misconfigured')
-              : '';
-    const alert = s.state === 'rejected' || s.state === 'misconfigured';
-    // Both live regions always exist, so screen readers announce what appears in them.
-    return html`<p part="status" class="status ${s.state}" role="status">${alert ? '' : message}</p>
-      <p part="status" class="status ${s.state}" role="alert">${alert ? message : ''}</p>`;
   }
 }
 

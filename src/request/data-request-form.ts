@@ -1,39 +1,23 @@
 import { html, LitElement, nothing, type TemplateResult, type PropertyDeclarations } from 'lit';
-import { getConfig } from '../config.js';
 import type { Locale } from '../i18n.js';
 import { noticeRef } from '../notice/notice-ref.js';
 import { createDataRequest } from '../records/create.js';
-import type { ConfirmedReceipt, DataRequest } from '../records/schemas.js';
-import { REQUEST_TYPE_IDS } from '../records/vocabulary.js';
+import type { DataRequest } from '../records/schemas.js';
 import { clampLevel, heading } from '../ui/heading.js';
 import { LocaleController } from '../ui/locale-controller.js';
-import { safeHref } from '../ui/safe-href.js';
 import { loadSender, sourceUrl } from '../ui/lazy.js';
 import type { Sent } from '../ui/send-record.js';
 import { formStyles } from '../ui/form-styles.js';
 import { tokens } from '../ui/tokens.js';
+import { renderDetails, renderField, renderPromises, renderReceipt, renderStatus, renderTypes, type Status } from './data-request-form.render.js';
 import { styles } from './data-request-form.styles.js';
-import {
-  detailsRequired,
-  FIELD_ORDER,
-  isRequestType,
-  MAX_LENGTH,
-  type FieldProblem,
-  type RequestField,
-  type RequestInput,
-} from './request-fields.js';
+import { downloadReceipt } from './receipt-file.js';
+import { FIELD_ORDER, isRequestType, problemsAfterInput, type FieldProblem, type RequestField, type RequestInput } from './request-fields.js';
 
 // The schema checks (zod) and the sender load once the visitor starts on the form.
 let checks: Promise<typeof import('./request-input.js')> | undefined;
 const loadChecks = () => (checks ??= import('./request-input.js'));
 let checkRequest: (typeof import('./request-input.js'))['checkRequest'] | undefined;
-
-type Status =
-  | { state: 'editing' }
-  | { state: 'sending' }
-  | { state: 'sent'; sent: Sent }
-  | { state: 'queued'; id: string }
-  | { state: 'rejected'; reason: string };
 
 const EMPTY: RequestInput = { requestType: '', name: '', email: '', organisation: '', phone: '', details: '' };
 
@@ -190,36 +174,13 @@ export class DataRequestForm extends LitElement {
     this.requestUpdate();
   }
 
-  #downloadReceipt(sent: Sent): void {
-    const receipt = sent.status === 'sent' ? sent.receipt : undefined;
-    const file = {
-      description: 'GDPR data request: the signed request (JWS) and the receiver\'s countersigned receipt (JWS).',
-      request: sent.record,
-      requestJws: sent.jws,
-      receipt,
-      receiptJws: (receipt as ConfirmedReceipt | undefined)?.receipt,
-    };
-    const url = URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' }));
-    const link = Object.assign(document.createElement('a'), { href: url, download: `data-request-${sent.record.id}.json` });
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  }
-
   // --- handlers ---
 
   #onInput(event: Event): void {
     const target = event.target as HTMLInputElement | HTMLTextAreaElement;
     const field = target.name as RequestField;
     this.#input = { ...this.#input, [field]: target.value };
-    // An error goes away once the visitor fixes it; new ones only appear on send.
-    if (this.#problems[field] && checkRequest && !checkRequest(this.#input).problems[field]) {
-      const { [field]: _fixed, ...rest } = this.#problems;
-      this.#problems = rest;
-    }
-    if (field === 'requestType' && this.#problems.details && !detailsRequired(target.value)) {
-      const { details: _details, ...rest } = this.#problems;
-      this.#problems = rest;
-    }
+    this.#problems = problemsAfterInput(this.#problems, this.#input, field, checkRequest);
     if (this.#status.state === 'rejected') this.#status = { state: 'editing' };
     this.requestUpdate();
   }
@@ -270,146 +231,30 @@ export class DataRequestForm extends LitElement {
     const t = (key: string, options?: Record<string, unknown>) => this.#locale.t(`request:${key}`, options);
     const level = clampLevel(this.headingLevel);
     const title = heading(level, t('title'), { className: 'title', part: 'title' });
-    if (this.#status.state === 'sent') return html`<div lang=${locale}>${title}${this.#renderReceipt(this.#status.sent, t, level)}</div>`;
+    if (this.#status.state === 'sent') {
+      const sent = this.#status.sent;
+      const on = { download: () => downloadReceipt(sent), another: () => this.#onAnother() };
+      return html`<div lang=${locale}>${title}${renderReceipt(sent, t, level, on)}</div>`;
+    }
+    const view = { input: this.#input, problems: this.#problems };
     const sending = this.#status.state === 'sending';
     return html`<form part="form" lang=${locale} novalidate aria-busy=${sending} @submit=${this.#onSubmit} @input=${this.#onInput}>
       ${title}
       <p class="intro">${t('intro')}</p>
-      ${this.#renderTypes(t)}
-      ${this.#renderField('name', 'text', 'name', t)}
-      ${this.#renderField('email', 'email', 'email', t)}
-      ${this.#renderField('organisation', 'text', 'organization', t)}
-      ${this.#renderField('phone', 'tel', 'tel', t)}
-      ${this.#renderDetails(t)}
+      ${renderTypes(view, t)}
+      ${renderField(view, 'name', 'text', 'name', t)}
+      ${renderField(view, 'email', 'email', 'email', t)}
+      ${renderField(view, 'organisation', 'text', 'organization', t)}
+      ${renderField(view, 'phone', 'tel', 'tel', t)}
+      ${renderDetails(view, t)}
       <div class="honeypot" aria-hidden="true">
         <label>${t('fields.honeypot')} <input name="pw-company-url" type="text" tabindex="-1" autocomplete="off" /></label>
       </div>
-      ${this.#renderPromises(t)}
+      ${renderPromises(view, t)}
       ${this.#confirmFast ? html`<p class="confirm" role="alert">${t('errors.tooFast')}</p>` : nothing}
       <button type="submit" part="submit" ?disabled=${sending}>${sending ? t('sending') : t('submit')}</button>
-      ${this.#renderStatus(t)}
+      ${renderStatus(this.#status, t)}
     </form>`;
-  }
-
-  #error(field: RequestField, t: (key: string, options?: Record<string, unknown>) => string): TemplateResult | typeof nothing {
-    const problem = this.#problems[field];
-    if (!problem) return nothing;
-    const blank = problem.code === 'required' || problem.code === 'blank';
-    const key =
-      field === 'details' && blank ? 'required' : blank ? 'blank' : problem.code === 'type' ? 'type' : problem.code;
-    return html`<p id=${`${field}-error`} class="error" part="error">
-      ${t(`errors.${key}`, { field: t(`fieldNames.${field}`), max: problem.max, count: problem.count })}
-    </p>`;
-  }
-
-  #renderTypes(t: (key: string, options?: Record<string, unknown>) => string): TemplateResult {
-    const invalid = Boolean(this.#problems.requestType);
-    return html`<fieldset part="types" class="types" aria-describedby=${invalid ? 'requestType-error' : nothing}>
-      <legend>${t('typeLegend')}</legend>
-      ${REQUEST_TYPE_IDS.map(
-        (type) => html`<div class="type">
-          <input
-            type="radio"
-            id=${`type-${type}`}
-            name="requestType"
-            value=${type}
-            ?checked=${this.#input.requestType === type}
-            aria-describedby=${`type-${type}-help`}
-            aria-invalid=${invalid ? 'true' : nothing}
-          />
-          <label for=${`type-${type}`}>${t(`types.${type}.label`)}</label>
-          <p id=${`type-${type}-help`} class="help">${t(`types.${type}.help`)}</p>
-        </div>`,
-      )}
-      ${this.#error('requestType', t)}
-    </fieldset>`;
-  }
-
-  #renderField(
-    field: 'name' | 'email' | 'organisation' | 'phone',
-    type: string,
-    autocomplete: string,
-    t: (key: string, options?: Record<string, unknown>) => string,
-  ): TemplateResult {
-    const problem = this.#problems[field];
-    const hint = field === 'phone' ? 'phone-hint' : '';
-    const describedBy = [problem ? `${field}-error` : '', hint].filter(Boolean).join(' ');
-    return html`<div class="field" part="field">
-      <label for=${field}>${t(`fields.${field}`)}</label>
-      ${hint ? html`<p id="phone-hint" class="help">${t('fields.phoneHint')}</p>` : nothing}
-      <input
-        id=${field}
-        name=${field}
-        type=${type}
-        autocomplete=${autocomplete}
-        .value=${this.#input[field]}
-        ?required=${field === 'name' || field === 'email'}
-        aria-invalid=${problem ? 'true' : 'false'}
-        aria-describedby=${describedBy || nothing}
-      />
-      ${this.#error(field, t)}
-    </div>`;
-  }
-
-  #renderDetails(t: (key: string, options?: Record<string, unknown>) => string): TemplateResult {
-    const required = detailsRequired(this.#input.requestType);
-    const problem = this.#problems.details;
-    const max = MAX_LENGTH.details!;
-    return html`<div class="field" part="field">
-      <label for="details">${required ? t('fields.detailsRequired') : t('fields.details')}</label>
-      <textarea
-        id="details"
-        name="details"
-        rows="5"
-        .value=${this.#input.details}
-        ?required=${required}
-        aria-invalid=${problem ? 'true' : 'false'}
-        aria-describedby=${problem ? 'details-error details-counter' : 'details-counter'}
-      ></textarea>
-      <p id="details-counter" class="counter ${this.#input.details.length > max ? 'over' : ''}">
-        ${t('fields.counter', { count: this.#input.details.length, max })}
-      </p>
-      ${this.#error('details', t)}
-    </div>`;
-  }
-
-  #renderPromises(t: (key: string) => string): TemplateResult {
-    const type = this.#input.requestType;
-    const access = type === 'access' || type === 'portability';
-    return html`<section part="promises" class="info-box" aria-labelledby="promises-title">
-      <p id="promises-title" class="info-box-title">${t('promises.title')}</p>
-      <ul>
-        ${access ? html`<li>${t('promises.free')}</li>` : nothing}
-        <li>${t('promises.identity')}</li>
-        <li>${t('promises.deadline')}</li>
-        <li>${t('promises.complaint')}</li>
-      </ul>
-    </section>`;
-  }
-
-  #renderStatus(t: (key: string, options?: Record<string, unknown>) => string): TemplateResult {
-    const s = this.#status;
-    return html`<p part="status" class="status queued" role="status">${s.state === 'queued' ? t('queued', { id: s.id }) : ''}</p>
-      <p part="status" class="status rejected" role="alert">${s.state === 'rejected' ? t('rejected', { reason: s.reason }) : ''}</p>`;
-  }
-
-  #renderReceipt(sent: Sent, t: (key: string, options?: Record<string, unknown>) => string, level: number): TemplateResult {
-    const due = sent.status === 'sent' && 'dueBy' in sent.receipt ? sent.receipt.dueBy : undefined;
-    const [y, m, d] = (due ?? '').split('-').map(Number);
-    // The receiver mailed a link: the request is handled once the requester proves the address.
-    const confirm = sent.status === 'sent' && (sent.receipt as { confirmation?: string }).confirmation === 'pending';
-    return html`<section part="receipt" class="receipt" aria-labelledby="receipt-title">
-      ${heading(level + 1, t('sent.title'), { id: 'receipt-title', className: 'receipt-title', part: 'receipt-title', focusable: true })}
-      <p>${t('sent.reference', { id: sent.record.id })}</p>
-      ${due ? html`<p>${t('sent.due', { date: `${String(d)}.${String(m)}.${String(y)}` })}</p>` : nothing}
-      ${confirm ? html`<p class="inbox">${t('sent.confirm')}</p>` : nothing}
-      <p class="help">${t('sent.receiptHint')}</p>
-      <div class="actions">
-        <button type="button" @click=${() => this.#downloadReceipt(sent)}>${t('sent.receipt')}</button>
-        <button type="button" class="secondary" @click=${this.#onAnother}>${t('sent.another')}</button>
-      </div>
-      <p><a href=${safeHref(getConfig().noticeHref, '#privacy-notice')}>${t('noticeLink')}</a></p>
-    </section>`;
   }
 }
 

@@ -34,3 +34,27 @@ export const isRequestType = (value: string): value is RequestType => Object.has
 
 /** Details are required only where the request cannot be handled without them. */
 export const detailsRequired = (type: string) => type === 'rectification';
+
+type Problems = Partial<Record<RequestField, FieldProblem>>;
+
+/**
+ * The problems still shown after the visitor changed `field`: an error goes
+ * away once fixed (when the checks have loaded); new ones only appear on send.
+ */
+export function problemsAfterInput(
+  problems: Problems,
+  input: RequestInput,
+  field: RequestField,
+  check: ((input: RequestInput) => { problems: Problems }) | undefined,
+): Problems {
+  let left = problems;
+  if (left[field] && check && !check(input).problems[field]) {
+    const { [field]: _fixed, ...rest } = left;
+    left = rest;
+  }
+  if (field === 'requestType' && left.details && !detailsRequired(input.requestType)) {
+    const { details: _details, ...rest } = left;
+    left = rest;
+  }
+  return left;
+}

@@ -77,6 +77,40 @@ describe('<consent-form>', () => {
     });
   }
 
+  for (const [lang, otherDevice] of [
+    ['fi', 'Jos olet tehnyt valintoja aiemmin toisella laitteella, viestissä on linkki myös kaikkiin valintoihisi.'],
+    ['en', 'If you have made choices before on another device, the message also has a link to all your choices.'],
+  ] as const) {
+    it(`after a first record from this browser, says the mail also links to choices from another device, the same for any address (${lang})`, async () => {
+      await resetBucket({ confirmation: true });
+      const send = async (el: ConsentForm, address: string) => {
+        flip(el, 'newsletter');
+        email(el).value = address;
+        const sent = oneEvent(el, 'record-sent') as Promise<RecordSentEvent>;
+        el.shadowRoot!.querySelector<HTMLButtonElement>('[part="submit"]')!.click();
+        const { detail } = await sent;
+        await waitUntil(() => statusText(el).includes(detail.record.id), 'no status with the reference');
+        return statusText(el).replace(detail.record.id, '<id>');
+      };
+      const messages: string[] = [];
+      for (const address of ['tuttu.osoite@example.fi', 'uusi.osoite@example.fi']) {
+        await clearChoices();
+        const el = await standalone(lang);
+        messages.push(await send(el, address));
+        expect(el.shadowRoot!.querySelector('[part="prefs-link"]'), 'the mail replaces the separate button').to.equal(null);
+        await expect(el).to.be.accessible();
+      }
+      expect(messages[0]).to.include(otherDevice);
+      expect(messages[1]).to.equal(messages[0]);
+      // Not the first record from this browser: the plain message.
+      const again = await standalone(lang);
+      await waitUntil(() => again.shadowRoot!.querySelector('.returning'), 'the remembered choices');
+      const second = await send(again, 'uusi.osoite@example.fi');
+      expect(second).not.to.include(otherDevice);
+      await expect(again).to.be.accessible();
+    });
+  }
+
   it('offers each purpose as its own toggle, all off, in the order given', async () => {
     const el = await fixture<ConsentForm>(html`<consent-form lang="en" purposes="events newsletter" endpoint=${endpoint()}></consent-form>`);
     await rendered(el, 'consent-toggle');

@@ -135,5 +135,77 @@ describe('preferences from another device, in Chromium', { skip: !existsSync('di
       assert.deepEqual(await axe(phoneTab), [], 'unsubscribed');
       assert.deepEqual(Object.fromEntries((await rows()).map((s) => [s.purpose, s.granted])), { newsletter: false, blog: false, events: false });
     });
+
+    it(`${lang}: a returning visitor on a new device types the known address into the landing form: the page says what it says to anyone, the mail leads to all the choices`, async () => {
+      const email = `uusi.laite.${lang}@example.fi`;
+      const stranger = `ei.tuttu.${lang}@example.fi`;
+      const rows = async (address: string) =>
+        Object.fromEntries(currentConsents(await receiver.store.byEmail(address), await receiver.store.events(address)).map((s) => [s.purpose, s.granted]));
+      const subscribe = async (page: Page, address: string, purpose: string) => {
+        await shown(page, `consent-form >>> consent-toggle[purpose="${purpose}"] >>> .label`);
+        await page.click(`consent-form >>> consent-toggle[purpose="${purpose}"] >>> .label`);
+        await page.type('consent-form >>> #email', address);
+        await page.click('consent-form >>> [part="submit"]');
+      };
+      // Profile 1: subscribes to the newsletter and confirms.
+      const laptop = await profile('/landing.html', lang);
+      await subscribe(laptop, email, 'newsletter');
+      const first = await smtp.waitFor((m) => m.envelope.to.includes(email) && /\/confirm\//.test(m.parsed.text ?? ''), 10_000);
+      await laptop.goto(link(first.parsed.text!, /http:\/\/[^\s]+\/confirm\/[A-Za-z0-9_-]+/), { waitUntil: 'load' });
+      await Promise.all([laptop.waitForNavigation(), laptop.click('form button[type="submit"]')]);
+      await laptop.close();
+      assert.deepEqual(await rows(email), { newsletter: true, blog: false, events: false });
+
+      // Profile 2 (a new device) and profile 3 (someone else): the same landing page, the blog on.
+      const status = async (page: Page) => {
+        await shown(page, 'consent-form >>> .status.confirm');
+        return page.evaluate(() => document.querySelector('consent-form')!.shadowRoot!.querySelector('.status.confirm[role="status"]')!.textContent!.replace(/[0-9a-f-]{36}/, '<id>').trim());
+      };
+      const phone = await profile('/landing.html', lang);
+      await subscribe(phone, email, 'blog');
+      const other = await profile('/landing.html', lang);
+      await subscribe(other, stranger, 'blog');
+      const said = [await status(phone), await status(other)];
+      assert.equal(said[0], said[1], 'the page says the same for a known and an unknown address');
+      assert.match(said[0]!, lang === 'fi' ? /toisella laitteella/ : /on another device/);
+      assert.equal(await phone.$('consent-form >>> [part="prefs-link"]'), null);
+      assert.deepEqual(await axe(phone), [], 'new device, after sending');
+      await other.close();
+
+      // Only the owner's mailbox shows the difference.
+      const plain = await smtp.waitFor((m) => m.envelope.to.includes(stranger), 10_000);
+      assert.doesNotMatch(plain.parsed.text!, /#token=/);
+      const known = await smtp.waitFor((m) => m.envelope.to.includes(email) && /#token=/.test(m.parsed.text ?? ''), 10_000);
+      assert.match(known.parsed.text!, /\/confirm\//, 'confirming this form stays possible');
+      // The form sent every toggle: the untouched newsletter as a refusal, which (a withdrawal) counts at once
+      // from any device; the mail says so. The blog waits for a link.
+      assert.deepEqual(await rows(email), { newsletter: false, blog: false, events: false }, 'the blog waits');
+      const strings = JSON.parse(readFileSync(`locales/${lang}/mail.json`, 'utf8')) as { known: { turnedOff: string } };
+      assert.ok(known.parsed.text!.includes(strings.known.turnedOff), 'the mail tells what the form turned off');
+
+      // The preference link from that mail, in the new device's profile: the current state; both changes at once.
+      const tab = await phone.browserContext().newPage();
+      await tab.goto(link(known.parsed.text!, /http:\/\/[^\s]+\/preferences\.html#token=[A-Za-z0-9_-]+/), { waitUntil: 'load' });
+      await phone.close();
+      await tab.evaluate((l) => document.querySelector('consent-preferences')?.setAttribute('lang', l), lang);
+      await shown(tab, 'consent-preferences >>> consent-toggle[purpose="blog"] >>> .label');
+      const checked = () =>
+        tab.evaluate(() =>
+          Object.fromEntries(
+            [...document.querySelector('consent-preferences')!.shadowRoot!.querySelectorAll('consent-toggle')].map((t) => [
+              t.getAttribute('purpose'),
+              (t as unknown as { checked: boolean }).checked,
+            ]),
+          ),
+        );
+      assert.deepEqual(await checked(), { newsletter: false, blog: false, events: false }, 'the current state from the receiver');
+      await tab.click('consent-preferences >>> consent-toggle[purpose="newsletter"] >>> .label');
+      await tab.click('consent-preferences >>> consent-toggle[purpose="blog"] >>> .label');
+      await tab.click('consent-preferences >>> [part="submit"]');
+      await shown(tab, 'consent-preferences >>> .status.sent', lang === 'fi' ? 'Viite' : 'Reference');
+      assert.deepEqual(await rows(email), { newsletter: true, blog: true, events: false }, 'saved from the link: at once');
+      assert.deepEqual(await axe(tab), [], 'saved');
+      await tab.close();
+    });
   }
 });

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import {
   composeConfirmation,
   composeConsentConfirmation,
+  composeKnownAddress,
   composeRequestConfirmation,
   formatDateTime,
   needsConfirmation,
@@ -140,6 +141,37 @@ describe('data request confirmation mail', () => {
     assert.ok(!mail.html.includes('<b>Bob'));
     assert.ok(mail.html.includes('&lt;b&gt;Bob&lt;/b&gt;'));
   });
+});
+
+describe('known-address mail (a new device, #13)', () => {
+  const preferencesUrl = 'https://www.optimesys.fi/preferences.html#token=PrEfS_-1';
+  const preferencesExpiresAt = new Date('2026-12-04T05:02:00Z');
+  for (const lang of LANGS) {
+    it(`${lang}: the current state by exact label and day, what was asked, the preference link first and the confirm link second`, () => {
+      const record = consentRecord(lang);
+      const current = [
+        { text: 'Uutiskirje <b>', granted: true, since: '2026-11-30T22:30:00Z' }, // 1.12. in Helsinki
+        { text: label(lang, 'blog'), granted: false, since: '2026-12-02T10:00:00Z' },
+        { text: label(lang, 'events'), granted: false },
+      ];
+      const mail = composeKnownAddress({ record, confirmUrl, expiresAt, current, withdrawn: [label(lang, 'blog')], preferencesUrl, preferencesExpiresAt, manageUrl: 'https://www.optimesys.fi/preferences.html' });
+      const s = mailStrings(lang);
+      const day = (d: string) => (lang === 'fi' ? d : { '1.12.2026': '1 December 2026', '2.12.2026': '2 December 2026' }[d]!);
+      assert.equal(mail.subject, s.known.subject);
+      assert.equal(mail.headers['Content-Language'], lang);
+      const fill = (t: string, v: Record<string, string>) => t.replace(/\{\{(\w+)\}\}/g, (_, k: string) => v[k]!);
+      for (const part of [mail.text, visible(mail.html)]) {
+        assert.ok(part.includes(fill(s.known.on, { label: 'Uutiskirje <b>', date: day('1.12.2026') })), part);
+        assert.ok(part.includes(fill(s.known.off, { label: label(lang, 'blog'), date: day('2.12.2026') })));
+        assert.ok(part.includes(fill(s.known.waiting, { label: label(lang, 'events') })));
+        assert.ok(part.includes(s.known.turnedOff));
+        assert.ok(part.includes(record.source.url));
+      }
+      assert.ok(!mail.html.includes('Uutiskirje <b>'), 'labels are escaped in the HTML part');
+      assert.deepEqual(links(mail.html), [preferencesUrl, preferencesUrl, confirmUrl, 'https://www.optimesys.fi/preferences.html'].map((u) => u.replace(/&/g, '&amp;')));
+      assert.ok(mail.text.indexOf(preferencesUrl) < mail.text.indexOf(confirmUrl));
+    });
+  }
 });
 
 it('fi and en mail strings use the same placeholders', () => {

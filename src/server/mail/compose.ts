@@ -88,6 +88,7 @@ type Block =
   | { list: string[] }
   | { facts: [string, string][] }
   | { link: string; label: string }
+  | { secondary: string; intro: string }
   | { manage: string };
 
 function render(locale: MailLocale, to: string, subject: string, blocks: Block[]): MailMessage {
@@ -104,6 +105,10 @@ function render(locale: MailLocale, to: string, subject: string, blocks: Block[]
     } else if ('facts' in block) {
       text.push(block.facts.map(([k, v]) => `${k}: ${v}`).join('\n'));
       html.push(`<table>${block.facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`);
+    } else if ('secondary' in block) {
+      // A second link, plain (no button): the mail's main action is the other one.
+      text.push(`${block.intro}\n${block.secondary}`);
+      html.push(`<p>${escapeHtml(block.intro)}<br><a href="${escapeHtml(block.secondary)}">${escapeHtml(block.secondary)}</a></p>`);
     } else if ('manage' in block) {
       text.push(`${s.manage}\n${block.manage}`);
       html.push(`<p>${escapeHtml(s.manage)}<br><a href="${escapeHtml(block.manage)}">${escapeHtml(block.manage)}</a></p>`);
@@ -176,6 +181,70 @@ export function composeConsentConfirmation({ record, confirmUrl, expiresAt, mana
     { p: validUntil },
     { p: s.consent.notMe },
     ...manage,
+  ]);
+}
+
+/** One purpose as the address's current state shows it (derive.ts), for the known-address mail. */
+export interface KnownChoice {
+  /** The label the visitor saw when deciding. */
+  text: string;
+  granted: boolean;
+  /** When the state took effect (a confirmation, a withdrawal); absent for a grant still waiting for its confirmation. */
+  since?: string;
+}
+
+export interface KnownAddressInput extends ConfirmationInput<ConsentRecord> {
+  /** The address's current choices, with this record's withdrawals (they count at once) and without its grants (they wait). */
+  current: KnownChoice[];
+  /** Labels of what this record turned off that was on: withdrawals count at once, so the owner hears of them here. */
+  withdrawn?: string[];
+  /** The preference page with a `prefs` token: the mail's main action. */
+  preferencesUrl: string;
+  preferencesExpiresAt: Date;
+}
+
+/** `YYYY-MM-DD` of an instant in Finnish local time. */
+function localDay(instant: Date): string {
+  const parts = Object.fromEntries(
+    formatter('en', { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant).map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/**
+ * The confirmation mail of a record from a device with no confirmed history
+ * for an address that already has confirmed choices: only the address owner
+ * reads it, so this is where the difference between a known and an unknown
+ * address may show. It lists the current state (exact labels, since when),
+ * what the form asked for, and leads with the preference link; confirming
+ * this record stays possible from a second link.
+ */
+export function composeKnownAddress(input: KnownAddressInput): MailMessage {
+  const { record, confirmUrl, expiresAt, manageUrl, current, withdrawn = [], preferencesUrl, preferencesExpiresAt } = input;
+  const locale = record.locale;
+  const s = STRINGS[locale];
+  const grants = grantsToConfirm(record);
+  if (!grants.length) throw new TypeError('A consent record without grants needs no confirmation');
+  const day = (iso: string) => formatDay(localDay(new Date(iso)), locale);
+  const state = current.map((c) =>
+    c.since ? interpolate(c.granted ? s.known.on : s.known.off, { label: c.text, date: day(c.since) }) : interpolate(s.known.waiting, { label: c.text }),
+  );
+  const values = { date: formatDateTime(new Date(record.issuedAt), locale), url: record.source.url, email: record.subject.email };
+  return render(locale, record.subject.email, s.known.subject, [
+    ...(record.processing.length
+      ? [{ p: interpolate(record.source.context ? s.webinar.registeredContext : s.webinar.registered, { ...values, context: record.source.context ?? '' }) }]
+      : []),
+    { p: interpolate(s.known.intro, values) },
+    { list: state },
+    { p: s.known.requested },
+    { list: grants.map((d) => d.text) },
+    ...(withdrawn.length ? [{ p: s.known.turnedOff }, { list: withdrawn }] : []),
+    { p: s.known.action },
+    { link: preferencesUrl, label: s.known.button },
+    { p: interpolate(s.common.validUntil, { date: formatDateTime(preferencesExpiresAt, locale) }) },
+    { secondary: confirmUrl, intro: interpolate(s.known.confirmInstead, { date: formatDateTime(expiresAt, locale) }) },
+    { p: s.known.notMe },
+    ...(manageUrl ? [{ manage: manageUrl }] : []),
   ]);
 }
 

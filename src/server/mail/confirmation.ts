@@ -5,7 +5,7 @@
  * inside the transaction that stores the record.
  */
 import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
-import { composeConfirmation, needsConfirmation, type MailMessage } from './compose.js';
+import { composeConfirmation, composeKnownAddress, needsConfirmation, type KnownChoice, type MailMessage } from './compose.js';
 import type { LinkTokens } from './tokens.js';
 
 /** Route of the confirmation pages: GET shows the button, POST confirms. */
@@ -21,6 +21,8 @@ export interface ConfirmationMail {
   /** Keyed hash of the address: what the per-address cap counts by. */
   addressKey: string;
   kind: 'confirm';
+  /** `known`: the known-address variant (a preference link first). */
+  variant: 'plain' | 'known';
   recordId: string;
   expiresAt: Date;
   /** The link's token id: the mail job keeps it, so the link confirms exactly the record it was mailed for. */
@@ -38,7 +40,30 @@ export interface ConfirmationMailInput {
   dueBy?: string;
   /** The preference page, linked as "manage your choices" in consent mails. */
   manageUrl?: string;
+  /**
+   * The address already has confirmed choices and this record's key has none
+   * for it: the known-address variant, led by a preference link (consent records only).
+   */
+  known?: KnownAddress;
 }
+
+/** What the known-address variant needs besides the record. */
+export interface KnownAddress {
+  /** The address's current choices. */
+  current: KnownChoice[];
+  /** Labels of what this record turned off that was on. */
+  withdrawn?: string[];
+  /** Builds the preference page URL for a `prefs` token. */
+  preferencesUrl(token: string): string;
+  /** Lifetime of that token (ms); default `KNOWN_PREFS_TTL_MS`. */
+  ttlMs?: number;
+}
+
+/**
+ * A preference link mailed with a confirmation lives a day, not the hour of a
+ * link asked for on the preference page: the visitor may read the mail later.
+ */
+export const KNOWN_PREFS_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** The confirmation mail of a newly stored record, or undefined when it needs none (a withdrawal). */
 export function confirmationMail(input: ConfirmationMailInput): ConfirmationMail | undefined {
@@ -52,17 +77,32 @@ export function confirmationMail(input: ConfirmationMailInput): ConfirmationMail
   );
   const verified = tokens.verify(token, { kind: 'confirm', now });
   if (!verified.ok) throw new Error('A token just issued does not verify');
-  const message = composeConfirmation({
-    record,
+  const common = {
     confirmUrl: confirmUrl(input.publicUrl, token),
     expiresAt: verified.expiresAt,
-    ...(input.dueBy ? { dueBy: input.dueBy } : {}),
     ...(input.manageUrl ? { manageUrl: input.manageUrl } : {}),
-  });
+  };
+  let message: MailMessage;
+  if (input.known && record.type === 'consent') {
+    const prefs = tokens.issue({ kind: 'prefs', address, locale: record.locale }, { now, ttlMs: input.known.ttlMs ?? KNOWN_PREFS_TTL_MS });
+    const prefsVerified = tokens.verify(prefs, { kind: 'prefs', now });
+    if (!prefsVerified.ok) throw new Error('A token just issued does not verify');
+    message = composeKnownAddress({
+      ...common,
+      record,
+      current: input.known.current,
+      ...(input.known.withdrawn?.length ? { withdrawn: input.known.withdrawn } : {}),
+      preferencesUrl: input.known.preferencesUrl(prefs),
+      preferencesExpiresAt: prefsVerified.expiresAt,
+    });
+  } else {
+    message = composeConfirmation({ ...common, record, ...(input.dueBy ? { dueBy: input.dueBy } : {}) });
+  }
   return {
     message,
     addressKey: tokens.addressHash(address),
     kind: 'confirm',
+    variant: input.known && record.type === 'consent' ? 'known' : 'plain',
     recordId: record.id,
     expiresAt: verified.expiresAt,
     tokenId: verified.tokenId,

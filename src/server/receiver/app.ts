@@ -21,7 +21,7 @@ export type Vouch =
 /** What the receiver does besides storing: confirmation mail, webhooks. */
 export interface ReceiverFeature {
   /** Jobs to queue with a newly stored record, in the same transaction; `vouched`: a mailed link proved the address. */
-  jobsFor?(row: StoredRecord, requestUrl: string, vouched?: boolean): NewJob[];
+  jobsFor?(row: StoredRecord, requestUrl: string, vouched?: boolean): NewJob[] | Promise<NewJob[]>;
   /** Judges a mailed link sent with a record; undefined when the request carries none this feature knows. */
   vouch?(row: StoredRecord, request: Request): Promise<Vouch | undefined>;
   /** Whether the client should tell the visitor to confirm from the inbox. */
@@ -237,7 +237,7 @@ export function createApp(options: AppOptions) {
       // A repeat (a retry after a lost response, or the same payload signed again by
       // the same key) is found by the store and answered with the first receipt.
       // The confirmation mail is queued in the same transaction, and only for a new record.
-      const jobs = features.flatMap((f) => f.jobsFor?.(row, c.req.url, Boolean(vouch)) ?? []);
+      const jobs = (await Promise.all(features.map((f) => f.jobsFor?.(row, c.req.url, Boolean(vouch)) ?? []))).flat();
       const result = await options.store.put(row, jobs);
       // Idempotent: a retry of a vouched record whose event was not written finishes the job.
       if (vouch && result.status !== 'conflict') await vouch.apply(result.row);

@@ -10,7 +10,7 @@ import { CompactSign } from 'jose';
 import { canonicalJson } from '../../records/canonical.js';
 import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
 import { handleConfirmLink, type ConfirmStore } from '../mail/confirm-link.js';
-import { confirmationMail, CONFIRM_PATH } from '../mail/confirmation.js';
+import { confirmationMail, CONFIRM_PATH, type KnownAddress } from '../mail/confirmation.js';
 import { needsConfirmation } from '../mail/compose.js';
 import type { MailCap } from '../mail/memory-queue.js';
 import { PAGES_CSS, PAGES_CSS_PATH } from '../mail/pages.js';
@@ -19,6 +19,8 @@ import type { LinkTokens } from '../mail/tokens.js';
 import type { MailTransport, OutgoingMail } from '../mail/transport.js';
 import type { ServerKey } from '../receipt.js';
 import type { Background } from './background.js';
+import { currentConsents } from './derive.js';
+import { preferencesLink } from './preferences.js';
 import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from './store.js';
 
 export interface MailSettings {
@@ -36,6 +38,8 @@ export interface MailSettings {
 interface MailPayload extends Record<string, unknown> {
   message: OutgoingMail;
   kind: 'confirm';
+  /** `known`: the known-address variant (a preference link first, confirming this record second). */
+  variant?: 'known';
   recordKid: string;
   tokenId: string;
 }
@@ -63,7 +67,7 @@ export function mailQueue(store: RecordStore, defer: () => boolean = () => false
 
 export interface Confirmations {
   /** The mail to queue with a newly stored record (none for a withdrawal, none when a mailed link vouched for it). */
-  jobsFor(row: StoredRecord, requestUrl: string, vouched?: boolean): NewJob[];
+  jobsFor(row: StoredRecord, requestUrl: string, vouched?: boolean): Promise<NewJob[]>;
   /** Whether the client should tell the visitor to confirm from the inbox. */
   pending(row: StoredRecord): boolean;
   /** Mail was queued: send it now rather than at the next interval. */
@@ -161,25 +165,65 @@ export function confirmations({
     };
   }
 
+  /**
+   * Whether the address already has confirmed choices while the record's key
+   * has none for it (a returning visitor on a new device, or someone typing
+   * another person's address): then the mail, which only the address owner
+   * reads, shows them and leads with a preference link. The page's answer is
+   * the same either way, and so is the work done before it (this look-up runs
+   * for every consent grant).
+   */
+  async function knownAddress(row: StoredRecord, pageUrl: string): Promise<KnownAddress | undefined> {
+    const [rows, events] = await Promise.all([store.byEmail(row.email), store.events(row.email)]);
+    const consents = new Set(rows.filter((r) => r.type === 'consent').map((r) => `${r.kid} ${r.id}`));
+    const confirmations = events.filter((e) => e.kind === 'confirmation');
+    // Any confirmation from this key (a consent or a data request) proved its mailbox: the usual mail.
+    if (confirmations.some((e) => e.recordKid === row.kid)) return undefined;
+    if (!confirmations.some((e) => consents.has(`${e.recordKid} ${e.recordId}`))) return undefined;
+    // The state as it stands with this record stored: its withdrawals count at once, its grants wait.
+    const states = currentConsents([...rows, row], events);
+    const current = states
+      .filter((st) => !(st.pending && st.recordId === st.pendingRecordId && st.recordId === row.id))
+      .map((st) =>
+        st.pending && st.recordId === st.pendingRecordId
+          ? { text: st.text, granted: false }
+          : { text: st.text, granted: st.granted, since: st.decidedAt },
+      );
+    const wasOn = new Set(currentConsents(rows, events).filter((st) => st.granted).map((st) => st.purpose));
+    const withdrawn = (row.record as unknown as ConsentRecord).decisions.filter((d) => !d.granted && wasOn.has(d.purpose)).map((d) => d.text);
+    return { current, withdrawn, preferencesUrl: (token) => preferencesLink(pageUrl, token) };
+  }
+
   return {
-    jobsFor(row, requestUrl, vouched) {
+    async jobsFor(row, requestUrl, vouched) {
       if (vouched) return [];
       const record = row.record as unknown as ConsentRecord | DataRequest;
+      if (!needsConfirmation(record)) return [];
+      const manage = manageUrl?.(requestUrl);
+      const known = record.type === 'consent' && manage ? await knownAddress(row, manage) : undefined;
       const built = confirmationMail({
         record,
         tokens,
         publicUrl: mail.publicUrl ?? new URL(requestUrl).origin,
         ...(row.dueBy ? { dueBy: row.dueBy } : {}),
-        ...(manageUrl ? { manageUrl: manageUrl(requestUrl) } : {}),
+        ...(manage ? { manageUrl: manage } : {}),
+        ...(known ? { known } : {}),
       });
       if (!built) return [];
-      const payload: MailPayload = { message: built.message, kind: 'confirm', recordKid: row.kid, tokenId: built.tokenId };
+      const payload: MailPayload = {
+        message: built.message,
+        kind: 'confirm',
+        ...(built.variant === 'known' ? { variant: 'known' as const } : {}),
+        recordKid: row.kid,
+        tokenId: built.tokenId,
+      };
       return [
         {
           kind: 'mail',
           email: emailKey(record.subject.email),
           recordId: record.id,
           payload,
+          // One cap for both variants: the known-address mail is a confirmation mail too.
           cap: { key: `mail:${built.addressKey}`, max: mail.cap.max, windowMs: mail.cap.windowMs },
         },
       ];
