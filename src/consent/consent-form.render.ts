@@ -54,15 +54,23 @@ export function renderActions(submit: boolean, sending: boolean, withdraw: boole
   </div>`;
 }
 
-/** The note above the toggles: review after a notice change, or the date of the remembered choices. */
-export function renderMemory(stored: StoredChoices | undefined, notice: NoticeRef | undefined, t: T): TemplateResult | typeof nothing {
-  if (!stored) return nothing;
-  if (notice && stored.notice.digest !== notice.digest) return html`<p class="review" role="note">${t('form.review')}</p>`;
-  const latest = Object.values(stored.decisions).map((d) => d.issuedAt).sort().at(-1);
-  if (!latest) return nothing;
-  const date = new Date(latest);
-  return html`<p class="returning">
-    ${t('form.returning', { date: `${date.getDate()}.${date.getMonth() + 1}.${date.getFullYear()}` })}
+/**
+ * The note above the toggles: the hint, or for a returning visitor the date of
+ * the remembered choices in its place. Both lines are always there, stacked in
+ * one grid cell with the inactive one invisible, so the note keeps the height
+ * of the longer and nothing below moves when the choices arrive after the
+ * first paint (they are read from IndexedDB; server HTML cannot know them).
+ * After a notice change: a request to review them instead.
+ */
+export function renderMemory(stored: StoredChoices | undefined, notice: NoticeRef | undefined, t: T): TemplateResult {
+  if (stored && notice && stored.notice.digest !== notice.digest) return html`<p class="hint review" role="note">${t('form.review')}</p>`;
+  const latest = stored && Object.values(stored.decisions).map((d) => d.issuedAt).sort().at(-1);
+  // a wide date holds the place until the real one is known
+  const date = latest ? new Date(latest) : new Date(2000, 11, 28);
+  const returning = t('form.returning', { date: `${date.getDate()}.${date.getMonth() + 1}.${date.getFullYear()}` });
+  return html`<p class="hint memo">
+    <span class=${latest ? 'off' : 'on'}>${t('form.hint')}</span>
+    <span class=${latest ? 'on returning' : 'off'}>${returning}</span>
   </p>`;
 }
 

@@ -17,14 +17,23 @@ export const styles = css`
     font-size: 1.0625rem;
   }
   .hint,
-  .returning,
   .notice-link {
     margin: 0.25rem 0 0.75rem;
     color: var(--_muted);
     font-size: 0.9375rem;
   }
-  .review {
+  .memo {
+    display: grid;
+  }
+  .memo > span {
+    grid-area: 1 / 1;
+  }
+  .memo > .off {
+    visibility: hidden;
+  }
+  .hint.review {
     margin: 0.5rem 0 0.75rem;
+    color: inherit;
     padding: 0.625rem 0.75rem;
     border-inline-start: 4px solid var(--_accent);
     background: var(--_surface);

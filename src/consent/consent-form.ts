@@ -101,6 +101,8 @@ export class ConsentForm extends LitElement {
   readonly #locale = new LocaleController(this, () => (this.#offer ? ['consent', 'preferences'] : ['consent']));
   #status: Status = { state: 'idle' };
   #stored: StoredChoices | undefined;
+  /** Choices that arrived before the first render, applied right after it. */
+  #storedLater: StoredChoices | undefined;
   #noticeRef: NoticeRef | undefined;
   #emailError = '';
   /** Set once the visitor changes a toggle: stored choices loading late must not undo it. */
@@ -124,9 +126,9 @@ export class ConsentForm extends LitElement {
     super.connectedCallback();
     this.#unsubscribe = onConfigure(() => this.requestUpdate());
     void loadChoices().then((stored) => {
-      this.#stored = stored;
-      this.requestUpdate();
-      void this.updateComplete.then(() => this.#showStored());
+      // Never in the first render: it hydrates server HTML, which knows no browser's choices.
+      if (!this.hasUpdated) return void (this.#storedLater = stored);
+      this.#applyStored(stored);
     });
   }
 
@@ -162,6 +164,7 @@ export class ConsentForm extends LitElement {
   }
 
   protected override firstUpdated(): void {
+    if (this.#storedLater) this.#applyStored(this.#storedLater);
     // Signing, the outbox and the schemas are needed only on submit: fetch them
     // once the visitor turns to the form, not with the page.
     this.addEventListener('focusin', () => void loadSender(), { once: true });
@@ -169,6 +172,13 @@ export class ConsentForm extends LitElement {
   }
 
   // --- data ---
+
+  #applyStored(stored: StoredChoices | undefined): void {
+    this.#storedLater = undefined;
+    this.#stored = stored;
+    this.requestUpdate();
+    void this.updateComplete.then(() => this.#showStored());
+  }
 
   #toggles(): ConsentToggle[] {
     return [...this.renderRoot.querySelectorAll<ConsentToggle>('consent-toggle')];
@@ -312,7 +322,6 @@ export class ConsentForm extends LitElement {
     const content = html`
       <fieldset>
         <legend part="legend">${t('form.legend')}</legend>
-        <p class="hint">${t('form.hint')}</p>
         ${renderMemory(this.#stored, this.#noticeRef, t)}
         <div class="toggles" @change=${this.#onToggleChange} @keydown=${this.#onToggleKeydown}>${renderToggles(this.purposes, locale)}</div>
       </fieldset>

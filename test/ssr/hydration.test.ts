@@ -5,6 +5,7 @@ import { hydrateElements } from '../../src/hydrate.js';
 import { expect, waitUntil } from '@open-wc/testing';
 import '../../src/define.js';
 import type { ConsentToggle } from '../../src/consent/consent-toggle.js';
+import { noticeRef } from '../../src/notice/notice-ref.js';
 import { openDb } from '../../src/records/idb.js';
 import { parse, serverRender } from './ssr-helpers.js';
 
@@ -123,6 +124,38 @@ describe('hydrating server-rendered elements', () => {
     // The info popover opens from a hydrated toggle
     toggles[1]!.shadowRoot!.querySelector<HTMLButtonElement>('.info')!.click();
     await waitUntil(() => toggles[1]!.shadowRoot!.querySelector('[popover]')!.matches(':popover-open'), 'popover did not open');
+  });
+
+  it('a returning visitor: the remembered choices arrive after hydrating without moving anything', async () => {
+    const db = await openDb();
+    await db.put(
+      'choices',
+      {
+        email: 'palaava@example.fi',
+        decisions: { newsletter: { granted: true, recordId: '6d3c1f4e-0000-4000-8000-000000000001', issuedAt: '2026-11-02T08:00:00.000Z' } },
+        notice: await noticeRef('fi'),
+      },
+      'consent',
+    );
+    db.close();
+    container = parse(await serverRender('<consent-form purposes="newsletter blog events" endpoint="/nowhere"></consent-form>', 'fi'));
+    const form = container.querySelector('consent-form')!;
+    let shift: number | undefined;
+    const errors = await collectErrors(async () => {
+      shift = await layoutShift(async () => {
+        container.lang = 'fi';
+        document.body.append(container);
+        hydrateElements(container);
+        await hydrated(form);
+        await waitUntil(() => form.shadowRoot!.querySelector('.returning'), 'the remembered choices were not shown', { timeout: 5000 });
+        const first = form.shadowRoot!.querySelector<ConsentToggle>('consent-toggle')!;
+        await waitUntil(() => first.checked, 'the remembered grant was not shown');
+      });
+    });
+    expect(errors).to.deep.equal([]);
+    expect(form.shadowRoot!.querySelector('.returning')!.textContent).to.include('2.11.2026');
+    if (shift !== undefined) expect(shift, 'layout shift when the remembered choices arrive').to.equal(0);
+    await firstVisit();
   });
 
   it('the request form hydrates and takes input; no request type is preselected', async () => {
