@@ -102,6 +102,18 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
   const report = options.onError ?? ((error: unknown) => console.error('[webhooks]', error));
 
   const inFlight = new Set<Promise<void>>();
+  /**
+   * Outcomes being written: the slot is free once the endpoint answered (the lease keeps the delivery
+   * from being claimed again meanwhile), so outcomes that arrive together share the store's commit.
+   */
+  const recording = new Set<Promise<void>>();
+  const record = (written: Promise<void>, then: () => void) => {
+    const done: Promise<void> = written
+      .then(then)
+      .catch(report)
+      .finally(() => recording.delete(done));
+    recording.add(done);
+  };
   let stopping = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ticking: Promise<void> | undefined;
@@ -124,8 +136,9 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
       status = response.status;
       await response.body?.cancel().catch(() => undefined); // the answer's content is never used
       if (status >= 200 && status < 300) {
-        await queue.delivered(delivery.id, { attempts, at: new Date(now()), status });
-        options.onAttempt?.({ delivery, attempt: attempts, result: 'delivered', status });
+        record(queue.delivered(delivery.id, { attempts, at: new Date(now()), status }), () =>
+          options.onAttempt?.({ delivery, attempt: attempts, result: 'delivered', status }),
+        );
         return;
       }
       error = `HTTP ${status}`;
@@ -135,15 +148,17 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
     }
     if (status === 410 || attempts > schedule.length) {
       const reason = status === 410 ? 'HTTP 410: the endpoint asked for no more messages' : `${error} (attempt ${attempts}, schedule exhausted)`;
-      await queue.gaveUp(delivery.id, { attempts, at: new Date(now()), error: reason, status });
-      options.onAttempt?.({ delivery, attempt: attempts, result: 'gave-up', status, error: reason });
+      record(queue.gaveUp(delivery.id, { attempts, at: new Date(now()), error: reason, status }), () =>
+        options.onAttempt?.({ delivery, attempt: attempts, result: 'gave-up', status, error: reason }),
+      );
       return;
     }
     let delay = schedule[attempts - 1]! * (1 + jitter * Math.random());
     if (wait !== undefined) delay = Math.max(delay, Math.min(wait, maxRetryAfterMs));
     const nextAttemptAt = new Date(now() + delay);
-    await queue.failed(delivery.id, { attempts, nextAttemptAt, error, status });
-    options.onAttempt?.({ delivery, attempt: attempts, result: 'retry', status, error, nextAttemptAt });
+    record(queue.failed(delivery.id, { attempts, nextAttemptAt, error, status }), () =>
+      options.onAttempt?.({ delivery, attempt: attempts, result: 'retry', status, error, nextAttemptAt }),
+    );
   }
 
   async function tick(): Promise<void> {
@@ -200,6 +215,7 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
       clearTimeout(timer);
       await ticking;
       await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...recording]);
     },
   };
 }
