@@ -57,8 +57,11 @@ export function start(args, env = {}) {
 }
 export const stop = ({ child }) => new Promise((done) => (child.once('exit', done), child.kill('SIGTERM')));
 
-/** Posts each body once (32 connections); returns the rate, the accepted count, and CPU ms per accepted record. */
-export async function drive(server, bodies, connections = 32) {
+/**
+ * Posts each body once (32 connections); returns the rate, the accepted count, and CPU ms per accepted record,
+ * while the load runs and (`pending`: how many jobs are still to send) once every mail and webhook went.
+ */
+export async function drive(server, bodies, connections = 32, pending = async () => 0) {
   let i = 0;
   const pids = tree(server.child.pid);
   const before = new Map(pids.map((pid) => [pid, cpuMs(pid)]));
@@ -71,15 +74,9 @@ export async function drive(server, bodies, connections = 32) {
   const used = new Map(pids.map((pid) => [pid, cpuMs(pid) - before.get(pid)]));
   const accepted = result['2xx'];
   // Mail and webhooks give way to requests, so most of them go out after the load: wait until the
-  // process tree is quiet again (under 2% of a core over 500 ms), and count that CPU time too.
+  // store has none left to send, and count that CPU time too.
   const started = Date.now();
-  const treeMs = () => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
-  for (let last = treeMs(); Date.now() - started < 180_000; ) {
-    await new Promise((r) => setTimeout(r, 500));
-    const now = treeMs();
-    if (now - last <= 10) break;
-    last = now;
-  }
+  while ((await pending()) > 0 && Date.now() - started < 300_000) await new Promise((r) => setTimeout(r, 100));
   const drained = pids.reduce((sum, pid) => sum + cpuMs(pid) - before.get(pid), 0);
   const total = [...used.values()].reduce((a, b) => a + b, 0);
   const shares = server.workers.map((pid) => used.get(pid) ?? 0);
@@ -93,6 +90,26 @@ export async function drive(server, bodies, connections = 32) {
     drainMs: Date.now() - started,
     // The least busy worker's CPU beside an even share: 1.00 when the work is spread evenly.
     spread: shares.length > 1 ? Math.min(...shares) / (shares.reduce((a, b) => a + b, 0) / shares.length) : 1,
+  };
+}
+
+/** How many mails and webhook messages the store still has to send (the bench server's database). */
+export async function pendingJobs(kind, dir, url) {
+  const unsent = 'WHERE done_at IS NULL AND gave_up_at IS NULL';
+  if (kind === 'pg') {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    return {
+      count: async () => Number((await client.query(`SELECT count(*) AS n FROM privacy_jobs ${unsent}`)).rows[0].n),
+      close: () => client.end(),
+    };
+  }
+  const { default: Database } = await import('better-sqlite3');
+  let db;
+  return {
+    count: async () => (db ??= new Database(join(dir, 'records.db'), { readonly: true, fileMustExist: true })).prepare(`SELECT count(*) AS n FROM jobs ${unsent}`).get().n,
+    close: async () => db?.close(),
   };
 }
 
@@ -147,16 +164,17 @@ export async function benchScale({ records = 3000 } = {}) {
 
   const rows = [];
   const ceilings = new Map();
-  const measure = async (label, workers, args, env) => {
+  const measure = async (label, workers, args, env, pending) => {
     const server = await start(args, env);
     try {
-      await drive(server, warmup);
-      const r = await drive(server, measured);
+      await drive(server, warmup, 32, pending?.count);
+      const r = await drive(server, measured, 32, pending?.count);
       const row = { server: label, workers, 'records/s': Math.round(r.rate), 'CPU ms/record': r.cpuPerRecord.toFixed(2), '+ sending after': r.cpuWithSending.toFixed(2), 'least busy worker': workers > 1 ? `${r.spread.toFixed(2)}×` : '', 'non-2xx': r.non2xx };
       rows.push(row);
       return { ...r, row };
     } finally {
       await stop(server);
+      await pending?.close();
     }
   };
   for (const workers of counts) {
@@ -168,7 +186,13 @@ export async function benchScale({ records = 3000 } = {}) {
         const dir = mkdtempSync(join(tmpdir(), 'pw-scale-'));
         try {
           const url = kind === 'pg' ? await freshDatabase() : '-';
-          const r = await measure(`receiver, ${name}, mail+webhooks ${features}`, workers, ['--import', 'tsx', 'scripts/bench/scale-server.ts', String(workers), kind, dir, url, features, webhookUrl]);
+          const r = await measure(
+            `receiver, ${name}, mail+webhooks ${features}`,
+            workers,
+            ['--import', 'tsx', 'scripts/bench/scale-server.ts', String(workers), kind, dir, url, features, webhookUrl],
+            {},
+            await pendingJobs(kind, dir, url),
+          );
           const ceiling = ceilings.get(workers);
           r.row['CPU vs ceiling'] = `${(r.cpuPerRecord / ceiling.cpuPerRecord).toFixed(2)}×`;
           r.row['rate vs ceiling'] = `${(r.rate / ceiling.rate).toFixed(2)}×`;

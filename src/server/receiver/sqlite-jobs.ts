@@ -176,6 +176,8 @@ export function sqliteJobs(db: Database.Database, later: <T>(run: () => T, lazy?
       return (await later(() => retry.run(now.toISOString(), id))).changes === 1;
     },
     async jobs(filter) {
+      // Outcomes waiting for a commit (lazy) are written first: a reader sees every send reported so far.
+      await later(() => undefined);
       const where: string[] = [];
       const args: unknown[] = [];
       if (filter.kind) where.push('kind = ?'), args.push(filter.kind);

@@ -223,7 +223,7 @@ export function sqliteStore(file: string): RecordStore {
     }
   };
   /**
-   * Runs `run` in the next group commit; resolves once it is durable. `lazy` (a webhook's outcome,
+   * Runs `run` in the next group commit; resolves once it is durable. `lazy` (a job's outcome,
    * which nobody waits for): rides along with the next commit, or goes within LAZY_MS, so a burst
    * of deliveries costs one fsync rather than one each. A crash before it lands sends that job once more.
    */

@@ -79,9 +79,8 @@ export interface Job {
 export interface JobQueue {
   claimJobs(kind: NewJob['kind'], now: Date, limit: number, leaseUntil: Date): Promise<Job[]>;
   /**
-   * `lazy`: nothing reads the outcome soon (a webhook's), so the store may write it with its next
-   * commit, a few ms later, rather than with a commit of its own. A mail's is not lazy: the
-   * confirmation a click on its link records names when it went.
+   * `lazy`: the store may write the outcome with its next commit, a few ms later, rather than with
+   * a commit of its own (`jobs()` writes such outcomes before it reads). A crash before then sends the job once more.
    */
   jobDone(id: string, at: Date, result: string, lazy?: boolean): Promise<void>;
   jobFailed(id: string, nextAttemptAt: Date, error: string, lazy?: boolean): Promise<void>;

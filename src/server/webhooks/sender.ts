@@ -17,6 +17,8 @@ import type { WebhookDelivery, WebhookQueue } from './queue.js';
 import { parseWebhookSecret, webhookHeaders } from './sign.js';
 
 const SECOND = 1000;
+/** How long a freed slot waits for others before the next claim while a backlog lasts. */
+const REFILL_MS = 5;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
@@ -177,8 +179,9 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
         .catch(report)
         .finally(() => {
           inFlight.delete(running);
-          // A full batch means more may be due: claim again as soon as a slot frees.
-          if (backlog) later(0);
+          // A full batch means more may be due: claim again once a slot frees, after a moment in which
+          // others free too, so that one claim (one store commit) takes several.
+          if (backlog) later(REFILL_MS);
         });
       inFlight.add(running);
     }
