@@ -14,6 +14,7 @@
  *   lease in the store makes an unrecorded outcome a later re-delivery, never a loss.
  */
 import type { WebhookDelivery, WebhookQueue } from './queue.js';
+import { nodePost, type Post } from './post.js';
 import { parseWebhookSecret, webhookHeaders } from './sign.js';
 
 const SECOND = 1000;
@@ -35,6 +36,7 @@ export interface WebhookSenderOptions {
   queue: WebhookQueue;
   /** `whsec_…`; several sign each message with each (secret rotation), the first being the current one. */
   secret: string | readonly string[];
+  /** Default: node:http(s) with a keep-alive agent (`post.ts`), which reads and fails as fetch does. */
   fetch?: typeof fetch;
   /** Delays in ms after attempt 1, 2, …; one attempt more than entries. Default `STANDARD_RETRY_SCHEDULE`. */
   schedule?: readonly number[];
@@ -92,7 +94,9 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
   // Parsed at start: a bad secret is a configuration error to see at once, not at the first event.
   const keys = (typeof options.secret === 'string' ? [options.secret] : [...options.secret]).map(parseWebhookSecret);
   if (!keys.length) throw new TypeError('A webhook secret is required');
-  const send = options.fetch ?? fetch;
+  // node:http with a keep-alive agent unless a fetch is given (tests, a proxy-aware one).
+  const own = options.fetch ? undefined : nodePost();
+  const send: Post = options.fetch ?? own!.post;
   const schedule = options.schedule ?? STANDARD_RETRY_SCHEDULE;
   const timeoutMs = options.timeoutMs ?? 15 * SECOND;
   const pollMs = options.pollMs ?? SECOND;
@@ -219,6 +223,7 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
       await ticking;
       await Promise.allSettled([...inFlight]);
       await Promise.allSettled([...recording]);
+      own?.close();
     },
   };
 }
