@@ -212,8 +212,8 @@ export async function benchScale({ records = 3000 } = {}) {
   const text =
     `${table(rows, ['server', 'workers', 'records/s', 'CPU ms/record', '+ sending after', 'CPU vs ceiling', 'rate vs ceiling', 'on vs off CPU', '… + sending', 'least busy worker', 'non-2xx'])}\n` +
     `${records} distinct records per run (after ${warm} to warm up), pre-signed by 50 device keys, autocannon with 32 connections on loopback; ` +
-    `CPU ms/record: user+system time of the server's process tree (/proc) per accepted record while the load runs; "+ sending after": the same once the tree is quiet again, ` +
-    `i.e. with the mail and webhooks that waited for the load to end (seconds that took in "… + sending"); "least busy worker": its CPU beside an even share. ` +
+    `CPU ms/record: user+system time of the server's process tree (/proc) per accepted record while the load runs; "+ sending after": the same once the store has no mail ` +
+    `or webhook left to send (they give way to requests, so most go after the load; the seconds that took in "… + sending"); "least busy worker": its CPU beside an even share. ` +
     `Targets: CPU ≤ 1.25× the ceiling at the same worker count; records/s ≥ 0.8× the ceiling where the machine is quiet; mail and webhooks on ≤ 1.10× off.` +
     (postgres ? '' : '\nPostgreSQL: not measured (its binaries are not installed).');
   return { rows, text };
