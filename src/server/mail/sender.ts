@@ -101,21 +101,23 @@ export function startMailSender(options: MailSenderOptions): MailSender {
   let running: Promise<void> | undefined;
   let again = false;
 
-  async function deliver(mail: QueuedMail): Promise<void> {
+  /**
+   * Sends one mail; resolves once it went (or failed), with the promise of its outcome being
+   * recorded: the next mail need not wait for that, and a batch's outcomes share one commit.
+   */
+  async function deliver(mail: QueuedMail): Promise<{ recorded: Promise<void> }> {
     let messageId: string;
     try {
       ({ messageId } = await options.transport.send(mail.message));
     } catch (caught) {
-      await failedAttempt(mail, caught);
-      return;
+      return { recorded: failedAttempt(mail, caught) };
     }
-    try {
-      await options.queue.sent(mail.id, now(), messageId);
-    } catch (storeError) {
+    const recorded = options.queue.sent(mail.id, now(), messageId).catch((storeError: unknown) => {
       // Sent but not recorded: when the lease runs out it goes once more. Never
       // reported as a failed send, which would retry it on a schedule.
       log(`mail ${mail.id} was sent (${messageId}) but could not be marked sent`, storeError);
-    }
+    });
+    return { recorded };
   }
 
   async function failedAttempt(mail: QueuedMail, caught: unknown): Promise<void> {
@@ -160,13 +162,17 @@ export function startMailSender(options: MailSenderOptions): MailSender {
         return;
       }
       // One at a time: a confirmation mail is small, and an SMTP server under load should not get a burst.
+      const recorded: Promise<void>[] = [];
       for (const [index, mail] of batch.entries()) {
         if (stopped) {
+          await Promise.all(recorded);
           await release(batch.slice(index));
           return;
         }
-        await deliver(mail);
+        recorded.push((await deliver(mail)).recorded);
       }
+      // Every outcome recorded before the next claim.
+      await Promise.all(recorded);
       full = batch.length === batchSize;
     }
   }

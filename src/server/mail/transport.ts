@@ -129,6 +129,7 @@ export function emlName(now = new Date()): string {
 function fileTransport(config: MailTransportConfig): MailTransport {
   if (!config.dataDir) throw new TypeError('Without smtpUrl a dataDir is needed for the .eml files');
   const dir = join(config.dataDir, 'mail');
+  let made = false;
   // Same composer as SMTP (and the same DKIM signing), only the bytes end up in a file.
   const transporter = nodemailer.createTransport({
     streamTransport: true,
@@ -149,7 +150,8 @@ function fileTransport(config: MailTransportConfig): MailTransport {
       const temp = join(dir, `.${name}.tmp`);
       try {
         // The messages hold addresses: only the receiver's user may read them.
-        await mkdir(dir, { recursive: true, mode: 0o700 });
+        if (!made) await mkdir(dir, { recursive: true, mode: 0o700 });
+        made = true;
         const handle = await open(temp, 'wx', 0o600);
         try {
           await handle.writeFile(info.message as Buffer);
@@ -160,6 +162,7 @@ function fileTransport(config: MailTransportConfig): MailTransport {
         // Atomic: the mailbox page never sees half a message.
         await rename(temp, join(dir, name));
       } catch (error) {
+        made = false; // the folder may have gone: made again on the retry
         await rm(temp, { force: true });
         throw new MailSendError(`Could not write ${name}: ${(error as Error).message}`, true, undefined, { cause: error });
       }

@@ -177,24 +177,34 @@ export function createApp(options: AppOptions) {
   });
 
   // The preference API (link requests, an address's state) takes cross-origin calls as records do.
+  // Retry-After must be readable cross-origin, or the outbox could not honour it.
+  const EXPOSE = 'Retry-After';
   for (const [path, allowMethods] of [['/api/records', ['POST']], ['/api/preferences', ['GET']], ['/api/preferences/*', ['POST']]] as const) {
-    app.use(path, async (c, next) => {
-      if (allowedOrigin(c) === null) throw new Refusal(403, 'origin-not-allowed', 'This origin may not send records here.');
-      return next();
+    const preflight = cors({
+      origin: (origin, c) => (allowedOrigin(c) ? origin : null),
+      allowMethods: [...allowMethods],
+      // `authorization`: the preference link's token, sent with the state request and the record it vouches for.
+      allowHeaders: ['content-type', 'authorization'],
+      exposeHeaders: [EXPOSE],
+      maxAge: 600,
     });
-    app.use(
-      path,
-      cors({
-        origin: (origin, c) => (allowedOrigin(c) ? origin : null),
-        allowMethods: [...allowMethods],
-        // `authorization`: the preference link's token, sent with the state request and the record it vouches for.
-        allowHeaders: ['content-type', 'authorization'],
-        // Retry-After must be readable cross-origin, or the outbox could not honour it.
-        exposeHeaders: ['Retry-After'],
-        maxAge: 600,
-      }),
-    );
+    app.use(path, async (c, next) => {
+      const allowed = allowedOrigin(c);
+      if (allowed === null) throw new Refusal(403, 'origin-not-allowed', 'This origin may not send records here.');
+      if (c.req.method === 'OPTIONS') return preflight(c, next);
+      // The headers hono's cors gives an actual request, set before the answer exists: its way
+      // (`c.res.headers` before, `c.header` after) rebuilt every answer twice as a web Response.
+      if (allowed) c.header('Access-Control-Allow-Origin', allowed);
+      c.header('Access-Control-Expose-Headers', EXPOSE);
+      await next();
+      c.res.headers.append('Vary', 'Origin');
+    });
   }
+  // The connection is closed: draining what an attacker keeps sending would cost more than a reconnect.
+  const tooLarge = (): never => {
+    throw new Refusal(413, 'too-large', `A record may have at most ${options.maxBytes} bytes.`, { connection: 'close' });
+  };
+  const streamedLimit = bodyLimit({ maxSize: options.maxBytes, onError: tooLarge });
   app.post(
     '/api/records',
     async (c, next) => {
@@ -206,13 +216,14 @@ export function createApp(options: AppOptions) {
       }
       return next();
     },
-    bodyLimit({
-      maxSize: options.maxBytes,
-      // The connection is closed: draining what an attacker keeps sending would cost more than a reconnect.
-      onError: () => {
-        throw new Refusal(413, 'too-large', `A record may have at most ${options.maxBytes} bytes.`, { connection: 'close' });
-      },
-    }),
+    // A declared length is checked here (the HTTP parser holds the body to it); a streamed body
+    // is counted while it is read. Not hono's bodyLimit for the first: it asks for `c.req.raw.body`
+    // even then, which under @hono/node-server builds a whole web Request and stream per record.
+    (c, next) => {
+      const length = c.req.header('content-length');
+      if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamedLimit(c, next);
+      return parseInt(length, 10) > options.maxBytes ? tooLarge() : next();
+    },
     async (c) => {
       const jws = (await c.req.text()).trim();
       const verified = await options.verify(jws);

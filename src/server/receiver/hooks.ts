@@ -33,9 +33,10 @@ export function webhookQueue(store: JobQueue, defer: () => boolean = () => false
       if (defer()) return [];
       return (await store.claimJobs('webhook', now, limit, new Date(now.getTime() + leaseMs))).map(delivery);
     },
-    delivered: (id, { at, status }) => store.jobDone(id, at, `HTTP ${status}`),
-    failed: (id, { nextAttemptAt, error }) => store.jobFailed(id, nextAttemptAt, error),
-    gaveUp: (id, { at, error }) => store.jobGaveUp(id, at, error),
+    // Lazy: outcomes that arrive together share one commit; a crash before it sends them once more.
+    delivered: (id, { at, status }) => store.jobDone(id, at, `HTTP ${status}`, true),
+    failed: (id, { nextAttemptAt, error }) => store.jobFailed(id, nextAttemptAt, error, true),
+    gaveUp: (id, { at, error }) => store.jobGaveUp(id, at, error, true),
     async listFailed(): Promise<FailedDelivery[]> {
       return (await store.jobs({ kind: 'webhook', gaveUp: true })).map((job) => ({
         ...delivery(job),

@@ -142,6 +142,28 @@ export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
 }
 
 export function pgJobs(pool: pg.Pool) {
+  // Deliveries that finish together are marked done in one statement (one round trip, one commit);
+  // those finishing while it runs go in the next.
+  type Done = { id: string; at: Date; result: string; resolve: () => void; reject: (error: unknown) => void };
+  let done: Done[] = [];
+  let marking: Promise<void> | undefined;
+  const markDone = async () => {
+    while (done.length) {
+      const batch = done;
+      done = [];
+      try {
+        await pool.query(
+          `UPDATE privacy_jobs AS j SET done_at = v.at, result = v.result, attempts = j.attempts + 1, leased_until = NULL
+             FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS v(id, at, result) WHERE j.id = v.id`,
+          [batch.map((d) => d.id), batch.map((d) => d.at), batch.map((d) => d.result)],
+        );
+        for (const d of batch) d.resolve();
+      } catch (error) {
+        for (const d of batch) d.reject(error);
+      }
+    }
+    marking = undefined;
+  };
   const queue: JobQueue = {
     async claimJobs(kind, now, limit, leaseUntil) {
       const { rows } = await pool.query<JobRow>(
@@ -154,8 +176,11 @@ export function pgJobs(pool: pg.Pool) {
       );
       return rows.map(toJob);
     },
-    async jobDone(id, at, result) {
-      await pool.query('UPDATE privacy_jobs SET done_at = $2, result = $3, attempts = attempts + 1, leased_until = NULL WHERE id = $1', [id, at, result]);
+    jobDone(id, at, result) {
+      return new Promise<void>((resolve, reject) => {
+        done.push({ id, at, result, resolve, reject });
+        marking ??= new Promise<void>((next) => setImmediate(next)).then(markDone);
+      });
     },
     async jobFailed(id, next, error) {
       await pool.query('UPDATE privacy_jobs SET next_attempt_at = $2, last_error = $3, attempts = attempts + 1, leased_until = NULL WHERE id = $1', [id, next, error]);

@@ -104,8 +104,8 @@ const toEvent = (row: EventRow): ReceiverEvent => ({
   jws: row.jws,
 });
 
-/** `later` runs a write in the store's next group commit (one transaction and fsync for a burst). */
-export function sqliteJobs(db: Database.Database, later: <T>(run: () => T) => Promise<T>) {
+/** `later` runs a write in the store's next group commit (one transaction and fsync for a burst); `lazy`: see sqlite-store. */
+export function sqliteJobs(db: Database.Database, later: <T>(run: () => T, lazy?: boolean) => Promise<T>) {
   const insertJob = db.prepare(
     `INSERT INTO jobs (id, kind, email, record_id, cap_key, payload, created_at, next_attempt_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -165,19 +165,21 @@ export function sqliteJobs(db: Database.Database, later: <T>(run: () => T) => Pr
     async claimJobs(kind, now, limit, leaseUntil) {
       return (await later(() => claim.all({ kind, now: now.toISOString(), lease: leaseUntil.toISOString(), limit }))).map(toJob);
     },
-    async jobDone(id, at, result) {
-      await later(() => done.run(at.toISOString(), result, id));
+    async jobDone(id, at, result, lazy) {
+      await later(() => done.run(at.toISOString(), result, id), lazy);
     },
-    async jobFailed(id, next, error) {
-      await later(() => failed.run(next.toISOString(), error, id));
+    async jobFailed(id, next, error, lazy) {
+      await later(() => failed.run(next.toISOString(), error, id), lazy);
     },
-    async jobGaveUp(id, at, error) {
-      await later(() => gaveUp.run(at.toISOString(), error, id));
+    async jobGaveUp(id, at, error, lazy) {
+      await later(() => gaveUp.run(at.toISOString(), error, id), lazy);
     },
     async retryJob(id, now) {
       return (await later(() => retry.run(now.toISOString(), id))).changes === 1;
     },
     async jobs(filter) {
+      // Outcomes waiting for a commit (lazy) are written first: a reader sees every send reported so far.
+      await later(() => undefined);
       const where: string[] = [];
       const args: unknown[] = [];
       if (filter.kind) where.push('kind = ?'), args.push(filter.kind);

@@ -78,9 +78,13 @@ export interface Job {
  */
 export interface JobQueue {
   claimJobs(kind: NewJob['kind'], now: Date, limit: number, leaseUntil: Date): Promise<Job[]>;
-  jobDone(id: string, at: Date, result: string): Promise<void>;
-  jobFailed(id: string, nextAttemptAt: Date, error: string): Promise<void>;
-  jobGaveUp(id: string, at: Date, error: string): Promise<void>;
+  /**
+   * `lazy`: the store may write the outcome with its next commit, a few ms later, rather than with
+   * a commit of its own (`jobs()` writes such outcomes before it reads). A crash before then sends the job once more.
+   */
+  jobDone(id: string, at: Date, result: string, lazy?: boolean): Promise<void>;
+  jobFailed(id: string, nextAttemptAt: Date, error: string, lazy?: boolean): Promise<void>;
+  jobGaveUp(id: string, at: Date, error: string, lazy?: boolean): Promise<void>;
   /** Puts a given-up job back in the queue, due now (`webhooks --retry`). */
   retryJob(id: string, now: Date): Promise<boolean>;
   jobs(filter: { kind?: NewJob['kind']; email?: string; recordId?: string; gaveUp?: boolean }): Promise<Job[]>;

@@ -14,9 +14,12 @@
  *   lease in the store makes an unrecorded outcome a later re-delivery, never a loss.
  */
 import type { WebhookDelivery, WebhookQueue } from './queue.js';
+import { nodePost, type Post } from './post.js';
 import { parseWebhookSecret, webhookHeaders } from './sign.js';
 
 const SECOND = 1000;
+/** How long a freed slot waits for others before the next claim while a backlog lasts. */
+const REFILL_MS = 5;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
@@ -33,6 +36,7 @@ export interface WebhookSenderOptions {
   queue: WebhookQueue;
   /** `whsec_…`; several sign each message with each (secret rotation), the first being the current one. */
   secret: string | readonly string[];
+  /** Default: node:http(s) with a keep-alive agent (`post.ts`), which reads and fails as fetch does. */
   fetch?: typeof fetch;
   /** Delays in ms after attempt 1, 2, …; one attempt more than entries. Default `STANDARD_RETRY_SCHEDULE`. */
   schedule?: readonly number[];
@@ -90,7 +94,9 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
   // Parsed at start: a bad secret is a configuration error to see at once, not at the first event.
   const keys = (typeof options.secret === 'string' ? [options.secret] : [...options.secret]).map(parseWebhookSecret);
   if (!keys.length) throw new TypeError('A webhook secret is required');
-  const send = options.fetch ?? fetch;
+  // node:http with a keep-alive agent unless a fetch is given (tests, a proxy-aware one).
+  const own = options.fetch ? undefined : nodePost();
+  const send: Post = options.fetch ?? own!.post;
   const schedule = options.schedule ?? STANDARD_RETRY_SCHEDULE;
   const timeoutMs = options.timeoutMs ?? 15 * SECOND;
   const pollMs = options.pollMs ?? SECOND;
@@ -102,6 +108,18 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
   const report = options.onError ?? ((error: unknown) => console.error('[webhooks]', error));
 
   const inFlight = new Set<Promise<void>>();
+  /**
+   * Outcomes being written: the slot is free once the endpoint answered (the lease keeps the delivery
+   * from being claimed again meanwhile), so outcomes that arrive together share the store's commit.
+   */
+  const recording = new Set<Promise<void>>();
+  const record = (written: Promise<void>, then: () => void) => {
+    const done: Promise<void> = written
+      .then(then)
+      .catch(report)
+      .finally(() => recording.delete(done));
+    recording.add(done);
+  };
   let stopping = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ticking: Promise<void> | undefined;
@@ -124,8 +142,9 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
       status = response.status;
       await response.body?.cancel().catch(() => undefined); // the answer's content is never used
       if (status >= 200 && status < 300) {
-        await queue.delivered(delivery.id, { attempts, at: new Date(now()), status });
-        options.onAttempt?.({ delivery, attempt: attempts, result: 'delivered', status });
+        record(queue.delivered(delivery.id, { attempts, at: new Date(now()), status }), () =>
+          options.onAttempt?.({ delivery, attempt: attempts, result: 'delivered', status }),
+        );
         return;
       }
       error = `HTTP ${status}`;
@@ -135,15 +154,17 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
     }
     if (status === 410 || attempts > schedule.length) {
       const reason = status === 410 ? 'HTTP 410: the endpoint asked for no more messages' : `${error} (attempt ${attempts}, schedule exhausted)`;
-      await queue.gaveUp(delivery.id, { attempts, at: new Date(now()), error: reason, status });
-      options.onAttempt?.({ delivery, attempt: attempts, result: 'gave-up', status, error: reason });
+      record(queue.gaveUp(delivery.id, { attempts, at: new Date(now()), error: reason, status }), () =>
+        options.onAttempt?.({ delivery, attempt: attempts, result: 'gave-up', status, error: reason }),
+      );
       return;
     }
     let delay = schedule[attempts - 1]! * (1 + jitter * Math.random());
     if (wait !== undefined) delay = Math.max(delay, Math.min(wait, maxRetryAfterMs));
     const nextAttemptAt = new Date(now() + delay);
-    await queue.failed(delivery.id, { attempts, nextAttemptAt, error, status });
-    options.onAttempt?.({ delivery, attempt: attempts, result: 'retry', status, error, nextAttemptAt });
+    record(queue.failed(delivery.id, { attempts, nextAttemptAt, error, status }), () =>
+      options.onAttempt?.({ delivery, attempt: attempts, result: 'retry', status, error, nextAttemptAt }),
+    );
   }
 
   async function tick(): Promise<void> {
@@ -162,8 +183,9 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
         .catch(report)
         .finally(() => {
           inFlight.delete(running);
-          // A full batch means more may be due: claim again as soon as a slot frees.
-          if (backlog) later(0);
+          // A full batch means more may be due: claim again once a slot frees, after a moment in which
+          // others free too, so that one claim (one store commit) takes several.
+          if (backlog) later(REFILL_MS);
         });
       inFlight.add(running);
     }
@@ -200,6 +222,8 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
       clearTimeout(timer);
       await ticking;
       await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...recording]);
+      own?.close();
     },
   };
 }
