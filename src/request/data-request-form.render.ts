@@ -33,7 +33,7 @@ export function renderError(view: View, field: RequestField, t: T): TemplateResu
   const key =
     field === 'details' && blank ? 'required' : blank ? 'blank' : problem.code === 'type' ? 'type' : problem.code;
   return html`<p id=${`${field}-error`} class="error" part="error">
-    ${t(`errors.${key}`, { field: t(`fieldNames.${field}`), max: problem.max, count: problem.count })}
+    ${t(`errors.${key}`, key === 'blank' ? { field: t(`fieldNames.${field}`) } : { max: problem.max, count: problem.count })}
   </p>`;
 }
 

@@ -46,12 +46,17 @@ describe('i18next on demand', () => {
     root(toggle!).querySelector<HTMLElement>('.info')?.click();
     root(form!).querySelector('form')!.requestSubmit();
     root(request!).querySelector('form')!.requestSubmit();
+    // the inline errors of an empty request, the request type's included (its message names no field)
+    await waitUntil(() => root(request!).querySelector('#requestType-error'), 'no error for the request type', { timeout: 5000 });
+    expect(root(request!).querySelector('#requestType-error')!.textContent).to.include('Valitse, mitä pyydät.');
+    expect(root(request!).querySelector('#name-error')!.textContent).to.include('Kirjoita nimesi.');
     type(root(request!).querySelector('textarea')!, 'x'.repeat(5000));
     root(request!).querySelector('form')!.requestSubmit();
     type(root(preferences!).querySelector('input[type="email"]')!, 'not an address');
     root(preferences!).querySelector('form')!.requestSubmit();
     await settle();
     expect(text(request!)).to.include('5000 /');
+
 
     // sending both forms
     const formToggle = root(form!).querySelector('consent-toggle')!;
