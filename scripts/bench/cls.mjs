@@ -1,26 +1,30 @@
 // Cumulative layout shift of each demo page (client-rendered, strict CSP) and of
 // the server-rendered notice, from navigation until every element has rendered
 // and half a second more. Chromium, fresh profile per load, no cache; the median of `runs` loads.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tsImport } from 'tsx/esm/api';
 import { launchChromium } from '../chromium.mjs';
 import { median, table } from './util.mjs';
 
-const { serveStatic } = await tsImport('../../src/server/receiver/static.ts', import.meta.url);
+const { staticFiles, STRICT_CSP } = await tsImport('../../src/server/receiver/static.ts', import.meta.url);
+const { Hono } = await import('hono');
+const { getRequestListener } = await import('@hono/node-server');
 
-export const DEMO_PAGES = ['/', '/landing.html', '/webinar.html', '/request.html', '/cdn.html'];
+export const DEMO_PAGES = ['/', '/landing.html', '/webinar.html', '/request.html', '/preferences.html', '/cdn.html'];
 
 /** The demo site as `npm start` serves it (demo/ at /, dist/ at /dist/), strict CSP; `extra` maps more paths to files. */
 export function startDemoServer(extra = {}) {
-  const server = createServer((req, res) => {
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
-    if (extra[pathname]) return void serveStatic('.', extra[pathname], res);
-    const served = pathname.startsWith('/dist/') ? serveStatic('dist', pathname.slice(5), res) : serveStatic('demo', pathname, res);
-    if (!served) {
-      res.writeHead(404);
-      res.end();
-    }
+  const app = new Hono();
+  app.use(async (c, next) => {
+    const file = extra[c.req.path];
+    if (!file) return next();
+    const type = file.endsWith('.html') ? 'text/html; charset=utf-8' : 'application/octet-stream';
+    return c.body(readFileSync(file), 200, { 'content-type': type, 'content-security-policy': STRICT_CSP });
   });
+  app.use(staticFiles({ prefix: '/dist/', dir: 'dist' }));
+  app.use(staticFiles({ prefix: '/', dir: 'demo' }));
+  const server = createServer(getRequestListener(app.fetch));
   return new Promise((done) =>
     server.listen(0, '127.0.0.1', () =>
       done({ origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) }),
@@ -29,7 +33,7 @@ export function startDemoServer(extra = {}) {
 }
 
 const settled = () =>
-  [...document.querySelectorAll('privacy-notice, consent-form, data-request-form, consent-toggle')].every(
+  [...document.querySelectorAll('privacy-notice, consent-form, data-request-form, consent-toggle, consent-preferences')].every(
     (el) => el.hasUpdated && el.shadowRoot?.querySelector('[lang]') && !el.shadowRoot.querySelector('[aria-busy="true"]'),
   );
 
