@@ -77,6 +77,9 @@ export type EventAudit =
   /** `event` is the event as signed: its columns rebuilt from the verified payload. */
   | { ok: false; code: 'mismatch'; message: string; columns: string[]; event: ReceiverEvent };
 
+// Imported once per key, not once per event an audit reads.
+const imported = new WeakMap<ReceiverPublicKey, ReturnType<typeof importJWK>>();
+
 /** When an event happened by its signed payload: the time it carries for its kind. */
 const signedAt = (data: Record<string, unknown>): unknown => data['confirmedAt'] ?? data['withdrawnAt'];
 
@@ -94,8 +97,9 @@ export async function auditEvent(event: ReceiverEvent, receiverKey: ReceiverPubl
     if (protectedHeader.kid !== receiverKey.kid) {
       return { ok: false, code: 'signature', message: `signed by key ${String(protectedHeader.kid)}, not this receiver's ${receiverKey.kid}` };
     }
-    const key = await importJWK({ ...receiverKey }, 'ES256');
-    const verified = await compactVerify(event.jws, key, { algorithms: ['ES256'] });
+    let key = imported.get(receiverKey);
+    if (!key) imported.set(receiverKey, (key = importJWK({ ...receiverKey }, 'ES256')));
+    const verified = await compactVerify(event.jws, await key, { algorithms: ['ES256'] });
     payload = JSON.parse(new TextDecoder().decode(verified.payload)) as Record<string, unknown>;
   } catch (error) {
     return { ok: false, code: 'signature', message: `the receiver's signature does not verify (${(error as Error).message})` };
