@@ -6,13 +6,12 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { normalizeEmail } from '../../src/records/create.js';
 import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import type { MailTransport, OutgoingMail } from '../../src/server/mail/transport.js';
 import { createReceiver } from '../../src/server/receiver/receiver.js';
 import { sqliteStore } from '../../src/server/receiver/sqlite-store.js';
 import { unsubscribeHeaders } from '../../src/server/unsubscribe.js';
 import type { StoredRecord } from '../../src/server/receiver/store.js';
 import { verifyRecord } from '../../src/server/verify.js';
-import { consentRecord, dataRequest, signed, tempDir } from './helpers.js';
+import { captureTransport, consentRecord, dataRequest, signed, tempDir } from './helpers.js';
 
 const CLI = ['--import', 'tsx', 'src/server/receiver/cli.ts'];
 
@@ -209,18 +208,7 @@ describe("privacy-receiver verify, consents and export check the receiver's own 
 
   /** A receiver on the data directory, mails captured; grants `email`, confirms from the mail, then withdraws one-click. */
   async function confirmedThenWithdrawn(dataDir: string, email: string) {
-    const sent: OutgoingMail[] = [];
-    const transport: MailTransport = {
-      kind: 'file',
-      async send(message) {
-        sent.push(message);
-        return { messageId: `<${sent.length}@test>` };
-      },
-      async check() {
-        return { ok: true };
-      },
-      close() {},
-    };
+    const { sent, transport } = captureTransport();
     const receiver = await createReceiver({ dataDir, rateLimit: false, mail: { transport, publicUrl: ORIGIN, sender: { intervalMs: 20 } } });
     const call = (url: string, init: RequestInit) => receiver.fetch(new Request(new URL(url, ORIGIN), init));
     try {

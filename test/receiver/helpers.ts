@@ -5,6 +5,7 @@ import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair } from 
 import { canonicalJson } from '../../src/records/canonical.js';
 import { createConsentRecord, createDataRequest } from '../../src/records/create.js';
 import { deviceSigner, signRecord, type Signer } from '../../src/records/sign.js';
+import type { MailTransport, OutgoingMail } from '../../src/server/mail/transport.js';
 import { parseConfig, type ReceiverConfig } from '../../src/server/receiver/config.js';
 
 export const tempDir = (prefix = 'pw-receiver-') => mkdtempSync(join(tmpdir(), prefix));
@@ -66,4 +67,21 @@ export function post(url: string, body: string, headers: Record<string, string> 
     headers: { 'content-type': 'application/jose', ...headers },
     body,
   });
+}
+
+/** A mail transport that keeps what it is given instead of sending it: the receiver's mails, read by a test. */
+export function captureTransport(): { sent: OutgoingMail[]; transport: MailTransport } {
+  const sent: OutgoingMail[] = [];
+  const transport: MailTransport = {
+    kind: 'file',
+    async send(message) {
+      sent.push(message);
+      return { messageId: `<${sent.length}@test>` };
+    },
+    async check() {
+      return { ok: true };
+    },
+    close() {},
+  };
+  return { sent, transport };
 }

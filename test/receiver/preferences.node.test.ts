@@ -9,30 +9,14 @@ import { createReceiver, type Receiver } from '../../src/server/receiver/receive
 import { currentConsents } from '../../src/server/receiver/derive.js';
 import { parseConfig } from '../../src/server/receiver/config.js';
 import { unsubscribeHeaders } from '../../src/server/unsubscribe.js';
-import type { MailTransport, OutgoingMail } from '../../src/server/mail/transport.js';
+import type { OutgoingMail } from '../../src/server/mail/transport.js';
 import { createLinkTokens } from '../../src/server/mail/tokens.js';
 import { escapeHtml } from '../../src/server/mail/compose.js';
-import { signed, tempDir } from './helpers.js';
+import { captureTransport, signed, tempDir } from './helpers.js';
 import { label } from '../helpers/mail-records.js';
 
 const ORIGIN = 'https://privacy.optimesys.fi';
 const NOTICE = { version: '2018-05-24', digest: 'a'.repeat(64) };
-
-function captureTransport() {
-  const sent: OutgoingMail[] = [];
-  const transport: MailTransport = {
-    kind: 'file',
-    async send(message) {
-      sent.push(message);
-      return { messageId: `<${sent.length}@test>` };
-    },
-    async check() {
-      return { ok: true };
-    },
-    close() {},
-  };
-  return { sent, transport };
-}
 
 function record(lang: 'fi' | 'en', email: string, choices: Record<string, boolean>) {
   return createConsentRecord({
