@@ -8,28 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import { median, table } from './util.mjs';
+import { median, signConsentRecords, table } from './util.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-
-async function signMany(count, keys = 50) {
-  const { deviceSigner, signRecord } = await tsImport('../../src/records/sign.ts', import.meta.url);
-  const { createConsentRecord } = await tsImport('../../src/records/create.ts', import.meta.url);
-  const signers = Array.from({ length: keys }, () => deviceSigner({ indexedDB: null }));
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    const record = createConsentRecord({
-      subject: { email: `bench-${i}-${Date.now()}@example.com` },
-      locale: 'fi',
-      notice: { version: '2018-05-24', digest: 'a'.repeat(64) },
-      source: { url: 'https://www.optimesys.fi/', element: 'consent-form', context: 'bench' },
-      decisions: [{ purpose: 'newsletter', dpv: 'dpv:DirectMarketing', basis: 'consent', granted: true, text: 'Haluan OptimeSysin uutiskirjeen sähköpostiini' }],
-      processing: [],
-    });
-    out.push((await signRecord(record, signers[i % keys])).jws);
-  }
-  return out;
-}
 
 /** The sinks in their own process: their work is not the receiver's. */
 async function sinks() {
@@ -67,7 +48,7 @@ async function drained(sink, count, n, since) {
 
 export async function benchQueues({ records = 1000, rounds = 3 } = {}) {
   const { createMailTransport } = await tsImport('../../src/server/mail/transport.ts', import.meta.url);
-  const bodies = await signMany(records * 4 * rounds);
+  const bodies = await signConsentRecords(records * 4 * rounds, { prefix: `bench-${Date.now()}` });
   let cursor = 0;
   const take = () => bodies.slice(cursor, (cursor += records));
   const sink = await sinks();

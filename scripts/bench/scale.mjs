@@ -11,7 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { tsImport } from 'tsx/esm/api';
-import { table } from './util.mjs';
+import { signConsentRecords, table } from './util.mjs';
 
 const TICK_MS = 1000 / 100; // USER_HZ: /proc/<pid>/stat counts in 1/100 s on Linux
 
@@ -123,30 +123,11 @@ export async function pendingJobs(kind, dir, url) {
   };
 }
 
-export async function signAll(count, keys = 50) {
-  const { deviceSigner, signRecord } = await tsImport('../../src/records/sign.ts', import.meta.url);
-  const { createConsentRecord } = await tsImport('../../src/records/create.ts', import.meta.url);
-  const signers = Array.from({ length: keys }, () => deviceSigner({ indexedDB: null }));
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    const record = createConsentRecord({
-      subject: { email: `scale-${i}@example.com` },
-      locale: 'fi',
-      notice: { version: '2018-05-24', digest: 'a'.repeat(64) },
-      source: { url: 'https://www.optimesys.fi/', element: 'consent-form', context: 'bench' },
-      decisions: [{ purpose: 'newsletter', dpv: 'dpv:DirectMarketing', basis: 'consent', granted: true, text: 'Haluan OptimeSysin uutiskirjeen sähköpostiini' }],
-      processing: [],
-    });
-    out.push((await signRecord(record, signers[i % keys])).jws);
-  }
-  return out;
-}
-
 export async function benchScale({ records = 3000 } = {}) {
   const all = availableParallelism();
   const counts = all > 1 ? [1, all] : [1];
   const warm = 400;
-  const bodies = await signAll(records + warm);
+  const bodies = await signConsentRecords(records + warm, { prefix: 'scale' });
   const [warmup, measured] = [bodies.slice(0, warm), bodies.slice(warm)];
   // A webhook endpoint in this process answering 204 at once.
   const hooks = createServer((req, res) => (req.resume(), req.on('end', () => res.writeHead(204).end())));

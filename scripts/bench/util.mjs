@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { tsImport } from 'tsx/esm/api';
 
 export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -30,4 +31,24 @@ export function table(rows, columns) {
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
   const line = (cells) => cells.map((cell, i) => String(cell ?? '').padStart(i ? widths[i] : 0).padEnd(i ? 0 : widths[i])).join('  ');
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => r[c])))].join('\n');
+}
+
+/** `count` distinct consent records signed ahead of time, round-robin by `keys` device keys; addresses `<prefix>-<i>@example.com`. */
+export async function signConsentRecords(count, { keys = 50, prefix = 'bench' } = {}) {
+  const { deviceSigner, signRecord } = await tsImport('../../src/records/sign.ts', import.meta.url);
+  const { createConsentRecord } = await tsImport('../../src/records/create.ts', import.meta.url);
+  const signers = Array.from({ length: keys }, () => deviceSigner({ indexedDB: null }));
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const record = createConsentRecord({
+      subject: { email: `${prefix}-${i}@example.com` },
+      locale: 'fi',
+      notice: { version: '2018-05-24', digest: 'a'.repeat(64) },
+      source: { url: 'https://www.optimesys.fi/', element: 'consent-form', context: 'bench' },
+      decisions: [{ purpose: 'newsletter', dpv: 'dpv:DirectMarketing', basis: 'consent', granted: true, text: 'Haluan OptimeSysin uutiskirjeen sähköpostiini' }],
+      processing: [],
+    });
+    out.push((await signRecord(record, signers[i % keys])).jws);
+  }
+  return out;
 }
