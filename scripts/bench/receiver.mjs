@@ -7,7 +7,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import { median, percentile, table } from './util.mjs';
+import { median, percentile, signConsentRecords, table } from './util.mjs';
 
 function startServer(kind, databaseUrl, srcDir) {
   const dir = mkdtempSync(join(tmpdir(), 'pw-bench-'));
@@ -53,26 +53,6 @@ async function load(url, bodies, concurrency = 32) {
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   return { rate: bodies.length / seconds, p50: median(latencies), p99: percentile(latencies, 99), failed };
-}
-
-async function signMany(count) {
-  const { deviceSigner, signRecord } = await tsImport('../../src/records/sign.ts', import.meta.url);
-  const { createConsentRecord } = await tsImport('../../src/records/create.ts', import.meta.url);
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    // Each record from its own browser: the receiver imports a new key every time, as in real traffic.
-    const signer = deviceSigner();
-    const record = createConsentRecord({
-      subject: { email: `bench-${i}@example.com` },
-      locale: 'fi',
-      notice: { version: '2018-05-24', digest: 'a'.repeat(64) },
-      source: { url: 'https://www.optimesys.fi/', element: 'consent-form', context: 'bench' },
-      decisions: [{ purpose: 'newsletter', dpv: 'dpv:DirectMarketing', basis: 'consent', granted: true, text: 'Haluan OptimeSysin uutiskirjeen sähköpostiini' }],
-      processing: [],
-    });
-    out.push((await signRecord(record, signer)).jws);
-  }
-  return out;
 }
 
 /** The sources of the commit before the receiver moved to Hono, unpacked under .bench/ (gitignored). */
@@ -132,7 +112,8 @@ async function limiterCost() {
 }
 
 export async function benchReceiver({ records = 3000 } = {}) {
-  const bodies = await signMany(records * 5);
+  // Each record from its own browser: the receiver imports a new key every time, as in real traffic.
+  const bodies = await signConsentRecords(records * 5, { keys: records * 5 });
   const chunk = (i) => bodies.slice(i * records, (i + 1) * records);
   const rows = [];
   const measure = async (label, kind, part, databaseUrl, srcDir) => {
