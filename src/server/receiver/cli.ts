@@ -5,15 +5,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { loadServerKey } from '../receipt.js';
 import { auditEvent, auditRow, fromSigned, type AuditOptions, type ReceiverPublicKey } from './audit.js';
 import { ConfigError, FULL_USAGE, parseConfig, type ReceiverConfig } from './config.js';
 import { currentConsents, openRequests } from './derive.js';
 import { demoSite } from './demo.js';
 import { closureMessages, webhookJobs, webhookQueue } from './hooks.js';
 import { isWorker, runPrimary } from './cluster.js';
-import { openServerKey, openStore, ReceiverStartError } from './open.js';
+import { openServerKey, openStore, readServerKey, ReceiverStartError } from './open.js';
 import { startReceiver } from './receiver.js';
 import { emailKey, type ReceiverEvent, type StoredRecord } from './store.js';
 import { unsubscribeHeaders } from '../unsubscribe.js';
@@ -125,22 +123,6 @@ async function signedEvents(events: ReceiverEvent[], receiverKey: ReceiverPublic
   return { events: out, flagged };
 }
 
-/** The receiver's public key from `receiver-key.json`, read only (an audit never creates one); undefined if there is none. */
-async function receiverPublicKey(dataDir: string): Promise<ReceiverPublicKey | undefined> {
-  let text: string;
-  try {
-    text = readFileSync(join(dataDir, 'receiver-key.json'), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    return (await loadServerKey(JSON.parse(text) as Parameters<typeof loadServerKey>[0])).publicJwk;
-  } catch (error) {
-    throw new ReceiverStartError(`${join(dataDir, 'receiver-key.json')} is not a private P-256 JWK (${(error as Error).message})`);
-  }
-}
-
 async function report(config: ReceiverConfig): Promise<number> {
   const store = await openStore(config);
   // The audit judges a record as `serve` did when it arrived: the same clock window.
@@ -151,7 +133,7 @@ async function report(config: ReceiverConfig): Promise<number> {
       case 'consents': {
         const found = await store.byEmail(config.email!);
         const { rows, flagged } = await signedRows(found, auditOptions, emailKey(config.email!));
-        const signed = await signedEvents(await store.events(config.email!), await receiverPublicKey(config.dataDir), emailKey(config.email!));
+        const signed = await signedEvents(await store.events(config.email!), (await readServerKey(config.dataDir))?.publicJwk, emailKey(config.email!));
         const events = signed.events;
         if (config.command === 'export') {
           const mails = await store.jobs({ kind: 'mail', email: emailKey(config.email!) });
@@ -217,7 +199,7 @@ async function report(config: ReceiverConfig): Promise<number> {
           }
         }
         // The receiver's own signed events (confirmations, one-click withdrawals): `consents` counts them.
-        const receiverKey = await receiverPublicKey(config.dataDir);
+        const receiverKey = (await readServerKey(config.dataDir))?.publicJwk;
         const eventFailures: { id: string; kind: string; code: string; message: string; columns?: string[] }[] = [];
         let eventsChecked = 0;
         for await (const event of store.allEvents()) {

@@ -107,6 +107,8 @@ export function writeFileOnce(file: string, text: string, dir: string): boolean 
   }
 }
 
+type FileKey = ServerKey & { secret: Uint8Array };
+
 /**
  * The receiver's signing key, `receiver-key.json` beside the database
  * (mode 0600): created on first start, atomically. A key file that is empty
@@ -114,18 +116,30 @@ export function writeFileOnce(file: string, text: string, dir: string): boolean 
  * naming the file and what to do; it is never replaced silently, because
  * receipts already given were signed with it.
  */
-export async function openServerKey(dataDir: string): Promise<ServerKey & { secret: Uint8Array }> {
+export async function openServerKey(dataDir: string): Promise<FileKey> {
   privateDir(dataDir);
+  const file = join(dataDir, 'receiver-key.json');
+  try {
+    chmodSync(file, FILE_MODE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const existing = await readServerKey(dataDir);
+  if (existing) return existing;
+  writeFileOnce(file, JSON.stringify(await createServerKey()), dataDir);
+  return (await readServerKey(dataDir))!;
+}
+
+/** The key in `receiver-key.json`, or undefined when there is none; read only (an audit never makes a key). */
+export async function readServerKey(dataDir: string): Promise<FileKey | undefined> {
   const file = join(dataDir, 'receiver-key.json');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    writeFileOnce(file, JSON.stringify(await createServerKey()), dataDir);
-    text = readFileSync(file, 'utf8');
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
-  chmodSync(file, FILE_MODE);
   try {
     const jwk = JSON.parse(text) as Parameters<typeof loadServerKey>[0];
     // The private scalar also keys the mailed links' MAC (through HKDF): receivers sharing the key agree.
