@@ -37,7 +37,8 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
   });
 
   const exitWhenDone = () => {
-    if (Object.keys(cluster.workers ?? {}).length) return;
+    // A worker's 'exit' can come before its IPC 'disconnect', and cluster lists it until then: count the living.
+    if (Object.values(cluster.workers ?? {}).some((worker) => worker && !worker.isDead())) return;
     process.exit(failed ? 1 : 0);
   };
 
