@@ -4,7 +4,7 @@
  */
 import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { compactVerify } from 'jose';
-import { canonicalJson } from '../records/canonical.js';
+import canonicalize from 'canonicalize';
 import { PrivacyRecord } from '../records/schemas.js';
 import { isCalendarTimestamp } from '../records/timestamp.js';
 import type { PublicJwk } from '../records/jws.js';
@@ -101,6 +101,38 @@ export function hasDuplicateMembers(text: string): boolean {
     return false;
   };
   return value();
+}
+
+/** True when every object's member names in `value` (parsed JSON) are in RFC 8785 order: by UTF-16 code units. */
+function namesSorted(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) return value.every(namesSorted);
+  let previous: string | undefined;
+  for (const name in value) {
+    if (previous !== undefined && !(previous < name)) return false; // `<` on strings compares UTF-16 code units
+    if (!namesSorted((value as Record<string, unknown>)[name])) return false;
+    previous = name;
+  }
+  return true;
+}
+
+/**
+ * Whether `text`, which `JSON.parse` read as `value`, is the RFC 8785 canonical
+ * JSON of `value`. Fast path: JCS writes strings and numbers as `JSON.stringify`
+ * does, so text equal to `JSON.stringify(value)` with sorted names is canonical
+ * (and names no member twice: a dropped duplicate would make it shorter).
+ * Otherwise the full canonicalization decides: names that look like array
+ * indexes are ordered differently by JavaScript objects and by JCS, and JCS
+ * refuses lone surrogates, which `JSON.stringify` writes as `\uXXXX`.
+ */
+export function isCanonicalJson(text: string, value: unknown): boolean {
+  // `\u` in JSON.stringify's output is a control character or a lone surrogate, which JCS refuses: the full path.
+  if (JSON.stringify(value) === text && !text.includes('\\u')) return namesSorted(value);
+  try {
+    return canonicalize(value) === text;
+  } catch {
+    return false; // a lone surrogate
+  }
 }
 
 /** RFC 7638 thumbprint, synchronously (tests hold it equal to jose's calculateJwkThumbprint). */
@@ -200,7 +232,9 @@ async function verify(jws: unknown, options: VerifyOptions): Promise<VerifyResul
   } catch {
     return fail('malformed', 'The JWS header is not a JSON object');
   }
-  if (hasDuplicateMembers(headerText)) return fail('malformed', 'The JWS header names a member twice');
+  // Text that is exactly `JSON.stringify` of what it parsed to cannot name a member twice (our
+  // signers write headers that way); anything else is scanned.
+  if (JSON.stringify(header) !== headerText && hasDuplicateMembers(headerText)) return fail('malformed', 'The JWS header names a member twice');
 
   const alg = header.alg;
   const secret = typeof options.hmacSecret === 'string' ? decode(options.hmacSecret) : options.hmacSecret;
@@ -243,7 +277,7 @@ async function verify(jws: unknown, options: VerifyOptions): Promise<VerifyResul
   } catch {
     return fail('malformed', 'The payload is not UTF-8 JSON');
   }
-  if (canonicalJson(payload) !== text) return fail('malformed', 'The payload is not RFC 8785 canonical JSON');
+  if (!isCanonicalJson(text, payload)) return fail('malformed', 'The payload is not RFC 8785 canonical JSON');
 
   const checked = PrivacyRecord.safeParse(payload);
   if (!checked.success) {

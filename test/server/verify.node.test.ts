@@ -4,6 +4,7 @@ import { calculateJwkThumbprint, CompactSign, compactVerify, EmbeddedJWK, export
 import { canonicalJson } from '../../src/records/canonical.js';
 import { deviceSigner, hmacSigner, InvalidRecordError, signRecord } from '../../src/records/sign.js';
 import { verifyRecord } from '../../src/server/index.js';
+import { isCanonicalJson } from '../../src/server/verify.js';
 import { consentSample, requestSample } from '../records/samples.js';
 
 const enc = new TextEncoder();
@@ -119,6 +120,42 @@ describe('verifyRecord', () => {
       const result = await verifyRecord(await rawSign(payload, header, key.privateKey));
       assert.ok(!result.ok && result.error.code === 'malformed', payload.slice(0, 60));
     }
+  });
+
+  test('the fast canonical check decides as RFC 8785 canonicalization does, index-like names and escapes included', () => {
+    const texts = [
+      '{"a":1,"b":[1,2,{"c":"d"}]}', // canonical
+      '{"b":1,"a":2}', // names out of order
+      '{"a":1.0}', // number not in shortest form
+      '{"a":-0}',
+      '{"a":1e21}',
+      '{"a":"\\u00e4"}', // an escape JCS does not write
+      '{"a":"ä"}',
+      '{"a":"\\ud800"}', // a lone surrogate, escaped as JSON.stringify does
+      '{"1":true,"10":true,"9":true}', // canonical: JCS sorts by code unit, JS objects put index-like names first
+      '{"1":true,"9":true,"10":true}', // JS order, not canonical
+      '{"a":1,"a":1}', // a name twice
+      '{"a":{"z":1,"y":2}}', // nested names out of order
+      '{ "a":1}',
+      '[{"b":1,"a":2}]',
+      '"text"',
+      '{"":1,"a":{"":[]}}',
+      '{"\u20ac":1,"\ud83d\ude00":2}', // € (U+20AC) before an astral character: UTF-16 order, not code points
+      '{"\ud83d\ude00":2,"\uff61":1}',
+    ];
+    for (const text of texts) {
+      const value = JSON.parse(text);
+      let canonical: boolean;
+      try {
+        canonical = canonicalJson(value) === text;
+      } catch {
+        canonical = false; // JCS refuses a lone surrogate
+      }
+      assert.equal(isCanonicalJson(text, value), canonical, text);
+    }
+    assert.equal(isCanonicalJson('{"1":true,"10":true,"9":true}', JSON.parse('{"1":true,"10":true,"9":true}')), true);
+    assert.equal(isCanonicalJson('{"a":1,"a":1}', JSON.parse('{"a":1,"a":1}')), false);
+    assert.equal(isCanonicalJson('{"a":"\\ud800"}', JSON.parse('{"a":"\\ud800"}')), false);
   });
 
   test('refuses stale and future-dated records, accepting the edges of the window', async () => {
