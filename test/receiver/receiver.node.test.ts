@@ -126,6 +126,44 @@ describe('receiver: POST /api/records', () => {
     assert.match(refused.headers.get('access-control-expose-headers') ?? '', /retry-after/i);
   });
 
+  it('gives receipts (201, 200) the security, cache and CORS headers every other answer has', async () => {
+    const origin = 'https://www.optimesys.fi';
+    const { jws } = await signed(consentRecord());
+    const stored = await post(receiver.url, jws, { origin });
+    const repeat = await post(receiver.url, jws, { origin });
+    const refused = await post(receiver.url, 'not-a-jws', { origin });
+    const jwks = await fetch(new URL('/.well-known/jwks.json', receiver.url));
+    assert.deepEqual([stored.status, repeat.status, refused.status], [201, 200, 400]);
+    const security = [
+      ['cross-origin-resource-policy', 'same-origin'],
+      ['cross-origin-opener-policy', 'same-origin'],
+      ['origin-agent-cluster', '?1'],
+      ['referrer-policy', 'same-origin'],
+      ['x-content-type-options', 'nosniff'],
+      ['x-dns-prefetch-control', 'off'],
+      ['x-download-options', 'noopen'],
+      ['x-frame-options', 'SAMEORIGIN'],
+      ['x-permitted-cross-domain-policies', 'none'],
+      ['x-xss-protection', '0'],
+    ];
+    for (const response of [stored, repeat, refused, jwks]) {
+      for (const [name, value] of security) assert.equal(response.headers.get(name!), value, `${response.status} ${name}`);
+      assert.equal(response.headers.get('strict-transport-security'), null);
+    }
+    for (const response of [stored, repeat, refused]) {
+      assert.equal(response.headers.get('cache-control'), 'no-store', String(response.status));
+      assert.equal(response.headers.get('access-control-allow-origin'), origin);
+      assert.match(response.headers.get('access-control-expose-headers') ?? '', /^retry-after$/i);
+      assert.match(response.headers.get('vary') ?? '', /\borigin\b/i);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+    }
+    // Same origin (no Origin header): no CORS grant on a receipt.
+    const own = await post(receiver.url, (await signed(consentRecord())).jws);
+    assert.equal(own.status, 201);
+    assert.equal(own.headers.get('access-control-allow-origin'), null);
+    await Promise.all([stored, repeat, refused, jwks, own].map((r) => r.body?.cancel()));
+  });
+
   it('answers garbage with a 4xx, never a 500 or a stack trace', async () => {
     const bodies = ['', '.', '..', 'a.b.c', '{}', '\u0000\u0001', 'é'.repeat(100), `${'e30'}.${'e30'}.${'e30'}`, 'eyJhbGciOiJub25lIn0.e30.'];
     for (const body of bodies) {
