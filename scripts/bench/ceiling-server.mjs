@@ -1,11 +1,13 @@
-// The bare-crypto ceiling for the scale benchmark (not shipped): `node scripts/bench/ceiling-server.mjs <workers>`.
+// The bare-crypto ceiling for the scale benchmark (not shipped): `node scripts/bench/ceiling-server.mjs <workers> [cache]`.
 // Per request it does the cryptography the receiver must do and nothing else: parse the JWS, import the
 // embedded JWK, verify ES256, countersign a receipt, all with node:crypto; it stores nothing.
+// `cache`: imported keys are kept by kid, as the receiver keeps them (importing costs more than verifying).
 import cluster from 'node:cluster';
 import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { createServer } from 'node:http';
 
 const workers = Number(process.argv[2] ?? 1);
+const cache = process.argv[3] === 'cache' ? new Map() : undefined;
 if (cluster.isPrimary) {
   let listening = 0;
   cluster.on('listening', (_w, address) => {
@@ -28,7 +30,11 @@ if (cluster.isPrimary) {
       try {
         const header = JSON.parse(Buffer.from(h, 'base64url').toString());
         const record = JSON.parse(Buffer.from(p, 'base64url').toString());
-        const key = createPublicKey({ key: header.jwk, format: 'jwk' });
+        let key = cache?.get(header.kid);
+        if (!key) {
+          key = createPublicKey({ key: header.jwk, format: 'jwk' });
+          cache?.set(header.kid, key);
+        }
         if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'))) throw new Error('bad');
         const payload = { recordId: record.id, jwsSha256: createHash('sha256').update(jws).digest('hex'), receivedAt: new Date().toISOString() };
         const input = `${b64(JSON.stringify({ alg: 'ES256', kid: 'ceiling' }))}.${b64(JSON.stringify(payload))}`;

@@ -1,14 +1,15 @@
 // The receiver for the scale benchmark, as `workers` processes on one port (node:cluster):
-// `tsx scripts/bench/scale-server.ts <workers> sqlite|pg <dataDir> <DATABASE_URL|-> on|off [webhookUrl]`.
-// `on`: confirmation mail (written as .eml files) and a webhook endpoint; `off`: neither.
+// `tsx scripts/bench/scale-server.ts <workers> sqlite|pg <dataDir> <DATABASE_URL|-> on|off [smtpUrl webhookUrl]`.
+// `on`: confirmation mail (over SMTP) and a webhook endpoint; `off`: neither.
 // Prints the URL once every worker listens; SIGTERM stops the workers.
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
+import { createMailTransport } from '../../src/server/mail/transport.js';
 import { createReceiver } from '../../src/server/receiver/receiver.js';
 import { openServerKey, openStore } from '../../src/server/receiver/open.js';
 
-const [workersText, kind, dataDir, databaseUrl, features, webhookUrl] = process.argv.slice(2);
+const [workersText, kind, dataDir, databaseUrl, features, smtpUrl, webhookUrl] = process.argv.slice(2);
 const workers = Number(workersText);
 const options = { dataDir: dataDir!, databaseUrl: kind === 'pg' ? databaseUrl : undefined };
 
@@ -28,7 +29,7 @@ if (cluster.isPrimary) {
   const receiver = await createReceiver({
     ...options,
     rateLimit: false,
-    mail: features === 'on' ? { cap: { max: 3, windowMs: 86_400_000 } } : false,
+    mail: features === 'on' ? { cap: { max: 3, windowMs: 86_400_000 }, transport: createMailTransport({ smtpUrl, from: 'bench@localhost' }) } : false,
     ...(features === 'on' && webhookUrl ? { webhooks: { endpoints: [webhookUrl], secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } } : {}),
   });
   const server = createAdaptorServer({ fetch: receiver.fetch }) as Server;
