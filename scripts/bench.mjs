@@ -9,6 +9,7 @@ import { benchReceiver } from './bench/receiver.mjs';
 import { benchRecords } from './bench/records.mjs';
 import { benchQueues } from './bench/queues.mjs';
 import { benchScale } from './bench/scale.mjs';
+import { benchSendFloor } from './bench/send-floor.mjs';
 import { measureCompared, measureSizes } from './bench/sizes.mjs';
 import { buildBundlerApps } from './bench/bundler.mjs';
 
@@ -50,3 +51,4 @@ console.log((await benchQueues()).text);
 
 console.log('\n## Receiver on every core, beside a bare-crypto ceiling (#17)\n');
 console.log((await benchScale()).text);
+console.log((await benchSendFloor()).text);
