@@ -152,6 +152,15 @@ describe('serializeMail', () => {
     }
   });
 
+  it('a soft line break never splits an =XX', async () => {
+    for (let offset = 0; offset < 6; offset++) {
+      const text = `${'x'.repeat(offset)}${'=a'.repeat(80)}\n${'y'.repeat(offset)}${'aaaaaaaaaaäb'.repeat(20)}\n`;
+      const { serialized, parsed } = await parse(base({ text, html: '' }));
+      assert.equal(parsed.text, text);
+      for (const line of split(serialized.raw).bodyLines) assert.doesNotMatch(line, /=(?![0-9A-F]{2}|$)/, `offset ${offset}: ${line}`);
+    }
+  });
+
   it('CRLF, CR and LF in the text all become CRLF', async () => {
     const { parsed } = await parse(base({ text: 'a\r\nb\rc\nd' }));
     assert.equal(parsed.text, 'a\nb\nc\nd');

@@ -89,15 +89,25 @@ export function encodedWords(text: string, firstMax = MAX_WORD): string[] {
   return words;
 }
 
-// Quoted-printable: printable ASCII but '=' as itself, and space and tab unless they end a line.
-const QP_BYTE: string[] = Array.from({ length: 256 }, (_, b) =>
-  (b >= 0x21 && b <= 0x7e && b !== 0x3d) || b === 0x20 || b === 0x09 ? String.fromCharCode(b) : HEX[b]!,
-);
 /**
  * Encoded characters per line before the soft break's `=`. RFC 2045 allows 76
  * in all; 73 leaves room for turning a leading `.` or `F` into `=2E`/`=46`.
  */
 const QP_CONTENT = 73;
+
+// Quoted-printable keeps printable ASCII but '=' as itself, and space and tab (unless they end a line).
+const QP_ENCODE = /[^\x21-\x3c\x3e-\x7e \t]/gu;
+const qpChars = new Map<string, string>();
+/** One character (a whole code point) as its UTF-8 bytes in `=XX` form; the few a mail has are cached. */
+function qpChar(char: string): string {
+  let encoded = qpChars.get(char);
+  if (encoded === undefined) {
+    encoded = '';
+    for (const b of Buffer.from(char, 'utf8')) encoded += HEX[b];
+    if (qpChars.size < 4096) qpChars.set(char, encoded);
+  }
+  return encoded;
+}
 
 /**
  * A line that starts with `.` (SMTP's end of data when not dot-stuffed) or
@@ -109,24 +119,21 @@ const guardLineStart = (line: string) =>
 
 /** One line of text (no line break in it) as quoted-printable lines, with soft breaks, preferably after a space. */
 function quotedPrintableLine(line: string, out: string[]): void {
-  const bytes = Buffer.from(line, 'utf8');
-  const last = bytes.length - 1;
-  let current = '';
-  let afterSpace = -1;
-  for (let i = 0; i <= last; i++) {
-    const b = bytes[i]!;
-    // Trailing white space would be stripped on the way (RFC 2045 6.7 (3)).
-    const token = i === last && (b === 0x20 || b === 0x09) ? HEX[b]! : QP_BYTE[b]!;
-    if (current.length + token.length > QP_CONTENT) {
-      const cut = afterSpace > QP_CONTENT / 2 ? afterSpace : current.length;
-      out.push(`${guardLineStart(current.slice(0, cut))}=`);
-      current = current.slice(cut);
-      afterSpace = -1;
-    }
-    current += token;
-    if (b === 0x20 && token === ' ') afterSpace = current.length;
+  let encoded = line.replace(QP_ENCODE, qpChar);
+  // Trailing white space would be stripped on the way (RFC 2045 6.7 (3)).
+  const lastChar = encoded.charCodeAt(encoded.length - 1);
+  if (lastChar === 0x20 || lastChar === 0x09) encoded = encoded.slice(0, -1) + HEX[lastChar];
+  while (encoded.length > QP_CONTENT) {
+    // '=' only ever starts an `=XX`, so a cut one or two after an '=' would split one.
+    let cut = QP_CONTENT;
+    if (encoded.charCodeAt(cut - 1) === 0x3d) cut -= 1;
+    else if (encoded.charCodeAt(cut - 2) === 0x3d) cut -= 2;
+    const afterSpace = encoded.lastIndexOf(' ', cut - 1) + 1;
+    if (afterSpace > QP_CONTENT / 2) cut = afterSpace;
+    out.push(`${guardLineStart(encoded.slice(0, cut))}=`);
+    encoded = encoded.slice(cut);
   }
-  out.push(guardLineStart(current));
+  out.push(guardLineStart(encoded));
 }
 
 /** Text lines (any of CRLF, CR, LF ends a line) as quoted-printable, joined with CRLF. */

@@ -15,7 +15,7 @@
  * repeat one written here throws a TypeError instead of being cleaned up.
  * Nothing the receiver composes has those, so one is a bug to see.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   assertHeaderText,
   base64Lines,
@@ -125,17 +125,18 @@ export const rfc5322Date = (date: Date) => date.toUTCString().replace(/GMT$/, '+
 
 /**
  * One text part: its Content-Type and Content-Transfer-Encoding lines and its
- * encoded body. Quoted-printable unless more than a quarter of the bytes are
- * not ASCII (then base64 is the shorter one).
+ * encoded body. Quoted-printable unless about a quarter of the bytes are not
+ * ASCII (then base64 is the shorter one).
  */
 function textPart(type: 'plain' | 'html', text: string): { head: string; body: string; quoted: boolean } {
   const lines = textLines(text);
-  const bytes = Buffer.from(lines.join(CRLF), 'utf8');
-  let nonAscii = 0;
-  for (const b of bytes) if (b > 0x7e) nonAscii++;
-  const quoted = nonAscii * 4 <= bytes.length;
+  const joined = lines.join(CRLF);
+  const byteLength = Buffer.byteLength(joined, 'utf8');
+  // Each non-ASCII character takes 1-2 bytes more than its UTF-16 length: about half of its bytes.
+  const nonAscii = 2 * (byteLength - joined.length);
+  const quoted = nonAscii * 4 <= byteLength;
   const head = `Content-Type: text/${type}; charset=utf-8${CRLF}Content-Transfer-Encoding: ${quoted ? 'quoted-printable' : 'base64'}`;
-  return { head, body: quoted ? quotedPrintable(lines) : base64Lines(bytes), quoted };
+  return { head, body: quoted ? quotedPrintable(lines) : base64Lines(Buffer.from(joined, 'utf8')), quoted };
 }
 
 /** The whole message. Throws a TypeError (or RangeError: a header word over 998 octets) on what it will not write. */
@@ -159,7 +160,7 @@ export function serializeMail(mail: MailToSerialize): SerializedMail {
   let body: string;
   if (mail.html) {
     // `=_` cannot occur in quoted-printable or base64 text, so no part can hold the delimiter line.
-    const boundary = `=_pw_${randomBytes(12).toString('hex')}`;
+    const boundary = `=_pw_${randomUUID().replace(/-/g, '')}`; // randomUUID draws from a pool: no syscall per mail
     head.push(`Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`);
     const plain = textPart('plain', mail.text);
     const html = textPart('html', mail.html);
