@@ -47,7 +47,7 @@ describe('demo mailbox', () => {
     transport.close();
   });
 
-  it('reads every file nodemailer wrote as mailparser does', async () => {
+  it('reads every file the transport wrote as mailparser does', async () => {
     const dir = join(dataDir, 'mail');
     const files = readdirSync(dir).sort();
     assert.equal(files.length, 6);

@@ -74,6 +74,15 @@ describe('SMTP transport (real SMTP server on loopback)', () => {
     assert.deepEqual(verifyDkim(mail.raw, generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey), { ok: false, reason: 'signature' });
   });
 
+  it('a message with a CR/LF in a header is refused before it reaches the server, for good', async () => {
+    const transport = createMailTransport({ smtpUrl: smtp.url, from: FROM });
+    const before = smtp.attempts;
+    const error = await rejection(transport.send({ ...message('inject@example.fi'), headers: { 'Content-Language': 'fi\r\nBcc: evil@example.com' } }));
+    transport.close();
+    assert.equal(error.retryable, false);
+    assert.equal(smtp.attempts, before, 'nothing was sent');
+  });
+
   it('a 451 is retryable, a 550 is permanent', async () => {
     const transport = createMailTransport({ smtpUrl: smtp.url, from: FROM });
     try {
@@ -155,6 +164,35 @@ describe('.eml file transport (no SMTP_URL)', () => {
     assert.ok(parsed.text?.includes('https://privacy.optimesys.fi/confirm/T0ken'));
     assert.ok(typeof parsed.html === 'string' && parsed.html.includes(label('fi', 'events')));
     assert.ok(parsed.date instanceof Date);
+  });
+
+  it('signs the file with DKIM when configured, with a signature that verifies', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const dataDir = tempDir('pw-mail-');
+    const transport = createMailTransport({
+      from: FROM,
+      dataDir,
+      dkim: { domainName: 'optimesys.fi', keySelector: 'mail2026', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string },
+    });
+    const { messageId } = await transport.send(message('signed@example.fi'));
+    transport.close();
+    const dir = join(dataDir, 'mail');
+    const [file, ...rest] = readdirSync(dir);
+    assert.equal(rest.length, 0);
+    const raw = readFileSync(join(dir, file!));
+    assert.match(raw.toString('latin1'), /^DKIM-Signature: /m);
+    assert.deepEqual(verifyDkim(raw, publicKey), { ok: true, domain: 'optimesys.fi', selector: 'mail2026' });
+    assert.equal((await simpleParser(raw)).messageId, messageId);
+  });
+
+  it('a message with a header it will not write (CR/LF) fails for good, and no file is left', async () => {
+    const dataDir = tempDir('pw-mail-');
+    const transport = createMailTransport({ from: FROM, dataDir });
+    const hostile = { ...message(), subject: 'Hei\r\nBcc: evil@example.com' };
+    const error = await rejection(transport.send(hostile));
+    assert.equal(error.retryable, false);
+    assert.match(error.message, /control character/);
+    assert.deepEqual(readdirSync(dataDir).flatMap((d) => readdirSync(join(dataDir, d))), []);
   });
 
   it('check() reports a mail directory it cannot write', async () => {

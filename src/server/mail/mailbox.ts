@@ -5,9 +5,9 @@
  *
  * The files are read with a small MIME reader rather than mailparser: the
  * demo runs from the package's runtime dependencies, and the only messages
- * here are the ones nodemailer wrote (headers with RFC 2047 words, a
+ * here are the ones `mime.ts` wrote (headers with RFC 2047 words, a
  * multipart/alternative body, quoted-printable or base64 parts, UTF-8).
- * The tests compare it with mailparser on real output.
+ * The tests compare it with mailparser on real output, and on nodemailer's.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,7 +1,9 @@
 /**
  * How a composed message leaves the receiver: over SMTP (`SMTP_URL`), signed
  * with DKIM when configured, or, without SMTP, as an RFC 5322 `.eml` file
- * under `<dataDir>/mail/` for the demo's mailbox page.
+ * under `<dataDir>/mail/` for the demo's mailbox page. `mime.ts` builds the
+ * message; nodemailer gets it as finished bytes (`raw` with an `envelope`)
+ * and only signs (DKIM) and delivers it.
  *
  * `send` rejects with a `MailSendError` whose `retryable` says what the queue
  * does next: SMTP 4xx and connection problems are retried with backoff; a
@@ -13,6 +15,7 @@ import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { MailMessage } from './compose.js';
+import { serializeMail, type SerializedMail } from './mime.js';
 
 export interface DkimConfig {
   domainName: string;
@@ -82,6 +85,18 @@ export function classifySendError(error: unknown): MailSendError {
   return new MailSendError(text, !permanent, code, { cause: error });
 }
 
+/**
+ * The message as bytes. A message that cannot be written (a CR or LF in a
+ * header, a bad address) fails the same way on every try: not retryable.
+ */
+function serialize(message: OutgoingMail, from: string): SerializedMail {
+  try {
+    return serializeMail({ ...message, from });
+  } catch (error) {
+    throw new MailSendError(String((error as Error)?.message ?? error), false, undefined, { cause: error });
+  }
+}
+
 export function createMailTransport(config: MailTransportConfig): MailTransport {
   return config.smtpUrl ? smtpTransport(config, config.smtpUrl) : fileTransport(config);
 }
@@ -102,9 +117,10 @@ function smtpTransport(config: MailTransportConfig, smtpUrl: string): MailTransp
   return {
     kind: 'smtp',
     async send(message) {
+      const mail = serialize(message, config.from);
       try {
-        const info = await transporter.sendMail({ ...message, from: config.from });
-        return { messageId: info.messageId };
+        await transporter.sendMail({ envelope: mail.envelope, raw: mail.raw });
+        return { messageId: mail.messageId };
       } catch (error) {
         throw classifySendError(error);
       }
@@ -130,21 +146,21 @@ function fileTransport(config: MailTransportConfig): MailTransport {
   if (!config.dataDir) throw new TypeError('Without smtpUrl a dataDir is needed for the .eml files');
   const dir = join(config.dataDir, 'mail');
   let made = false;
-  // Same composer as SMTP (and the same DKIM signing), only the bytes end up in a file.
-  const transporter = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: 'windows', // RFC 5322 lines end in CRLF
-    ...(config.dkim ? { dkim: { ...config.dkim } } : {}),
-  });
+  // Only to sign: the same DKIM signing as SMTP, the signed bytes end up in a file. Unsigned bytes go as they are.
+  const signer = config.dkim
+    ? nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', dkim: { ...config.dkim } })
+    : undefined;
   return {
     kind: 'file',
     async send(message) {
-      let info;
-      try {
-        info = await transporter.sendMail({ ...message, from: config.from });
-      } catch (error) {
-        throw new MailSendError(String((error as Error)?.message ?? error), false, undefined, { cause: error });
+      const mail = serialize(message, config.from);
+      let bytes = mail.raw;
+      if (signer) {
+        try {
+          bytes = (await signer.sendMail({ envelope: mail.envelope, raw: mail.raw })).message as Buffer;
+        } catch (error) {
+          throw new MailSendError(String((error as Error)?.message ?? error), false, undefined, { cause: error });
+        }
       }
       const name = emlName();
       const temp = join(dir, `.${name}.tmp`);
@@ -154,7 +170,7 @@ function fileTransport(config: MailTransportConfig): MailTransport {
         made = true;
         const handle = await open(temp, 'wx', 0o600);
         try {
-          await handle.writeFile(info.message as Buffer);
+          await handle.writeFile(bytes);
           await handle.sync();
         } finally {
           await handle.close();
@@ -166,7 +182,7 @@ function fileTransport(config: MailTransportConfig): MailTransport {
         await rm(temp, { force: true });
         throw new MailSendError(`Could not write ${name}: ${(error as Error).message}`, true, undefined, { cause: error });
       }
-      return { messageId: info.messageId };
+      return { messageId: mail.messageId };
     },
     async check() {
       try {
@@ -177,6 +193,6 @@ function fileTransport(config: MailTransportConfig): MailTransport {
         return { ok: false as const, error: (error as Error).message };
       }
     },
-    close: () => transporter.close(),
+    close: () => signer?.close(),
   };
 }
