@@ -91,6 +91,11 @@ describe('mail settings from the environment', () => {
     const env = { SMTP_URL: 'smtp://u:p@mail.example.fi:587' };
     assert.throws(() => parseMailConfig(env, { dataDir }), /MAIL_FROM/);
     assert.throws(() => parseMailConfig({ ...env, MAIL_FROM: 'a@b.fi' }, { dataDir }), /PUBLIC_URL/);
+    // A From no mail could carry fails the start, not every send.
+    for (const from of ['OptimeSys', 'OptimeSys <tietosuoja@optimesys.fi', 'a@b.fi\r\nBcc: x@evil.example', '"quoted local"@b.fi']) {
+      assert.throws(() => parseMailConfig({ ...env, MAIL_FROM: from, PUBLIC_URL: 'https://privacy.optimesys.fi/' }, { dataDir }), /MAIL_FROM/, from);
+    }
+    assert.doesNotThrow(() => parseMailConfig({ ...env, MAIL_FROM: 'Tietosuoja – OptimeSys <tietosuoja@optimesys.fi>', PUBLIC_URL: 'https://privacy.optimesys.fi/' }, { dataDir }));
     const config = parseMailConfig({ ...env, MAIL_FROM: 'a@b.fi', PUBLIC_URL: 'https://privacy.optimesys.fi/', MAIL_CAP: '5' }, { dataDir });
     assert.equal(config.transport.smtpUrl, env.SMTP_URL);
     assert.equal(config.publicUrl, 'https://privacy.optimesys.fi');

@@ -6,6 +6,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_MAIL_CAP, type MailCap } from './memory-queue.js';
+import { parseMailbox } from './mime.js';
 import type { MailTransportConfig } from './transport.js';
 
 export class MailConfigError extends Error {
@@ -49,6 +50,13 @@ export function parseMailConfig(env: NodeJS.ProcessEnv, context: MailConfigConte
 
   const from = value('MAIL_FROM');
   if (smtpUrl && !from) throw new MailConfigError('MAIL_FROM is required with SMTP_URL');
+  if (from) {
+    try {
+      parseMailbox(from); // what every mail's From will be: refused now, not by each send for good
+    } catch (error) {
+      throw new MailConfigError(`MAIL_FROM: ${(error as Error).message} (e.g. "OptimeSys <tietosuoja@optimesys.fi>")`);
+    }
+  }
 
   const publicUrl = value('PUBLIC_URL') ?? (smtpUrl ? undefined : `http://${context.host ?? '127.0.0.1'}:${context.port ?? 8787}`);
   if (!publicUrl) throw new MailConfigError('PUBLIC_URL is required with SMTP_URL: the links in mails must reach this receiver');
