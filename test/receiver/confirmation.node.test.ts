@@ -171,6 +171,12 @@ describe('double opt-in through the receiver (#12)', () => {
     const tampered = await fetch(new URL(`/confirm/${flipped}`, receiver.url), { method: 'POST' });
     assert.equal(tampered.status, 404);
     assert.match(await tampered.text(), /lang="(en|fi)"/);
+    // The link page's own stricter policy survives the receiver's defaults: the URL holds the token.
+    const page = await fetch(link);
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(page.headers.get('x-frame-options'), 'SAMEORIGIN');
+    await page.body?.cancel();
     // A link that expired: issued with the receiver's own key, a week and a day ago.
     const tokens = createLinkTokens(JSON.parse(readFileSync(`${dataDir}/receiver-key.json`, 'utf8')) as { d: string });
     const record = (await receiver.store.byEmail(email))[0]!;

@@ -190,8 +190,9 @@ export function createApp(options: AppOptions) {
   app.use(async (c, next) => {
     await next();
     if (complete.has(c.res)) return;
+    // Defaults: a handler's own stricter choice stays (the link pages' `no-referrer`: their URL holds a token).
     const headers = c.res.headers;
-    for (const name in SECURITY_HEADERS) headers.set(name, SECURITY_HEADERS[name]!);
+    for (const name in SECURITY_HEADERS) if (!headers.has(name)) headers.set(name, SECURITY_HEADERS[name]!);
   });
   app.use('/api/*', async (c, next) => {
     await next();
