@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { completeJson, isComplete, securityHeaders } from './headers.js';
 import { openApiDocument } from './openapi.js';
 import { forwardedClient, rateLimiter } from './rate-limit.js';
 import { staticFiles, STRICT_CSP, type StaticRoot } from './static.js';
@@ -110,31 +111,6 @@ const decodes = (path: string) => {
 /** How long `/readyz` waits for the store's probe before answering 503. */
 const READY_TIMEOUT_MS = 3000;
 
-/**
- * The security headers of every answer: hono's `secureHeaders` defaults, with the referrer and
- * resource policy `same-origin` (only the demo's own pages load the browser build; the CDN build is
- * served elsewhere) and no HSTS (the site's TLS terminator owns that).
- */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Cross-Origin-Resource-Policy': 'same-origin',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Origin-Agent-Cluster': '?1',
-  'Referrer-Policy': 'same-origin',
-  'X-Content-Type-Options': 'nosniff',
-  'X-DNS-Prefetch-Control': 'off',
-  'X-Download-Options': 'noopen',
-  'X-Frame-Options': 'SAMEORIGIN',
-  'X-Permitted-Cross-Domain-Policies': 'none',
-  'X-XSS-Protection': '0',
-};
-
-/**
- * Answers built with every header already in a plain object (the receipts: the hot path). The
- * middlewares leave them alone: adding headers afterwards turns the plain object into a web
- * `Headers` and costs more per record than the rest of the answer.
- */
-const complete = new WeakSet<Response>();
-
 const refuse = (c: Context, status: ContentfulStatusCode, code: string, message: string, headers: Record<string, string> = {}) =>
   c.json({ error: { code, message } }, status, headers);
 
@@ -187,16 +163,10 @@ export function createApp(options: AppOptions) {
     if (!PATH.test(path) || !decodes(path)) throw new Refusal(400, 'malformed-target', 'The request target is not a valid path.');
     return next();
   });
-  app.use(async (c, next) => {
-    await next();
-    if (complete.has(c.res)) return;
-    // Defaults: a handler's own stricter choice stays (the link pages' `no-referrer`: their URL holds a token).
-    const headers = c.res.headers;
-    for (const name in SECURITY_HEADERS) if (!headers.has(name)) headers.set(name, SECURITY_HEADERS[name]!);
-  });
+  app.use(securityHeaders);
   app.use('/api/*', async (c, next) => {
     await next();
-    if (!complete.has(c.res)) c.res.headers.set('cache-control', 'no-store');
+    if (!isComplete(c.res)) c.res.headers.set('cache-control', 'no-store');
   });
 
   // The preference API (link requests, an address's state) takes cross-origin calls as records do.
@@ -220,7 +190,7 @@ export function createApp(options: AppOptions) {
       if (allowed) c.header('Access-Control-Allow-Origin', allowed);
       c.header('Access-Control-Expose-Headers', EXPOSE);
       await next();
-      if (!complete.has(c.res)) c.res.headers.append('Vary', 'Origin');
+      if (!isComplete(c.res)) c.res.headers.append('Vary', 'Origin');
     });
   }
   // The connection is closed: draining what an attacker keeps sending would cost more than a reconnect.
@@ -230,19 +200,12 @@ export function createApp(options: AppOptions) {
   /** A receipt, with the headers the middlewares would add (security, no-store, CORS) set at once. */
   const receiptAnswer = (c: Context, body: object, status: 200 | 201): Response => {
     const allowed = allowedOrigin(c);
-    const response = new Response(JSON.stringify(body), {
-      status,
-      headers: {
-        'content-type': 'application/json',
-        ...SECURITY_HEADERS,
-        'cache-control': 'no-store',
-        ...(allowed ? { 'Access-Control-Allow-Origin': allowed } : {}),
-        'Access-Control-Expose-Headers': EXPOSE,
-        Vary: 'Origin',
-      },
+    return completeJson(body, status, {
+      'cache-control': 'no-store',
+      ...(allowed ? { 'Access-Control-Allow-Origin': allowed } : {}),
+      'Access-Control-Expose-Headers': EXPOSE,
+      Vary: 'Origin',
     });
-    complete.add(response);
-    return response;
   };
   const streamedLimit = bodyLimit({ maxSize: options.maxBytes, onError: tooLarge });
   app.post(
