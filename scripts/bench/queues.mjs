@@ -2,24 +2,13 @@
 // createReceiver().fetch with each off and on, side by side in one run (mail and webhook messages
 // are queued in the record's transaction, never sent inline), then how fast each queue drains to a
 // loopback SMTP server and a loopback webhook endpoint.
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import { median, signConsentRecords, table } from './util.mjs';
+import { median, signConsentRecords, startSinks, table } from './util.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-
-/** The sinks in their own process: their work is not the receiver's. */
-async function sinks() {
-  const child = fork(fileURLToPath(new URL('./sinks.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const urls = await new Promise((resolve) => child.once('message', resolve));
-  let last = { mails: 0, hooks: 0 };
-  const refresh = () => new Promise((resolve) => (child.once('message', (m) => resolve((last = m))), child.send('count')));
-  return { ...urls, refresh, counts: () => last, stop: () => child.send('stop') };
-}
 
 async function run(bodies, options, concurrency = 32) {
   const { createReceiver } = await tsImport('../../src/server/receiver/receiver.ts', import.meta.url);
@@ -51,7 +40,7 @@ export async function benchQueues({ records = 1000, rounds = 3 } = {}) {
   const bodies = await signConsentRecords(records * 4 * rounds, { prefix: `bench-${Date.now()}` });
   let cursor = 0;
   const take = () => bodies.slice(cursor, (cursor += records));
-  const sink = await sinks();
+  const sink = await startSinks();
   const settings = {
     off: () => ({ mail: false }),
     mail: () => ({ mail: { transport: createMailTransport({ smtpUrl: sink.smtp, from: 'bench@localhost' }) } }),

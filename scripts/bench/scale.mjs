@@ -4,14 +4,13 @@
 // Reported: records per second, and CPU time per accepted record summed over the server's process
 // tree from /proc (steadier than the rate on a shared machine), and each worker's share of it.
 // Standalone: `node scripts/bench/scale.mjs [records per round]`.
-import { fork, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { tsImport } from 'tsx/esm/api';
-import { median, signConsentRecords, table } from './util.mjs';
+import { median, signConsentRecords, startSinks, table } from './util.mjs';
 
 const TICK_MS = 1000 / 100; // USER_HZ: /proc/<pid>/stat counts in 1/100 s on Linux
 
@@ -123,13 +122,6 @@ export async function pendingJobs(kind, dir, url) {
   };
 }
 
-/** The SMTP server and webhook endpoint in a process of their own (sinks.mjs): their work is not the receiver's. */
-async function sinks() {
-  const child = fork(fileURLToPath(new URL('./sinks.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const urls = await new Promise((resolve) => child.once('message', resolve));
-  return { ...urls, stop: () => child.send('stop') };
-}
-
 /**
  * Every server of one worker count runs at once and the rounds go round them in turn, so a swing
  * in the shared machine's speed falls on all of them alike; each figure is the median over the rounds.
@@ -141,7 +133,7 @@ export async function benchScale({ records = 2000, rounds = 3, warm = 2000 } = {
   const counts = all > 1 ? [1, all] : [1];
   const warmCount = warm * Math.max(...counts);
   const bodies = await signConsentRecords(warmCount + rounds * records, { prefix: 'scale' });
-  const sink = await sinks();
+  const sink = await startSinks();
   let postgres;
   try {
     const { startPostgres } = await tsImport('../../test/helpers/postgres.ts', import.meta.url);
@@ -177,7 +169,7 @@ export async function benchScale({ records = 2000, rounds = 3, warm = 2000 } = {
         const url = kind === 'pg' ? await freshDatabase() : '-';
         setups.push({
           label: `receiver, ${name}, mail+webhooks ${features}`,
-          kind: features,
+          features,
           args: ['--import', 'tsx', 'scripts/bench/scale-server.ts', String(workers), kind, dir, url, features, sink.smtp, sink.hooks],
           pending: await pendingJobs(kind, dir, url),
         });
@@ -216,13 +208,13 @@ export async function benchScale({ records = 2000, rounds = 3, warm = 2000 } = {
         'least busy worker': workers > 1 ? `${mid(s.runs, 'spread').toFixed(2)}×` : '',
         'non-2xx': s.runs.reduce((n, r) => n + r.non2xx, 0),
       };
-      if (s.kind) {
+      if (s.features) {
         row['CPU vs ceiling'] = `${(cpu / mid(ceiling.runs, 'cpuPerRecord')).toFixed(2)}×`;
         row['vs cached ceiling'] = `${(cpu / mid(cached.runs, 'cpuPerRecord')).toFixed(2)}×`;
         row['rate vs ceiling'] = `${(rate / mid(ceiling.runs, 'rate')).toFixed(2)}×`;
       }
-      if (s.kind === 'off') off = { cpu, all };
-      if (s.kind === 'on') {
+      if (s.features === 'off') off = { cpu, all };
+      if (s.features === 'on') {
         row['on vs off CPU'] = `${(cpu / off.cpu).toFixed(2)}×`;
         row['… + sending'] = `${(all / off.all).toFixed(2)}× (${(mid(s.runs, 'drainMs') / 1000).toFixed(0)} s)`;
       }

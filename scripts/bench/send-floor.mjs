@@ -4,11 +4,18 @@
 // (Standard Webhooks HMAC signature, keep-alive node:http), to the sinks in another process.
 // Reported: CPU ms per mail and per webhook message of the sending process (process.cpuUsage).
 // Standalone: `node scripts/bench/send-floor.mjs [count]`.
-import { fork } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
+import { startSinks } from './util.mjs';
+
+/** Runs `task(0)` … `task(count - 1)`, at most `inFlight` at a time. */
+async function inTurns(count, inFlight, task) {
+  let next = 0;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < count) await task(next++);
+  }));
+}
 
 const cpu = async (run) => {
   const before = process.cpuUsage();
@@ -30,20 +37,11 @@ function rawMessage(to) {
 }
 
 export async function benchSendFloor({ count = 2000 } = {}) {
-  const child = fork(fileURLToPath(new URL('./sinks.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const sink = await new Promise((resolve) => child.once('message', resolve));
+  const sink = await startSinks();
   const transporter = nodemailer.createTransport({ url: sink.smtp, pool: true, maxConnections: 1, maxMessages: 100 });
   const messages = Array.from({ length: count + 200 }, (_, i) => ({ to: `floor-${i}@example.com`, raw: rawMessage(`floor-${i}@example.com`) }));
   // A few in flight, as the receiver's mail sender keeps them (the pool queues the rest).
-  const send = async (list) => {
-    let next = 0;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (next < list.length) {
-        const { to, raw } = list[next++];
-        await transporter.sendMail({ envelope: { from: 'bench@localhost', to }, raw });
-      }
-    }));
-  };
+  const send = (list) => inTurns(list.length, 4, (i) => transporter.sendMail({ envelope: { from: 'bench@localhost', to: list[i].to }, raw: list[i].raw }));
   await send(messages.slice(0, 200)); // warm-up
   const mailMs = await cpu(() => send(messages.slice(200)));
   transporter.close();
@@ -64,14 +62,11 @@ export async function benchSendFloor({ count = 2000 } = {}) {
       request.on('error', reject);
       request.end(body);
     });
-  const posts = async (n) => {
-    let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => { while (next++ < n) await post(); }));
-  };
+  const posts = (n) => inTurns(n, 8, post);
   await posts(200);
   const hookMs = await cpu(() => posts(count));
   agent.destroy();
-  child.send('stop');
+  sink.stop();
   const perMail = mailMs / count;
   const perHook = hookMs / count;
   return {

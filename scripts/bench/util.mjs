@@ -1,4 +1,6 @@
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { tsImport } from 'tsx/esm/api';
 
@@ -51,4 +53,15 @@ export async function signConsentRecords(count, { keys = 50, prefix = 'bench' } 
     out.push((await signRecord(record, signers[i % keys])).jws);
   }
   return out;
+}
+
+/**
+ * The loopback SMTP server and webhook endpoint (sinks.mjs) in a process of their own, so their work is
+ * not counted as the receiver's: `{ smtp, hooks }` URLs, `refresh()` for how many of each arrived, `stop()`.
+ */
+export async function startSinks() {
+  const child = fork(fileURLToPath(new URL('./sinks.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const urls = await new Promise((resolve) => child.once('message', resolve));
+  const refresh = () => new Promise((resolve) => (child.once('message', resolve), child.send('count')));
+  return { ...urls, refresh, stop: () => child.send('stop') };
 }
