@@ -60,9 +60,11 @@ export const Organisation = line(200);
 
 // Practical address rules: RFC 5322 dot-atom local part (so `+` tags, apostrophes
 // and dots work) and a DNS host name with a letter TLD or an IDN (`xn--`) TLD.
-// Internationalized domains are accepted in their ASCII (punycode) form.
+// Internationalized domains are accepted in their ASCII (punycode) form. No `=?`:
+// an RFC 2047 encoded word may not stand in an addr-spec (section 5), and mail
+// parsers disagree on whether to decode one there, so it could name another mailbox.
 const EMAIL =
-  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
+  /^(?!.*=\?)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
 /** An e-mail address (trim it first; the schema does not change input). */
 export const Email = pattern(EMAIL, 254, 'invalid-email');
 

@@ -4,7 +4,7 @@
  * that JWS, when, and by when a data request must be answered.
  */
 import { createHash, KeyObject, sign } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { canonicalJson } from '../records/canonical.js';
 import type { PublicJwk } from '../records/jws.js';
 import type { ConfirmedReceipt, PrivacyRecord, ReceiptPayload } from '../records/schemas.js';
@@ -34,6 +34,11 @@ export async function loadServerKey(jwk: JWK): Promise<ServerKey> {
   const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
   const privateKey = (await importJWK({ ...jwk, alg: 'ES256' }, 'ES256')) as CryptoKey;
   return { kid, privateKey, publicJwk: { ...publicJwk, kid, alg: 'ES256', use: 'sig' } };
+}
+
+/** The receiver's JWS over an event it attests (a confirmation, a withdrawal, a restoration): RFC 8785 canonical JSON, ES256. */
+export async function signEvent(key: ServerKey, payload: Record<string, unknown>): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(canonicalJson(payload))).setProtectedHeader({ alg: 'ES256', kid: key.kid }).sign(key.privateKey);
 }
 
 /** The JWKS to serve at `/.well-known/jwks.json`. */

@@ -48,6 +48,8 @@ describe('double opt-in through the receiver (#12)', () => {
   const open = async () =>
     serveReceiver({
       dataDir,
+      // The site's pages post from www.optimesys.fi: mails may name them.
+      allowedOrigins: ['https://www.optimesys.fi'],
       mail: {
         transport: createMailTransport({ smtpUrl: smtp.url, from: 'OptimeSys <tietosuoja@optimesys.fi>' }),
         sender: { intervalMs: 100, backoff: { baseMs: 100, capMs: 300, jitter: 0 } },

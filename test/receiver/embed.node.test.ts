@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { createReceiver } from '../../src/server/index.js';
-import { consentRecord, dataRequest, signed, tempDir } from './helpers.js';
+import { captureTransport, consentRecord, dataRequest, signed, tempDir } from './helpers.js';
 
 const root = process.cwd();
 const work = mkdtempSync(join(root, 'node_modules', '.cache-pw-examples-'));
@@ -51,7 +51,7 @@ async function checkReceipt(response: Response, jwks: JSONWebKeySet, id: string)
 
 describe('createReceiver().fetch', () => {
   it('verifies, stores and countersigns a record posted as a plain fetch Request', async () => {
-    const receiver = await createReceiver({ dataDir: tempDir(), rateLimit: false });
+    const receiver = await createReceiver({ dataDir: tempDir(), rateLimit: false, mail: { publicUrl: 'https://www.optimesys.fi' } });
     try {
       const { jws, record } = await signed(consentRecord());
       const request = () => new Request('https://www.optimesys.fi/api/records', { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
@@ -64,8 +64,16 @@ describe('createReceiver().fetch', () => {
     }
   });
 
+  it('refuses to start with mail on and no public origin: links are never built from a request', async () => {
+    const dataDir = tempDir();
+    await assert.rejects(createReceiver({ dataDir }), (error: Error) => error.name === 'ReceiverStartError' && /publicUrl/.test(error.message));
+    await assert.rejects(createReceiver({ dataDir, mail: { transport: captureTransport().transport } as never }), /publicUrl/);
+    const off = await createReceiver({ dataDir, mail: false });
+    await off.close();
+  });
+
   it('answers 503 once closed, and close() can be called twice', async () => {
-    const receiver = await createReceiver({ dataDir: tempDir() });
+    const receiver = await createReceiver({ dataDir: tempDir(), mail: false });
     await receiver.close();
     await receiver.close();
     const response = await receiver.fetch(new Request('http://localhost/healthz'));
@@ -74,6 +82,7 @@ describe('createReceiver().fetch', () => {
 
   it('runs in a Next.js route handler (examples/nextjs)', async () => {
     process.env.PRIVACY_DATA_DIR = tempDir();
+    process.env.PUBLIC_URL = 'https://www.optimesys.fi';
     const records = await load<{ POST(r: Request): Promise<Response>; runtime: string }>('examples/nextjs/app/api/records/route.ts');
     const jwksRoute = await load<{ GET(r: Request): Promise<Response> }>('examples/nextjs/app/.well-known/jwks.json/route.ts');
     assert.equal(records.runtime, 'nodejs');
@@ -93,10 +102,10 @@ describe('createReceiver().fetch', () => {
   it('runs behind Express (examples/express)', async () => {
     const dataDir = join(tempDir(), 'privacy');
     mkdirSync(dataDir);
-    const { createSite } = await load<{ createSite(o: { dataDir: string }): Promise<{ app: { listen(port: number, host: string, cb: () => void): Server }; close(): Promise<void> }> }>(
+    const { createSite } = await load<{ createSite(o: { dataDir: string; publicUrl: string }): Promise<{ app: { listen(port: number, host: string, cb: () => void): Server }; close(): Promise<void> }> }>(
       'examples/express/server.ts',
     );
-    const site = await createSite({ dataDir });
+    const site = await createSite({ dataDir, publicUrl: 'https://www.optimesys.fi' });
     const server = await new Promise<Server>((resolve) => {
       const s = site.app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -63,7 +63,7 @@ describe('receiver with PostgreSQL: connections killed mid-run (#1)', { skip: pg
 describe('receiver with a corrupt SQLite file (#15)', () => {
   it('says so at /readyz with 503 (/healthz: alive) and answers posts with 503, not 500', async () => {
     const dataDir = tempDir();
-    const first = await createReceiver({ dataDir, rateLimit: false });
+    const first = await createReceiver({ dataDir, rateLimit: false, mail: false });
     for (let i = 0; i < 100; i++) {
       const { jws } = await signed(consentRecord(`c${i}@example.com`));
       await first.fetch(new Request('http://127.0.0.1/api/records', { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws }));
@@ -78,7 +78,7 @@ describe('receiver with a corrupt SQLite file (#15)', () => {
     writeSync(fd, Buffer.alloc(pageSize, 0x5a), 0, pageSize, (rootpage - 1) * pageSize);
     closeSync(fd);
 
-    const receiver = await createReceiver({ dataDir, rateLimit: false });
+    const receiver = await createReceiver({ dataDir, rateLimit: false, mail: false });
     const logged = console.error;
     console.error = () => undefined;
     try {

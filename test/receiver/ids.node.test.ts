@@ -20,7 +20,7 @@ function malleate(jws: string): string {
 describe('receiver: records are payloads bound to their key (#10)', () => {
   let receiver: Receiver;
   before(async () => {
-    receiver = await createReceiver({ dataDir: tempDir(), rateLimit: false });
+    receiver = await createReceiver({ dataDir: tempDir(), rateLimit: false, mail: false });
   });
   after(() => receiver.close());
 

@@ -79,7 +79,7 @@ for (const lang of (process.env.LANGS?.split(',') ?? ['fi', 'en']) as ('fi' | 'e
       receiver = await createReceiver({
         dataDir,
         rateLimit: false,
-        mail: { transport: capture.transport, publicUrl: ORIGIN, cap: { max: 3, windowMs: 86_400_000 }, sender: { intervalMs: 20 } },
+        mail: { transport: capture.transport, publicUrl: ORIGIN, cap: { max: 3, windowMs: 86_400_000, keyMax: 1000 }, sender: { intervalMs: 20 } }, // one signing key posts every record here
         webhooks: { endpoints: ['http://127.0.0.1:9/hook'], secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}` },
         unsubscribeMailto: 'unsubscribe@optimesys.fi',
       });

@@ -31,7 +31,7 @@ const mail = (email: string, recordId?: string): NewJob => ({
   email,
   recordId,
   payload: { to: email, subject: 'Vahvista' },
-  cap: { key: `mail:${email}`, max: 3, windowMs: DAY },
+  caps: [{ key: `mail:${email}`, max: 3, windowMs: DAY }],
 });
 const event = (recordId: string, email = 'Maija@Example.fi'): ReceiverEvent => ({
   id: randomUUID(),

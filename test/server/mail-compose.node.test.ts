@@ -9,6 +9,7 @@ import {
   formatDateTime,
   needsConfirmation,
 } from '../../src/server/mail/compose.js';
+import { siteText } from '../../src/server/mail/site.js';
 import { ConsentRecord, DataRequest } from '../../src/records/schemas.js';
 import { consentRecord, label, requestRecord, webinarRecord, type Lang } from '../helpers/mail-records.js';
 
@@ -26,13 +27,16 @@ const visible = (html: string) =>
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&');
 const links = (html: string) => [...html.matchAll(/<a\s[^>]*href="([^"]*)"/g)].map((m) => m[1]);
+const fill = (t: string, v: Record<string, string>) => t.replace(/\{\{(\w+)\}\}/g, (_, k: string) => v[k]!);
+/** The site as a receiver configured for www.optimesys.fi knows it. */
+const site = siteText({ origins: ['https://privacy.optimesys.fi', 'https://www.optimesys.fi'] });
 
 describe('consent confirmation mail', () => {
   for (const lang of LANGS) {
-    it(`${lang}: lists exactly the granted labels the visitor saw, when and where, with one confirm link`, () => {
+    it(`${lang}: lists the granted purposes in the site's words, when and on which of its pages, with one confirm link`, () => {
       const record = consentRecord(lang);
       ConsentRecord.parse(record);
-      const mail = composeConsentConfirmation({ record, confirmUrl, expiresAt });
+      const mail = composeConsentConfirmation({ record, confirmUrl, expiresAt, site });
       const s = mailStrings(lang);
       assert.equal(mail.to, 'maija.meikalainen@example.fi');
       assert.equal(mail.subject, s.consent.subject);
@@ -44,7 +48,8 @@ describe('consent confirmation mail', () => {
         assert.ok(part.includes(label(lang, 'newsletter')));
         assert.ok(part.includes(label(lang, 'events')));
         assert.ok(!part.includes(label(lang, 'blog')), 'a refused purpose is not asked to be confirmed');
-        assert.ok(part.includes('https://www.optimesys.fi/uutiskirje?utm=x&y=1'));
+        assert.ok(part.includes('https://www.optimesys.fi/uutiskirje'));
+        assert.ok(!part.includes('utm=x'), 'the page is named by origin and path: a query could carry any text');
         assert.ok(part.includes(lang === 'fi' ? '3.12.2026 klo 7.02' : '3 December 2026 at 07:02'));
         assert.ok(part.includes(lang === 'fi' ? '10.12.2026 klo 7.02' : '10 December 2026 at 07:02'), 'expiry');
         assert.ok(part.includes(s.consent.notMe));
@@ -55,25 +60,28 @@ describe('consent confirmation mail', () => {
       assert.ok(mail.text.includes(`- ${label(lang, 'newsletter')}\n- ${label(lang, 'events')}`));
     });
 
-    it(`${lang}: the label is the one in the record, not the catalogue's`, () => {
+    it(`${lang}: the labels are the site's, whatever text the record carries; another site's page is not named`, () => {
       const record = consentRecord(lang);
-      record.decisions[0]!.text = 'Uutiskirje, versio jota kävijä näki 2025';
-      const mail = composeConsentConfirmation({ record, confirmUrl, expiresAt });
-      assert.ok(mail.text.includes('Uutiskirje, versio jota kävijä näki 2025'));
-      assert.ok(!mail.text.includes(label(lang, 'newsletter')));
+      record.decisions[0]!.text = 'Your account is locked: log in at https://evil.example/login';
+      record.source = { ...record.source, url: 'https://evil.example/login' };
+      const mail = composeConsentConfirmation({ record, confirmUrl, expiresAt, site });
+      for (const part of [mail.text, visible(mail.html)]) {
+        assert.ok(!part.includes('evil.example'), part);
+        assert.ok(part.includes(label(lang, 'newsletter')));
+        const date = formatDateTime(new Date(record.issuedAt), lang);
+        assert.ok(part.includes(fill(mailStrings(lang).consent.introNoPage, { date, email: record.subject.email })), 'the wording without a page');
+      }
     });
   }
 
-  it('escapes everything from the record in the HTML part', () => {
+  it('site labels a site added are used, and a purpose nobody named is shown by its id', () => {
     const record = consentRecord('en');
-    record.decisions[0]!.text = '<img src=x onerror=alert(1)> & "quotes"';
-    record.source = { ...record.source, url: 'https://evil.example/"><script>alert(1)</script>' };
-    const mail = composeConsentConfirmation({ record, confirmUrl, expiresAt });
-    assert.ok(!/<img|<script/i.test(mail.html), mail.html);
-    assert.ok(mail.html.includes('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;'));
-    assert.ok(visible(mail.html).includes('<img src=x onerror=alert(1)> & "quotes"'), 'arrives as text');
-    assert.ok(mail.text.includes('<img src=x onerror=alert(1)> & "quotes"'), 'plain text stays as typed');
-    assert.deepEqual([...new Set(links(mail.html))], [confirmUrl]);
+    record.decisions = [{ purpose: 'webinar-recordings', dpv: 'dpv:DirectMarketing', basis: 'consent', granted: true, text: '<script>x</script>' }];
+    const named = composeConsentConfirmation({ record, confirmUrl, expiresAt, site: siteText({ purposes: { 'webinar-recordings': { en: 'Send me webinar recordings' } } }) });
+    assert.ok(named.text.includes('- Send me webinar recordings'));
+    const unnamed = composeConsentConfirmation({ record, confirmUrl, expiresAt });
+    assert.ok(unnamed.text.includes('- webinar-recordings'));
+    assert.ok(!unnamed.html.includes('<script') && !unnamed.text.includes('<script'));
   });
 
   it('a record that only withdraws needs no mail', () => {
@@ -91,11 +99,12 @@ describe('webinar confirmation mail', () => {
     it(`${lang}: says the signup stands and only the consents wait`, () => {
       const record = webinarRecord(lang);
       ConsentRecord.parse(record);
-      const mail = composeConfirmation({ record, confirmUrl, expiresAt });
+      const mail = composeConfirmation({ record, confirmUrl, expiresAt, site });
       const s = mailStrings(lang);
       assert.equal(mail.subject, s.webinar.subject);
       const text = mail.text;
-      assert.ok(text.includes('Webinaari 10.12.2026'), 'names the event from the record context');
+      assert.ok(!text.includes('Webinaari 10.12.2026'), 'the record context is the page\'s word, never repeated');
+      assert.ok(text.includes('https://www.optimesys.fi/webinaari'));
       assert.match(text, lang === 'fi' ? /ei tarvitse vahvistaa/ : /needs no confirmation/);
       assert.ok(text.includes(s.webinar.waiting));
       assert.ok(text.includes(s.webinar.action));
@@ -106,9 +115,9 @@ describe('webinar confirmation mail', () => {
     });
   }
 
-  it('works without a context', () => {
+  it('without a page of the site: the wording without one', () => {
     const mail = composeConsentConfirmation({ record: webinarRecord('fi', null), confirmUrl, expiresAt });
-    assert.match(mail.text, /^Ilmoittautumisesi on vastaanotettu\. Ilmoittauduit 3\.12\.2026 klo 7\.02/m);
+    assert.match(mail.text, /^Ilmoittautumisesi on vastaanotettu\. Ilmoittauduit 3\.12\.2026 klo 7\.02 \(Suomen aikaa\)\. /m);
   });
 });
 
@@ -117,7 +126,7 @@ describe('data request confirmation mail', () => {
     it(`${lang}: the request in words, reference, due date and confirm link`, () => {
       const record = requestRecord(lang);
       DataRequest.parse(record);
-      const mail = composeRequestConfirmation({ record, confirmUrl, expiresAt });
+      const mail = composeRequestConfirmation({ record, confirmUrl, expiresAt, site });
       const s = mailStrings(lang);
       const typeLabel = JSON.parse(readFileSync(`locales/${lang}/request.json`, 'utf8')).types.erasure.label;
       assert.equal(mail.subject, s.request.subject);
@@ -125,6 +134,7 @@ describe('data request confirmation mail', () => {
         assert.ok(part.includes(typeLabel));
         assert.ok(part.includes(record.id));
         assert.ok(part.includes('Maija Meikäläinen'));
+        assert.ok(part.includes('https://www.optimesys.fi/tietosuoja'));
         // received 3.12.2026: one month later is 3.1.2027 (a Sunday), so Monday 4.1.2027
         assert.ok(part.includes(lang === 'fi' ? '4.1.2027' : '4 January 2027'), part);
         assert.ok(part.includes(s.request.notMe));
@@ -149,25 +159,25 @@ describe('known-address mail (a new device, #13)', () => {
   for (const lang of LANGS) {
     it(`${lang}: the current state by exact label and day, what was asked, the preference link first and the confirm link second`, () => {
       const record = consentRecord(lang);
+      record.decisions[0]!.text = 'Uutiskirje <b>';
       const current = [
-        { text: 'Uutiskirje <b>', granted: true, since: '2026-11-30T22:30:00Z' }, // 1.12. in Helsinki
-        { text: label(lang, 'blog'), granted: false, since: '2026-12-02T10:00:00Z' },
-        { text: label(lang, 'events'), granted: false },
+        { purpose: 'newsletter', granted: true, since: '2026-11-30T22:30:00Z' }, // 1.12. in Helsinki
+        { purpose: 'blog', granted: false, since: '2026-12-02T10:00:00Z' },
+        { purpose: 'events', granted: false },
       ];
-      const mail = composeKnownAddress({ record, confirmUrl, expiresAt, current, withdrawn: [label(lang, 'blog')], preferencesUrl, preferencesExpiresAt, manageUrl: 'https://www.optimesys.fi/preferences.html' });
+      const mail = composeKnownAddress({ record, confirmUrl, expiresAt, current, withdrawn: ['blog'], preferencesUrl, preferencesExpiresAt, manageUrl: 'https://www.optimesys.fi/preferences.html', site });
       const s = mailStrings(lang);
       const day = (d: string) => (lang === 'fi' ? d : { '1.12.2026': '1 December 2026', '2.12.2026': '2 December 2026' }[d]!);
       assert.equal(mail.subject, s.known.subject);
       assert.equal(mail.headers['Content-Language'], lang);
-      const fill = (t: string, v: Record<string, string>) => t.replace(/\{\{(\w+)\}\}/g, (_, k: string) => v[k]!);
       for (const part of [mail.text, visible(mail.html)]) {
-        assert.ok(part.includes(fill(s.known.on, { label: 'Uutiskirje <b>', date: day('1.12.2026') })), part);
+        assert.ok(part.includes(fill(s.known.on, { label: label(lang, 'newsletter'), date: day('1.12.2026') })), part);
+        assert.ok(!part.includes('Uutiskirje <b>'), 'the record\'s own text is not repeated');
         assert.ok(part.includes(fill(s.known.off, { label: label(lang, 'blog'), date: day('2.12.2026') })));
         assert.ok(part.includes(fill(s.known.waiting, { label: label(lang, 'events') })));
         assert.ok(part.includes(s.known.turnedOff));
-        assert.ok(part.includes(record.source.url));
+        assert.ok(part.includes('https://www.optimesys.fi/uutiskirje'));
       }
-      assert.ok(!mail.html.includes('Uutiskirje <b>'), 'labels are escaped in the HTML part');
       assert.deepEqual(links(mail.html), [preferencesUrl, preferencesUrl, confirmUrl, 'https://www.optimesys.fi/preferences.html'].map((u) => u.replace(/&/g, '&amp;')));
       assert.ok(mail.text.indexOf(preferencesUrl) < mail.text.indexOf(confirmUrl));
     });

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { createServerKey } from '../../src/server/receipt.js';
 import { parseMailConfig, MailConfigError } from '../../src/server/mail/config.js';
 import { CONFIRM_PATH, confirmationMail, confirmUrl } from '../../src/server/mail/confirmation.js';
+import { siteText } from '../../src/server/mail/site.js';
 import { createMemoryMailQueue } from '../../src/server/mail/memory-queue.js';
 import { startMailSender } from '../../src/server/mail/sender.js';
 import { createLinkTokens } from '../../src/server/mail/tokens.js';
@@ -35,7 +36,7 @@ describe('record to inbox', () => {
         { ...consentRecord(lang), id: '3b6f3c1e-8a41-4c52-9d3e-2f7a6b1c9e04', subject: { email: address } },
       ];
       const results = records.map((record) => {
-        const mail = confirmationMail({ record, tokens, publicUrl: 'https://privacy.optimesys.fi/' })!;
+        const mail = confirmationMail({ record, tokens, publicUrl: 'https://privacy.optimesys.fi/', site: siteText({ origins: ['https://www.optimesys.fi'] }) })!;
         return queue.enqueue({ message: mail.message, addressKey: mail.addressKey, kind: mail.kind, recordId: mail.recordId });
       });
       assert.deepEqual(results.map((r) => r.queued), [true, true, true, false]);
@@ -44,7 +45,7 @@ describe('record to inbox', () => {
       const sender = startMailSender({ queue, transport, intervalMs: 20, log: () => {} });
       try {
         for (const record of records.slice(0, 3)) {
-          const mail = await smtp.waitFor((m) => m.envelope.to.includes(address) && m.parsed.text!.includes(record.type === 'data-request' ? record.id : record.source.url));
+          const mail = await smtp.waitFor((m) => m.envelope.to.includes(address) && m.parsed.text!.includes(record.type === 'data-request' ? record.id : new URL(record.source.url).pathname));
           const link = mail.parsed.text!.match(/https:\/\/privacy\.optimesys\.fi\/confirm\/([A-Za-z0-9_-]+)/);
           assert.ok(link, 'the text part has the link');
           assert.ok(!link[0].includes(address.split('@')[0]!), 'no address in the URL');
@@ -52,7 +53,7 @@ describe('record to inbox', () => {
           assert.ok(verified.ok);
           assert.equal(verified.locale, lang);
           assert.equal(mail.parsed.headers.get('content-language'), lang);
-          if (record.type === 'consent') assert.ok(mail.parsed.text!.includes(record.decisions[0]!.text));
+          if (record.type === 'consent') assert.ok(mail.parsed.text!.includes(label(lang, record.decisions[0]!.purpose)));
         }
         assert.ok(smtp.messages.some((m) => m.parsed.text!.includes(label(lang, 'newsletter'))));
       } finally {

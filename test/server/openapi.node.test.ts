@@ -8,6 +8,7 @@ import { createApp, type AppOptions, type Verified } from '../../src/server/rece
 import { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from '../../src/server/receiver/openapi.js';
 import { createServerKey, loadServerKey } from '../../src/server/receipt.js';
 import { confirmations } from '../../src/server/receiver/confirm.js';
+import { SITE_DEFAULT } from '../../src/server/mail/site.js';
 import { preferences } from '../../src/server/receiver/preferences.js';
 import { sqliteStore } from '../../src/server/receiver/sqlite-store.js';
 import type { RecordStore } from '../../src/server/receiver/store.js';
@@ -69,9 +70,18 @@ test('every route in the table answers as documented on the app (status, error c
     store,
     key,
     tokens: createLinkTokens(new Uint8Array(32).fill(7)),
-    mail: { transport: createMailTransport({ dataDir: tempDir(), from: 'x@localhost' }), cap: { max: 3, windowMs: 86_400_000 } },
+    mail: { transport: createMailTransport({ dataDir: tempDir(), from: 'x@localhost' }), cap: { max: 3, windowMs: 86_400_000 }, publicUrl: 'https://privacy.example' },
+    site: SITE_DEFAULT,
   });
-  const prefs = preferences({ store, key, tokens: createLinkTokens(new Uint8Array(32).fill(7)), cap: { max: 3, windowMs: 86_400_000 }, mail: { wake() {} } });
+  const prefs = preferences({
+    store,
+    key,
+    tokens: createLinkTokens(new Uint8Array(32).fill(7)),
+    cap: { max: 3, windowMs: 86_400_000 },
+    mail: { wake() {} },
+    publicUrl: 'https://privacy.example',
+    site: SITE_DEFAULT,
+  });
   let refusal: string | undefined;
   const options: AppOptions = {
     store,
@@ -132,10 +142,14 @@ test('every route in the table answers as documented on the app (status, error c
   await probe('POST', '/api/preferences/link', linkBody({ email: 'not an address' }), 400);
   await probe('POST', '/api/preferences/link', { body: 'x', headers: { 'content-type': 'text/plain' } }, 415);
   await probe('GET', '/api/preferences', {}, 401);
+  await probe('GET', '/restore/not-a-token', {}, 404, '/restore/{token}');
+  await probe('POST', '/restore/not-a-token', {}, 404, '/restore/{token}');
+  await probe('POST', '/api/preferences/link', linkBody({ email: { toString: 'x' } }), 400);
   await probe('GET', '/unsubscribe/not-a-token', {}, 404, '/unsubscribe/{token}');
   await probe('POST', '/unsubscribe/not-a-token', {}, 404, '/unsubscribe/{token}');
   store.fail = true;
   await probe('POST', '/api/records', jose('e.f.g'), 503);
+  await new Promise((resolve) => setTimeout(resolve, 1100)); // a probe's outcome answers /readyz for a second
   await probe('GET', '/readyz', {}, 503);
   await probe('GET', '/healthz', {}, 200); // alive: the store is the readiness probe's business
   store.fail = false;

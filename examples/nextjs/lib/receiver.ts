@@ -6,4 +6,6 @@ export const receiver = createReceiver({
   databaseUrl: process.env.DATABASE_URL || undefined,
   // Behind Vercel or your own proxy the visitor is the address it appended to X-Forwarded-For.
   trustProxy: 1,
+  // The origin the links in confirmation mails open (this site's), never taken from a request.
+  mail: { publicUrl: process.env.PUBLIC_URL ?? 'http://localhost:3000' },
 });

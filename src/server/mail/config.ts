@@ -5,7 +5,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_MAIL_CAP, type MailCap } from './memory-queue.js';
+import { DEFAULT_MAIL_CAP, type MailCap } from './caps.js';
 import { parseMailbox } from './mime.js';
 import type { MailTransportConfig } from './transport.js';
 

@@ -8,6 +8,7 @@ import enRequest from '../../../locales/en/request.json';
 import fiRequest from '../../../locales/fi/request.json';
 import { grantsToConfirm } from './compose.js';
 import { pageLocale, renderLinkPage, type LinkPage, type RenderedPage } from './pages.js';
+import { SITE_DEFAULT, type SiteText } from './site.js';
 import type { LinkTokens } from './tokens.js';
 
 /** What the route needs from the store. */
@@ -31,6 +32,8 @@ export interface ConfirmLinkInput {
   tokens: LinkTokens;
   store: ConfirmStore;
   now?: Date;
+  /** The site's labels: the page lists what will be confirmed in the site's words, not the record's. */
+  site?: SiteText;
   /** Passed to the page: stylesheet URL and home link. */
   stylesheet?: string;
   homeHref?: string;
@@ -70,7 +73,7 @@ export async function handleConfirmLink(input: ConfirmLinkInput): Promise<Render
   if (await input.store.isConfirmed(record.id)) return page('already', { subject });
   const items =
     record.type === 'consent'
-      ? grantsToConfirm(record).map((d) => d.text)
+      ? grantsToConfirm(record).map((d) => (input.site ?? SITE_DEFAULT).label(d.purpose, locale))
       : [REQUEST_LABELS[locale][record.requestType]?.label ?? record.requestType];
   return page('confirm', { subject, items });
 }

@@ -5,15 +5,18 @@
  * inside the transaction that stores the record.
  */
 import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
-import { composeConfirmation, composeKnownAddress, needsConfirmation, type KnownChoice, type MailMessage } from './compose.js';
+import { composeConfirmation, composeKnownAddress, composeWithdrawalNotice, needsConfirmation, type KnownChoice, type MailMessage } from './compose.js';
+import type { SiteText } from './site.js';
 import type { LinkTokens } from './tokens.js';
 
 /** Route of the confirmation pages: GET shows the button, POST confirms. */
 export const CONFIRM_PATH = '/confirm/';
+/** Route of the pages that turn back on what a withdrawal from an unknown device turned off. */
+export const RESTORE_PATH = '/restore/';
 
 /** `<publicUrl>/confirm/<token>`; `publicUrl` is an origin, optionally with a base path. */
-export function confirmUrl(publicUrl: string, token: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}${CONFIRM_PATH}${token}`;
+export function confirmUrl(publicUrl: string, token: string, path = CONFIRM_PATH): string {
+  return `${publicUrl.replace(/\/+$/, '')}${path}${token}`;
 }
 
 export interface ConfirmationMail {
@@ -40,6 +43,8 @@ export interface ConfirmationMailInput {
   dueBy?: string;
   /** The preference page, linked as "manage your choices" in consent mails. */
   manageUrl?: string;
+  /** Labels and pages as the site names them. */
+  site?: SiteText;
   /**
    * The address already has confirmed choices and this record's key has none
    * for it: the known-address variant, led by a preference link (consent records only).
@@ -51,7 +56,7 @@ export interface ConfirmationMailInput {
 export interface KnownAddress {
   /** The address's current choices. */
   current: KnownChoice[];
-  /** Labels of what this record turned off that was on. */
+  /** Purposes this record turned off that were on. */
   withdrawn?: string[];
   /** Builds the preference page URL for a `prefs` token. */
   preferencesUrl(token: string): string;
@@ -81,6 +86,7 @@ export function confirmationMail(input: ConfirmationMailInput): ConfirmationMail
     confirmUrl: confirmUrl(input.publicUrl, token),
     expiresAt: verified.expiresAt,
     ...(input.manageUrl ? { manageUrl: input.manageUrl } : {}),
+    ...(input.site ? { site: input.site } : {}),
   };
   let message: MailMessage;
   if (input.known && record.type === 'consent') {
@@ -107,4 +113,39 @@ export function confirmationMail(input: ConfirmationMailInput): ConfirmationMail
     expiresAt: verified.expiresAt,
     tokenId: verified.tokenId,
   };
+}
+
+export interface WithdrawalNoticeMail {
+  message: MailMessage;
+  expiresAt: Date;
+  /** The restore link's token id: the mail job keeps it, so the link restores exactly what this record turned off. */
+  tokenId: string;
+}
+
+/** The notice of a withdrawal from a device that never proved the mailbox, with its link that turns the purposes back on. */
+export function withdrawalNoticeMail(input: {
+  record: ConsentRecord;
+  withdrawn: string[];
+  receivedAt: string;
+  tokens: LinkTokens;
+  publicUrl: string;
+  manageUrl?: string;
+  site?: SiteText;
+  now?: Date;
+}): WithdrawalNoticeMail {
+  const { record, tokens } = input;
+  const now = input.now ?? new Date();
+  const token = tokens.issue({ kind: 'restore', recordId: record.id, address: record.subject.email, locale: record.locale }, { now });
+  const verified = tokens.verify(token, { kind: 'restore', now });
+  if (!verified.ok) throw new Error('A token just issued does not verify');
+  const message = composeWithdrawalNotice({
+    record,
+    withdrawn: input.withdrawn,
+    receivedAt: input.receivedAt,
+    restoreUrl: confirmUrl(input.publicUrl, token, RESTORE_PATH),
+    expiresAt: verified.expiresAt,
+    ...(input.manageUrl ? { manageUrl: input.manageUrl } : {}),
+    ...(input.site ? { site: input.site } : {}),
+  });
+  return { message, expiresAt: verified.expiresAt, tokenId: verified.tokenId };
 }

@@ -27,13 +27,7 @@ export interface MailRow {
   gaveUpAt: Date | null;
 }
 
-export interface MailCap {
-  /** Most `confirm` mails to one address in the window (issue #12: 3). */
-  max: number;
-  windowMs: number;
-}
-
-export const DEFAULT_MAIL_CAP: MailCap = { max: 3, windowMs: 24 * 60 * 60 * 1000 };
+import { DEFAULT_MAIL_CAP, type MailCap } from './caps.js';
 
 export interface EnqueueInput {
   message: OutgoingMail;

@@ -63,7 +63,8 @@ const OWN_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'date', 'mess
 
 const ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-";
 // A dot-atom local part at a host name: the receiver's addresses (schemas.ts Email, MAIL_FROM) are all of this form.
-const ADDRESS = new RegExp(`^[${ATEXT}]+(?:\\.[${ATEXT}]+)*@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$`);
+// No `=?`: an encoded word in an addr-spec (RFC 2047 section 5) is decoded by some parsers into another address.
+const ADDRESS = new RegExp(`^(?!.*=\\?)[${ATEXT}]+(?:\\.[${ATEXT}]+)*@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$`);
 const ATOMS = new RegExp(`^[${ATEXT}]+(?: [${ATEXT}]+)*$`);
 const PRINTABLE_WORDS = /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/;
 const MESSAGE_ID = /^<[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+>$/;

@@ -25,7 +25,11 @@ export type LinkPage =
   /** GET of a one-click unsubscribe URL (RFC 8058): one button. */
   | 'unsubscribe'
   /** After its POST. */
-  | 'unsubscribed';
+  | 'unsubscribed'
+  /** GET of the link in a withdrawal notice: one button that turns the purposes back on. */
+  | 'restore'
+  /** After its POST. */
+  | 'restored';
 
 export interface LinkPageInput {
   page: LinkPage;
@@ -63,7 +67,19 @@ export const PAGE_HEADERS: Record<string, string> = {
   'x-robots-tag': 'noindex',
 };
 
-const STATUS: Record<LinkPage, number> = { confirm: 200, confirmed: 200, already: 200, expired: 410, invalid: 404, unsubscribe: 200, unsubscribed: 200 };
+const STATUS: Record<LinkPage, number> = {
+  confirm: 200,
+  confirmed: 200,
+  already: 200,
+  expired: 410,
+  invalid: 404,
+  unsubscribe: 200,
+  unsubscribed: 200,
+  restore: 200,
+  restored: 200,
+};
+/** Pages with one button that POSTs back to the link. */
+const ACTION_PAGES: ReadonlySet<LinkPage> = new Set(['confirm', 'unsubscribe', 'restore']);
 const STRINGS: Record<MailLocale, typeof fiMail> = { fi: fiMail, en: enMail };
 
 /**
@@ -101,7 +117,7 @@ export function renderLinkPage(input: LinkPageInput): RenderedPage {
         : s[input.page];
 
   const main: string[] = [`<h1>${escapeHtml(text.title)}</h1>`];
-  if (input.page === 'confirm' || input.page === 'unsubscribe') {
+  if (ACTION_PAGES.has(input.page)) {
     main.push(`<p>${escapeHtml(text.intro!)}</p>`);
     if (input.items?.length) main.push(`<ul class="items">${input.items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`);
     // The button sends what a mailbox provider's one-click POST sends (RFC 8058), so both take one path.
@@ -145,7 +161,7 @@ html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; fo
 body { margin: 0 auto; max-width: 40rem; padding: 1.5rem 1rem 3rem; }
 header .site { margin: 0 0 2rem; font-weight: 700; color: var(--muted); }
 h1 { font-size: 1.75rem; line-height: 1.25; margin: 0 0 1rem; }
-main.confirmed h1, main.already h1, main.unsubscribed h1 { color: var(--ok); }
+main.confirmed h1, main.already h1, main.unsubscribed h1, main.restored h1 { color: var(--ok); }
 main.expired h1, main.invalid h1 { color: var(--warn); }
 a { color: var(--accent); text-underline-offset: 0.15em; }
 button { font: inherit; font-weight: 700; padding: 0.75rem 1.5rem; min-height: 44px; border: 2px solid var(--accent); border-radius: 6px; background: var(--accent); color: var(--on-accent); cursor: pointer; }

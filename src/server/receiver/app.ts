@@ -1,11 +1,11 @@
-import { Hono, type Context, type Handler } from 'hono';
+import { Hono, type Context, type Handler, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { completeJson, isComplete, securityHeaders } from './headers.js';
 import { openApiDocument } from './openapi.js';
-import { forwardedClient, rateLimiter } from './rate-limit.js';
+import { clientKey, forwardedClient, rateLimiter } from './rate-limit.js';
 import { staticFiles, STRICT_CSP, type StaticRoot } from './static.js';
 import { emailKey, type NewJob, type RecordStore, type StoredRecord } from './store.js';
 
@@ -18,10 +18,31 @@ export type Vouch =
   | { ok: true; apply(row: StoredRecord): Promise<void> }
   | { ok: false; status: 400 | 401 | 403; code: string; message: string };
 
+/** Who caused a record's jobs: what mail caps count by. */
+export interface JobContext {
+  /** The client (`clientKey`: an IPv4 address, an IPv6 /64), `unknown` when the receiver cannot tell. */
+  client: string;
+  /** A mailed link sent with the record proved the address. */
+  vouched: boolean;
+}
+
+/** Buckets of per-client rate limits: `link` for requests that cause mail, `page` for the mailed links' pages. */
+export type LimitBucket = 'link' | 'page';
+
+/** What the app gives the routes a feature installs. */
+export interface RouteTools {
+  /** A per-client rate limit for a route (passes everything when limits are off). */
+  limit(bucket: LimitBucket): MiddlewareHandler;
+  /** The client as limits and caps count it. */
+  client(c: Context): string;
+  /** The TCP peer's address (never a header): for the records a site chooses to keep. */
+  socketAddress(c: Context): string | undefined;
+}
+
 /** What the receiver does besides storing: confirmation mail, webhooks. */
 export interface ReceiverFeature {
-  /** Jobs to queue with a newly stored record, in the same transaction; `vouched`: a mailed link proved the address. */
-  jobsFor?(row: StoredRecord, requestUrl: string, vouched?: boolean): NewJob[] | Promise<NewJob[]>;
+  /** Jobs to queue with a newly stored record, in the same transaction. */
+  jobsFor?(row: StoredRecord, context: JobContext): NewJob[] | Promise<NewJob[]>;
   /** Judges a mailed link sent with a record; undefined when the request carries none this feature knows. */
   vouch?(row: StoredRecord, request: Request): Promise<Vouch | undefined>;
   /** Whether the client should tell the visitor to confirm from the inbox. */
@@ -29,7 +50,7 @@ export interface ReceiverFeature {
   /** Jobs were committed: start on them now rather than at the next poll. */
   queued?(): void;
   /** Routes of its own (the confirmation pages). */
-  install?(app: Hono): void;
+  install?(app: Hono, tools: RouteTools): void;
 }
 
 /** What the receiver needs from the records core; injected so tests can reach every branch. */
@@ -58,8 +79,15 @@ export interface AppOptions {
   maxBytes: number;
   /** Origins allowed to post from other sites (CORS); the receiver's own origin is always allowed. */
   allowedOrigins: readonly string[];
-  /** Requests per client address: a burst, then a steady rate. `false` turns limiting off. */
+  /**
+   * The receiver's own origin (`PUBLIC_URL`'s). With it, only a request whose `Origin` is this one
+   * counts as same-origin; without it, the origin the request names (its `Host`) does.
+   */
+  publicOrigin?: string | undefined;
+  /** Records per client: a burst, then a steady rate. `false` turns every limit off. */
   rateLimit: { burst: number; perSecond: number } | false;
+  /** The other routes' buckets (`RouteTools.limit`); defaults in `ROUTE_LIMITS`. */
+  routeLimits?: Partial<Record<LimitBucket, { burst: number; perSecond: number }>>;
   /** Proxies of your own in front (0: none): the client is that many `X-Forwarded-For` entries from the right. */
   trustProxy?: number;
   /** The client's address when the host server knows it better (an embedding site's framework). */
@@ -110,6 +138,21 @@ const decodes = (path: string) => {
 
 /** How long `/readyz` waits for the store's probe before answering 503. */
 const READY_TIMEOUT_MS = 3000;
+/** How long one probe's outcome answers `/readyz`: a balancer polling it costs the store one write a second at most. */
+const READY_CACHE_MS = 1000;
+/** A GET or HEAD carries no body worth reading: past this (or any chunked one) the connection is closed unread. */
+const MAX_GET_BODY = 4096;
+
+/**
+ * Per-client limits of the routes besides records. A link request mails the
+ * owner (a few a minute is plenty for a person); the mailed links' pages are
+ * opened by people and by mailbox providers' one-click POSTs, which come from
+ * a few of the providers' addresses for many recipients, hence a wider bucket.
+ */
+export const ROUTE_LIMITS: Record<LimitBucket, { burst: number; perSecond: number }> = {
+  link: { burst: 5, perSecond: 0.1 },
+  page: { burst: 60, perSecond: 10 },
+};
 
 const refuse = (c: Context, status: ContentfulStatusCode, code: string, message: string, headers: Record<string, string> = {}) =>
   c.json({ error: { code, message } }, status, headers);
@@ -121,24 +164,38 @@ const refuse = (c: Context, status: ContentfulStatusCode, code: string, message:
  */
 export function createApp(options: AppOptions) {
   const limiter = options.rateLimit ? rateLimiter(options.rateLimit) : undefined;
+  const routeLimiters = options.rateLimit
+    ? {
+        link: rateLimiter({ ...ROUTE_LIMITS.link, ...options.routeLimits?.link }),
+        page: rateLimiter({ ...ROUTE_LIMITS.page, ...options.routeLimits?.page }),
+      }
+    : undefined;
   const hops = options.trustProxy ?? 0;
   const features = options.features ?? [];
   let inFlight = 0;
   let idle: (() => void) | undefined;
   let stopping = false;
 
-  const clientAddress = (c: Context): string =>
-    options.clientAddress?.(c.req.raw) ??
-    forwardedClient(c.req.header('x-forwarded-for'), hops) ??
-    (c.env as NodeEnv)?.incoming?.socket?.remoteAddress ??
-    'unknown';
+  const socketAddress = (c: Context): string | undefined => (c.env as NodeEnv)?.incoming?.socket?.remoteAddress;
+  const client = (c: Context): string =>
+    clientKey(options.clientAddress?.(c.req.raw) ?? forwardedClient(c.req.header('x-forwarded-for'), hops) ?? socketAddress(c) ?? 'unknown');
 
   /** Allowed cross-origin callers; the receiver's own origin needs no CORS and is always fine. */
   const allowedOrigin = (c: Context): string | null | undefined => {
     const origin = c.req.header('origin');
     if (!origin) return undefined;
-    if (origin === new URL(c.req.url).origin) return undefined;
+    if (origin === (options.publicOrigin ?? new URL(c.req.url).origin)) return undefined;
     return options.allowedOrigins.includes(origin) ? origin : null;
+  };
+
+  const tools: RouteTools = {
+    limit: (bucket) => async (c, next) => {
+      const wait = routeLimiters?.[bucket].take(client(c)) ?? 0;
+      if (!wait) return next();
+      throw new Refusal(429, 'rate-limited', 'Too many requests from this address; try again later.', { 'retry-after': String(wait) });
+    },
+    client,
+    socketAddress,
   };
 
   const app = new Hono();
@@ -161,6 +218,11 @@ export function createApp(options: AppOptions) {
     // any route or file lookup could stumble over it.
     const path = rawPath(c.req.url);
     if (!PATH.test(path) || !decodes(path)) throw new Refusal(400, 'malformed-target', 'The request target is not a valid path.');
+    // Node drains an unread body to reuse the connection: a GET with an endless chunked body would be
+    // read for as long as the client sends. Refused and closed instead, before any route runs.
+    if ((c.req.method === 'GET' || c.req.method === 'HEAD') && (c.req.header('transfer-encoding') !== undefined || Number(c.req.header('content-length') ?? 0) > MAX_GET_BODY)) {
+      throw new Refusal(413, 'body-not-allowed', 'A GET or HEAD request carries no body.', { connection: 'close' });
+    }
     return next();
   });
   app.use(securityHeaders);
@@ -213,7 +275,7 @@ export function createApp(options: AppOptions) {
     async (c, next) => {
       const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'application/jose') throw new Refusal(415, 'unsupported-media-type', 'Send the signed record as application/jose.');
-      const wait = limiter?.take(clientAddress(c)) ?? 0;
+      const wait = limiter?.take(client(c)) ?? 0;
       if (wait) {
         throw new Refusal(429, 'rate-limited', 'Too many records from this address; try again later.', { 'retry-after': String(wait) });
       }
@@ -251,7 +313,8 @@ export function createApp(options: AppOptions) {
       // A repeat (a retry after a lost response, or the same payload signed again by
       // the same key) is found by the store and answered with the first receipt.
       // The confirmation mail is queued in the same transaction, and only for a new record.
-      const jobs = (await Promise.all(features.map((f) => f.jobsFor?.(row, c.req.url, Boolean(vouch)) ?? []))).flat();
+      const context: JobContext = { client: client(c), vouched: Boolean(vouch) };
+      const jobs = (await Promise.all(features.map((f) => f.jobsFor?.(row, context) ?? []))).flat();
       const result = await options.store.put(row, jobs);
       // Idempotent: a retry of a vouched record whose event was not written finishes the job.
       if (vouch && result.status !== 'conflict') await vouch.apply(result.row);
@@ -277,27 +340,40 @@ export function createApp(options: AppOptions) {
   app.get('/openapi.json', (c) => c.json((openapi ??= openApiDocument({ version: options.version ?? '0.0.0' })), 200, { 'cache-control': 'public, max-age=300' }));
   // Liveness: the process answers. Readiness (for a load balancer): the store reads and writes and its schema is current.
   app.get('/healthz', (c) => c.json({ ok: true }, 200, { 'cache-control': 'no-store' }));
-  let probing: Promise<void> | undefined;
-  const ready = () =>
-    (probing ??= new Promise<void>((resolve, reject) => {
+  // Concurrent probes share one check, and its outcome answers for a second; a change of state is logged once.
+  let probe: { at: number; result: Promise<boolean> } | undefined;
+  let wasReady: boolean | undefined;
+  const ready = (): Promise<boolean> => {
+    const now = Date.now();
+    if (probe && now - probe.at < READY_CACHE_MS) return probe.result;
+    const result = new Promise<void>((resolve, reject) => {
       // A probe that hangs (a database that went away mid-connect) answers 503 in time for the balancer.
       const timer = setTimeout(() => reject(new Error(`no answer from the store within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
       options.store.check().then(resolve, reject).finally(() => clearTimeout(timer));
-    }).finally(() => (probing = undefined)));
-  app.get('/readyz', async (c) => {
-    try {
-      await ready(); // concurrent probes share one check
-      return c.json({ ok: true }, 200, { 'cache-control': 'no-store' });
-    } catch (error) {
-      console.error('[receiver] readiness probe failed:', (error as Error)?.message ?? error);
-      return refuse(c, 503, 'store-unavailable', 'The receiver cannot store records now.', { 'cache-control': 'no-store', 'retry-after': '5' });
-    }
-  });
+    }).then(
+      () => {
+        if (wasReady === false) console.error('[receiver] the store is ready again');
+        return (wasReady = true);
+      },
+      (error: unknown) => {
+        if (wasReady !== false) console.error('[receiver] not ready: the store cannot store records:', (error as Error)?.message ?? error);
+        return (wasReady = false);
+      },
+    );
+    probe = { at: now, result };
+    return result;
+  };
+  app.get('/readyz', async (c) =>
+    (await ready())
+      ? c.json({ ok: true }, 200, { 'cache-control': 'no-store' })
+      : refuse(c, 503, 'store-unavailable', 'The receiver cannot store records now.', { 'cache-control': 'no-store', 'retry-after': '5' }),
+  );
 
-  for (const f of features) f.install?.(app);
+  for (const f of features) f.install?.(app, tools);
   for (const [route, handler] of Object.entries(options.routes ?? {})) {
     const [method, path] = route.split(' ') as [string, string];
-    app.on(method, path, handler);
+    if (method === 'GET') app.on(method, path, handler);
+    else app.on(method, path, tools.limit('page'), handler);
   }
   for (const root of options.staticRoots ?? []) app.use(`${root.prefix}*`, staticFiles(root));
 

@@ -169,7 +169,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
     demo: values.demo ?? false,
     failed: values.failed ?? false,
     retry: values.retry ?? false,
-    // Without PUBLIC_URL (and SMTP) links use the origin each record was posted to.
+    // Without PUBLIC_URL (and so without SMTP: mails are files for the demo's mailbox) links open the
+    // address the receiver listens on (`startReceiver`), never one a request names.
     mail: { ...mail, publicUrl: env.PUBLIC_URL || env.SMTP_URL ? mail.publicUrl : undefined },
     confirmIp: env.CONFIRM_RECORD_IP === '1',
     webhooks,

@@ -1,32 +1,35 @@
 /**
  * Double opt-in in the receiver: a newly stored grant or data request queues
- * its confirmation mail in the same transaction (capped per address, counted
- * in the store); the mailed link shows a page with one button (GET changes
- * nothing) and its POST appends a confirmation event signed by the receiver.
+ * its confirmation mail in the same transaction (within the mail caps,
+ * counted in the store); the mailed link shows a page with one button (GET
+ * changes nothing) and its POST appends a confirmation event signed by the
+ * receiver. A withdrawal from a device that never proved the mailbox counts
+ * at once and queues a notice to the owner instead (restore.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
-import { CompactSign } from 'jose';
-import { canonicalJson } from '../../records/canonical.js';
 import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
+import { mailCaps, type MailCap } from '../mail/caps.js';
 import { handleConfirmLink, type ConfirmStore } from '../mail/confirm-link.js';
-import { confirmationMail, CONFIRM_PATH, type KnownAddress } from '../mail/confirmation.js';
+import { confirmationMail, withdrawalNoticeMail, CONFIRM_PATH, type KnownAddress } from '../mail/confirmation.js';
 import { needsConfirmation } from '../mail/compose.js';
-import type { MailCap } from '../mail/memory-queue.js';
 import { PAGES_CSS, PAGES_CSS_PATH } from '../mail/pages.js';
 import { startMailSender, type MailQueue, type MailSender } from '../mail/sender.js';
-import type { LinkTokens } from '../mail/tokens.js';
+import type { SiteText } from '../mail/site.js';
+import { redactTokens, type LinkTokens } from '../mail/tokens.js';
 import type { MailTransport, OutgoingMail } from '../mail/transport.js';
-import type { ServerKey } from '../receipt.js';
+import { signEvent, type ServerKey } from '../receipt.js';
+import type { JobContext, RouteTools } from './app.js';
 import type { Background } from './background.js';
 import { currentConsents } from './derive.js';
 import { preferencesLink } from './preferences.js';
+import { installRestore, mailedRecord, type Restoration } from './restore.js';
 import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from './store.js';
 
 export interface MailSettings {
   transport: MailTransport;
-  /** Origin of the links in mails; by default the origin the record was posted to. */
-  publicUrl?: string;
+  /** Origin (and optional base path) of every link in mails: configured, never taken from a request. */
+  publicUrl: string;
   cap: MailCap;
   /** Keep the confirming client's IP address with the confirmation (personal data: off by default). */
   recordIp?: boolean;
@@ -34,10 +37,10 @@ export interface MailSettings {
   sender?: { intervalMs?: number; leaseMs?: number; backoff?: { baseMs?: number; capMs?: number; jitter?: number } };
 }
 
-/** What the mail job carries: the message and what its link confirms. */
-interface MailPayload extends Record<string, unknown> {
+/** What a mail job carries: the message and what its link confirms or restores. */
+export interface MailPayload extends Record<string, unknown> {
   message: OutgoingMail;
-  kind: 'confirm';
+  kind: 'confirm' | 'withdrawal-notice';
   /** `known`: the known-address variant (a preference link first, confirming this record second). */
   variant?: 'known';
   recordKid: string;
@@ -46,34 +49,53 @@ interface MailPayload extends Record<string, unknown> {
 
 const confirmKey = (kid: string, recordId: string) => `confirm:${kid}:${recordId}`;
 
+/** A sent mail as the store keeps it: its link tokens redacted (the token id stays beside it). */
+const redacted = (payload: MailPayload): MailPayload => {
+  const { message } = payload;
+  const headers = Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, redactTokens(value)]));
+  return { ...payload, message: { ...message, text: redactTokens(message.text), html: redactTokens(message.html), headers } };
+};
+
 /** The store's job queue as the mail sender sees it; `defer` holds claims back while requests wait. */
 export function mailQueue(store: RecordStore, defer: () => boolean = () => false): MailQueue {
+  // The claimed payloads, until their outcome is recorded: a sent one is stored again without its tokens.
+  const claimed = new Map<string, MailPayload>();
+  const settled = (id: string) => {
+    const payload = claimed.get(id);
+    claimed.delete(id);
+    return payload && redacted(payload);
+  };
   return {
     async claim(now, limit, leaseUntil) {
       if (defer()) return [];
       const jobs = await store.claimJobs('mail', now, limit, leaseUntil);
-      return jobs.map((job) => ({
-        id: job.id,
-        message: (job.payload as MailPayload).message,
-        attempts: job.attempts,
-        queuedAt: new Date(job.createdAt),
-      }));
+      return jobs.map((job) => {
+        const payload = job.payload as MailPayload;
+        claimed.set(job.id, payload);
+        return { id: job.id, message: payload.message, attempts: job.attempts, queuedAt: new Date(job.createdAt) };
+      });
     },
     // Lazy: a batch's outcomes share one commit (store.jobs, which a click on the link reads, writes them first).
-    sent: (id, at, messageId) => store.jobDone(id, at, messageId, true),
-    failed: (id, next, error) => store.jobFailed(id, next, error),
-    gaveUp: (id, error) => store.jobGaveUp(id, new Date(), error),
+    sent: (id, at, messageId) => store.jobDone(id, at, messageId, true, settled(id)),
+    failed: (id, next, error) => {
+      claimed.delete(id);
+      return store.jobFailed(id, next, error);
+    },
+    gaveUp: (id, error) => {
+      claimed.delete(id);
+      return store.jobGaveUp(id, new Date(), error);
+    },
   };
 }
 
 export interface Confirmations {
-  /** The mail to queue with a newly stored record (none for a withdrawal, none when a mailed link vouched for it). */
-  jobsFor(row: StoredRecord, requestUrl: string, vouched?: boolean): Promise<NewJob[]>;
+  /** The mail to queue with a newly stored record (none when a mailed link vouched for it). */
+  jobsFor(row: StoredRecord, context: JobContext): Promise<NewJob[]>;
   /** Whether the client should tell the visitor to confirm from the inbox. */
   pending(row: StoredRecord): boolean;
   /** Mail was queued: send it now rather than at the next interval. */
   queued(): void;
-  install(app: Hono): void;
+  install(app: Hono, tools: RouteTools): void;
   stop(): Promise<void>;
 }
 
@@ -82,6 +104,7 @@ export function confirmations({
   key,
   tokens,
   mail,
+  site,
   also,
   load,
   manageUrl,
@@ -90,27 +113,20 @@ export function confirmations({
   key: ServerKey;
   tokens: LinkTokens;
   mail: MailSettings;
-  /** What else a confirmation raises (webhook messages), queued with it. */
-  also?: { jobs(row: StoredRecord, confirmedAt: string): NewJob[]; queued(): void };
+  site: SiteText;
+  /** What else a confirmation or a restoration raises (webhook messages), queued with it. */
+  also?: {
+    jobs(row: StoredRecord, confirmedAt: string): NewJob[];
+    restorationJobs(restoration: Restoration): NewJob[];
+    queued(): void;
+  };
   /** Requests first: sending waits while they are in flight. */
   load?: Background;
   /** The preference page, linked from consent mails as "manage your choices". */
-  manageUrl?(requestUrl: string): string;
+  manageUrl?: string;
 }): Confirmations {
   const sender: MailSender = startMailSender({ queue: mailQueue(store, load?.defer), transport: mail.transport, ...mail.sender });
   load?.onIdle(() => sender.wake());
-
-  /** The record a token was mailed for: found through the mail job that carried this very token. */
-  async function mailedRecord(recordId: string, tokenId: string) {
-    const job = (await store.jobs({ kind: 'mail', recordId })).find((j) => (j.payload as MailPayload).tokenId === tokenId);
-    if (!job) return undefined;
-    const row = await store.get(recordId, (job.payload as MailPayload).recordKid);
-    return row && { row, job };
-  }
-
-  async function signEvent(payload: Record<string, unknown>): Promise<string> {
-    return new CompactSign(new TextEncoder().encode(canonicalJson(payload))).setProtectedHeader({ alg: 'ES256', kid: key.kid }).sign(key.privateKey);
-  }
 
   function confirmStore(token: string, ip: string | undefined): ConfirmStore {
     const verified = tokens.verify(token, { kind: 'confirm' });
@@ -118,7 +134,7 @@ export function confirmations({
     // One look-up per request: the route asks for the record, then whether it is confirmed or to confirm it.
     const lookups = new Map<string, ReturnType<typeof mailedRecord>>();
     const mailed = (recordId: string) => {
-      if (!lookups.has(recordId)) lookups.set(recordId, mailedRecord(recordId, tokenId));
+      if (!lookups.has(recordId)) lookups.set(recordId, mailedRecord(store, recordId, tokenId));
       return lookups.get(recordId)!;
     };
     return {
@@ -156,7 +172,7 @@ export function confirmations({
           recordKid: row.kid,
           at: data.confirmedAt,
           data,
-          jws: await signEvent(data),
+          jws: await signEvent(key, data),
         };
         const jobs = also?.jobs(row, event.at) ?? [];
         const stored = (await store.addEvent(event, jobs)).status === 'stored';
@@ -164,6 +180,17 @@ export function confirmations({
         return stored ? 'confirmed' : 'already';
       },
     };
+  }
+
+  /** The address's history as it stands before `row` is stored, and whether `row`'s key has proved the mailbox. */
+  async function history(row: StoredRecord) {
+    const [rows, events] = await Promise.all([store.byEmail(row.email), store.events(row.email)]);
+    const confirmations = events.filter((e) => e.kind === 'confirmation');
+    // Any confirmation from this key (a consent or a data request) proved its mailbox.
+    const provedByKey = confirmations.some((e) => e.recordKid === row.kid);
+    const wasOn = new Set(currentConsents(rows, events).filter((st) => st.granted).map((st) => st.purpose));
+    const turnedOff = (row.record as unknown as ConsentRecord).decisions.filter((d) => !d.granted && wasOn.has(d.purpose)).map((d) => d.purpose);
+    return { rows, events, confirmations, provedByKey, turnedOff };
   }
 
   /**
@@ -175,76 +202,93 @@ export function confirmations({
    * for every consent grant).
    */
   async function knownAddress(row: StoredRecord, pageUrl: string): Promise<KnownAddress | undefined> {
-    const [rows, events] = await Promise.all([store.byEmail(row.email), store.events(row.email)]);
+    const { rows, events, confirmations, provedByKey, turnedOff } = await history(row);
+    if (provedByKey) return undefined;
     const consents = new Set(rows.filter((r) => r.type === 'consent').map((r) => `${r.kid} ${r.id}`));
-    const confirmations = events.filter((e) => e.kind === 'confirmation');
-    // Any confirmation from this key (a consent or a data request) proved its mailbox: the usual mail.
-    if (confirmations.some((e) => e.recordKid === row.kid)) return undefined;
     if (!confirmations.some((e) => consents.has(`${e.recordKid} ${e.recordId}`))) return undefined;
     // The state as it stands with this record stored: its withdrawals count at once, its grants wait.
-    const states = currentConsents([...rows, row], events);
-    const current = states
+    const current = currentConsents([...rows, row], events)
       .filter((st) => !(st.pending && st.recordId === st.pendingRecordId && st.recordId === row.id))
       .map((st) =>
         st.pending && st.recordId === st.pendingRecordId
-          ? { text: st.text, granted: false }
-          : { text: st.text, granted: st.granted, since: st.decidedAt },
+          ? { purpose: st.purpose, granted: false }
+          : { purpose: st.purpose, granted: st.granted, since: st.decidedAt },
       );
-    const wasOn = new Set(currentConsents(rows, events).filter((st) => st.granted).map((st) => st.purpose));
-    const withdrawn = (row.record as unknown as ConsentRecord).decisions.filter((d) => !d.granted && wasOn.has(d.purpose)).map((d) => d.text);
-    return { current, withdrawn, preferencesUrl: (token) => preferencesLink(pageUrl, token) };
+    return { current, withdrawn: turnedOff, preferencesUrl: (token) => preferencesLink(pageUrl, token) };
+  }
+
+  /** A notice when a device that never proved the mailbox turned off what was on; nothing otherwise. */
+  async function withdrawalNotice(row: StoredRecord): Promise<MailPayload | undefined> {
+    const { provedByKey, turnedOff } = await history(row);
+    if (provedByKey || !turnedOff.length) return undefined;
+    const built = withdrawalNoticeMail({
+      record: row.record as unknown as ConsentRecord,
+      withdrawn: turnedOff,
+      receivedAt: row.receivedAt,
+      tokens,
+      publicUrl: mail.publicUrl,
+      site,
+      ...(manageUrl ? { manageUrl } : {}),
+    });
+    return { message: built.message, kind: 'withdrawal-notice', recordKid: row.kid, tokenId: built.tokenId };
+  }
+
+  async function payloadFor(row: StoredRecord): Promise<MailPayload | undefined> {
+    const record = row.record as unknown as ConsentRecord | DataRequest;
+    if (!needsConfirmation(record)) return record.type === 'consent' ? withdrawalNotice(row) : undefined;
+    const known = record.type === 'consent' && manageUrl ? await knownAddress(row, manageUrl) : undefined;
+    const built = confirmationMail({
+      record,
+      tokens,
+      publicUrl: mail.publicUrl,
+      site,
+      ...(row.dueBy ? { dueBy: row.dueBy } : {}),
+      ...(manageUrl ? { manageUrl } : {}),
+      ...(known ? { known } : {}),
+    });
+    if (!built) return undefined;
+    return {
+      message: built.message,
+      kind: 'confirm',
+      ...(built.variant === 'known' ? { variant: 'known' as const } : {}),
+      recordKid: row.kid,
+      tokenId: built.tokenId,
+    };
   }
 
   return {
-    async jobsFor(row, requestUrl, vouched) {
+    async jobsFor(row, { client, vouched }) {
       if (vouched) return [];
-      const record = row.record as unknown as ConsentRecord | DataRequest;
-      if (!needsConfirmation(record)) return [];
-      const manage = manageUrl?.(requestUrl);
-      const known = record.type === 'consent' && manage ? await knownAddress(row, manage) : undefined;
-      const built = confirmationMail({
-        record,
-        tokens,
-        publicUrl: mail.publicUrl ?? new URL(requestUrl).origin,
-        ...(row.dueBy ? { dueBy: row.dueBy } : {}),
-        ...(manage ? { manageUrl: manage } : {}),
-        ...(known ? { known } : {}),
-      });
-      if (!built) return [];
-      const payload: MailPayload = {
-        message: built.message,
-        kind: 'confirm',
-        ...(built.variant === 'known' ? { variant: 'known' as const } : {}),
-        recordKid: row.kid,
-        tokenId: built.tokenId,
-      };
+      const payload = await payloadFor(row);
+      if (!payload) return [];
+      const group = row.type === 'data-request' ? 'request' : 'consent';
       return [
         {
           kind: 'mail',
-          email: emailKey(record.subject.email),
-          recordId: record.id,
+          email: emailKey(row.email),
+          recordId: row.id,
           payload,
-          // One cap for both variants: the known-address mail is a confirmation mail too.
-          cap: { key: `mail:${built.addressKey}`, max: mail.cap.max, windowMs: mail.cap.windowMs },
+          caps: mailCaps(tokens, mail.cap, { to: row.email, client, kid: row.kid, group }),
         },
       ];
     },
     pending: (row) => needsConfirmation(row.record as unknown as ConsentRecord | DataRequest),
     queued: () => sender.wake(),
-    install(app) {
+    install(app, tools) {
       app.get(PAGES_CSS_PATH, (c) => c.body(PAGES_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
-      app.on(['GET', 'POST'], `${CONFIRM_PATH}:token`, async (c) => {
+      app.on(['GET', 'HEAD', 'POST'], `${CONFIRM_PATH}:token`, tools.limit('page'), async (c) => {
         const token = c.req.param('token');
-        const ip = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
         const page = await handleConfirmLink({
           method: c.req.method,
           token,
           acceptLanguage: c.req.header('accept-language') ?? null,
           tokens,
-          store: confirmStore(token, ip),
+          site,
+          store: confirmStore(token, tools.socketAddress(c)),
         });
         return c.body(page.body, page.status as 200, page.headers);
       });
+      installRestore(app, tools, { store, key, tokens, site, ...(also ? { also: { jobs: also.restorationJobs, queued: also.queued } } : {}) });
     },
     stop: () => sender.stop(),
   };

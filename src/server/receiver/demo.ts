@@ -7,6 +7,8 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppOptions } from './app.js';
 
 const limit = bodyLimit({ maxSize: 16_384 });
+const LOOPBACK_PEER = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
+const LOOPBACK_HOST = /^(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(?::\d{1,5})?$/i;
 
 /**
  * Stand-in for the CRM a webinar signup form posts to on a real site (the
@@ -38,9 +40,15 @@ export function demoSite(packageRoot: string, { mailbox }: { mailbox?: string } 
   ].filter(({ dir }) => existsSync(dir));
   const demo = staticRoots.some(({ prefix }) => prefix === '/');
   const routes: Record<string, Handler> = demo ? { 'POST /demo/crm/webinar-signup': crmStandIn } : {};
-  // The mails the receiver wrote instead of sending (no SMTP_URL): readable, links clickable.
+  // The mails the receiver wrote instead of sending (no SMTP_URL): readable, links clickable. Their
+  // links act for the addresses, so only this machine may read them: a loopback peer that named a
+  // loopback host (not a proxy passing a visitor on, not a page that rebound its name to 127.0.0.1).
   if (mailbox) {
     routes['GET /mailbox.html'] = async (c) => {
+      const peer = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? '';
+      if (!LOOPBACK_PEER.test(peer) || !LOOPBACK_HOST.test(c.req.header('host') ?? '') || c.req.header('x-forwarded-for') !== undefined) {
+        return c.json({ error: { code: 'not-found', message: 'Nothing here.' } }, 404);
+      }
       const page = await renderMailbox({ dataDir: mailbox, locale: pageLocale(undefined, c.req.header('accept-language')), stylesheet: PAGES_CSS_PATH });
       return c.body(page.body, page.status as 200, page.headers);
     };

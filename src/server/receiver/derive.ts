@@ -18,8 +18,11 @@ export interface ConsentState {
   /** That grant's record, and when its link expires. */
   pendingRecordId?: string;
   lapsesAt?: string;
-  /** A withdrawal the receiver recorded from a mailed link (`recordId` is then that event's id). */
-  channel?: 'one-click';
+  /**
+   * A withdrawal the receiver recorded from a mailed link, or the owner's restoration from the
+   * mailed notice of a withdrawal (`recordId` is then that event's id).
+   */
+  channel?: 'one-click' | 'restore';
 }
 
 interface Decision {
@@ -77,6 +80,19 @@ export function currentConsents(records: StoredRecord[], events: readonly Receiv
       if (current && at < current.at) continue;
       const text = current?.state.text ?? pending.get(purpose)?.text ?? purpose;
       const state: ConsentState = { purpose, granted: false, text, decidedAt: e.at, recordId: e.id, kid: String(e.data.receiverKid ?? ''), channel: 'one-click' };
+      effective.set(purpose, { at, state });
+    }
+  }
+  // The owner turned back on, from their mailbox, what a withdrawal from an unknown device turned off:
+  // a grant proved by the mailbox, counted from the click like a confirmation.
+  for (const e of events.filter((x) => x.kind === 'restoration')) {
+    const at = instant(e.at);
+    const texts = (e.data.texts as Record<string, string> | undefined) ?? {};
+    for (const purpose of (e.data.purposes as string[] | undefined) ?? []) {
+      const current = effective.get(purpose);
+      if (current && at < current.at) continue;
+      const kid = String(e.data.receiverKid ?? '');
+      const state: ConsentState = { purpose, granted: true, text: texts[purpose] ?? purpose, decidedAt: e.at, confirmedAt: e.at, recordId: e.id, kid, channel: 'restore' };
       effective.set(purpose, { at, state });
     }
   }

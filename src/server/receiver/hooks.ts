@@ -5,7 +5,7 @@
  * webhook sender with the spec's retry schedule.
  */
 import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
-import { consentConfirmedEvent, linkWithdrawalEvent, requestClosedEvent, requestConfirmedEvent, requestReceivedEvent } from '../webhooks/builders.js';
+import { consentConfirmedEvent, linkWithdrawalEvent, requestClosedEvent, requestConfirmedEvent, requestReceivedEvent, restorationEvent } from '../webhooks/builders.js';
 import { consentRecordEvents, type WebhookMessage } from '../webhooks/events.js';
 import { deliveriesFor, type FailedDelivery, type WebhookDelivery, type WebhookQueue } from '../webhooks/queue.js';
 import { startWebhookSender, type WebhookSender, type WebhookSenderOptions } from '../webhooks/sender.js';
@@ -89,6 +89,8 @@ export interface Webhooks {
   confirmationJobs(row: StoredRecord, confirmedAt: string): NewJob[];
   /** `consent.withdrawn` with channel `one-click`, for a withdrawal the receiver recorded. */
   withdrawalJobs(withdrawal: { id: string; email: string; receivedAt: string; purposes: { purpose: string; dpv: string; text: string }[] }): NewJob[];
+  /** `consent.restored`, for what the owner turned back on from a withdrawal notice. */
+  restorationJobs(restoration: Parameters<typeof restorationEvent>[0]): NewJob[];
   queued(): void;
   stop(): Promise<void>;
 }
@@ -101,6 +103,7 @@ export function webhooks(store: JobQueue, options: WebhookOptions, load?: Backgr
     jobsFor: (row) => webhookJobs(recordMessages(row), options.endpoints, about(row)),
     confirmationJobs: (row, at) => webhookJobs(confirmationMessages(row, at), options.endpoints, about(row)),
     withdrawalJobs: (w) => webhookJobs([linkWithdrawalEvent({ ...w, channel: 'one-click' })], options.endpoints, { email: w.email }),
+    restorationJobs: (r) => webhookJobs([restorationEvent(r)], options.endpoints, { email: r.email, recordId: r.restores.recordId }),
     queued: () => sender.wake(),
     stop: () => sender.stop(),
   };

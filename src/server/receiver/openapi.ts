@@ -40,6 +40,8 @@ export interface RouteSpec {
 // Answers every route can give: a request target outside RFC 3986, and a receiver shutting down.
 const malformed: RouteAnswer = { status: 400, description: 'The request target is not a valid path.', body: 'error', codes: ['malformed-target'] };
 const stopping: RouteAnswer = { status: 503, description: 'The receiver is restarting; try again.', body: 'error', codes: ['shutting-down'], headers: ['retry-after'] };
+// Routes that cause mail or act on a mailed link are limited per client (an IPv4 address, an IPv6 /64).
+const limited: RouteAnswer = { status: 429, description: 'Too many requests from this client; try again later.', body: 'error', codes: ['rate-limited'], headers: ['retry-after'] };
 const wrongMethod = (method: Method): RouteSpec => ({
   method,
   path: '/api/records',
@@ -101,6 +103,7 @@ export const RECEIVER_ROUTES: readonly RouteSpec[] = [
       { status: 200, description: 'The page with the button, or "already confirmed".', body: 'html' },
       { status: 404, description: 'A tampered or unknown link: a readable page.', body: 'html' },
       { status: 410, description: 'An expired link: a readable page.', body: 'html' },
+      limited,
       malformed,
       stopping,
     ],
@@ -113,6 +116,7 @@ export const RECEIVER_ROUTES: readonly RouteSpec[] = [
       { status: 200, description: 'Confirmed now, or already confirmed before.', body: 'html' },
       { status: 404, description: 'A tampered or unknown link.', body: 'html' },
       { status: 410, description: 'An expired link.', body: 'html' },
+      limited,
       malformed,
       stopping,
     ],
@@ -123,11 +127,12 @@ export const RECEIVER_ROUTES: readonly RouteSpec[] = [
     summary: 'Mail a link to the preference page: `{ email, locale }` as JSON or a form; the same answer for any address',
     responses: [
       { status: 202, description: 'Accepted. A link goes out only to an address with consent records, capped per address; the answer never says which.', body: 'accepted' },
-      { status: 400, description: 'Not an e-mail address, or a malformed request target.', body: 'error', codes: ['invalid-email', 'malformed-target'] },
+      { status: 400, description: 'Not an e-mail address, a field that is not a string, or a malformed request target.', body: 'error', codes: ['invalid-email', 'invalid-type', 'malformed-target'] },
       { status: 403, description: 'A cross-origin request from an origin not in ALLOWED_ORIGINS.', body: 'error', codes: ['origin-not-allowed'] },
       { status: 404, description: 'This receiver sends no mail.', body: 'error', codes: ['not-found'] },
       { status: 413, description: 'The body is too large.', body: 'error', codes: ['too-large'] },
       { status: 415, description: 'Neither JSON nor a form.', body: 'error', codes: ['unsupported-media-type'] },
+      limited,
       stopping,
     ],
   },
@@ -139,6 +144,7 @@ export const RECEIVER_ROUTES: readonly RouteSpec[] = [
       { status: 200, description: '`{ email, locale, expiresAt, purposes: [{ purpose, granted, text, decidedAt, pending? }] }`.', body: 'preferences' },
       { status: 401, description: 'No token, or an expired or invalid one.', body: 'error', codes: ['link-missing', 'link-expired', 'link-invalid'] },
       { status: 403, description: 'A cross-origin request from an origin not in ALLOWED_ORIGINS.', body: 'error', codes: ['origin-not-allowed'] },
+      limited,
       malformed,
       stopping,
     ],
@@ -151,6 +157,7 @@ export const RECEIVER_ROUTES: readonly RouteSpec[] = [
       { status: 200, description: 'The page with the button.', body: 'html' },
       { status: 404, description: 'A tampered or malformed URL: a readable page.', body: 'html' },
       { status: 410, description: 'An expired URL.', body: 'html' },
+      limited,
       malformed,
       stopping,
     ],
@@ -164,6 +171,33 @@ export const RECEIVER_ROUTES: readonly RouteSpec[] = [
       { status: 400, description: 'The body is not `List-Unsubscribe=One-Click`.', body: 'html' },
       { status: 404, description: 'A tampered or malformed URL.', body: 'html' },
       { status: 410, description: 'An expired URL.', body: 'html' },
+      limited,
+      malformed,
+      stopping,
+    ],
+  },
+  {
+    method: 'get',
+    path: '/restore/{token}',
+    summary: 'The link in the notice of a withdrawal from a device that never proved the mailbox: one button; a GET never changes anything',
+    responses: [
+      { status: 200, description: 'The page with the button, or "already done".', body: 'html' },
+      { status: 404, description: 'A tampered or unknown link: a readable page.', body: 'html' },
+      { status: 410, description: 'An expired link: a readable page.', body: 'html' },
+      limited,
+      malformed,
+      stopping,
+    ],
+  },
+  {
+    method: 'post',
+    path: '/restore/{token}',
+    summary: "The button: turns back on, once, what that withdrawal turned off and is off still (a receiver-signed restoration)",
+    responses: [
+      { status: 200, description: 'Turned back on now, or already before.', body: 'html' },
+      { status: 404, description: 'A tampered or unknown link.', body: 'html' },
+      { status: 410, description: 'An expired link.', body: 'html' },
+      limited,
       malformed,
       stopping,
     ],

@@ -48,6 +48,25 @@ CREATE TRIGGER privacy_events_append_only BEFORE UPDATE OR DELETE ON privacy_eve
   FOR EACH ROW EXECUTE FUNCTION privacy_append_only();
 `;
 
+/** Migration 5: mail caps by opaque key (counters, pruned), and the receiver key the database belongs to. */
+export const CAPS_MIGRATION = `
+CREATE TABLE privacy_mail_caps (
+  seq BIGSERIAL PRIMARY KEY,
+  cap_key TEXT NOT NULL,
+  at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX privacy_mail_caps_key ON privacy_mail_caps (cap_key, at);
+CREATE TABLE privacy_meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  set_at TIMESTAMPTZ NOT NULL
+);
+`;
+
+/** Cap rows are kept this long: longer than any cap's window. */
+const CAP_ROWS_KEPT_MS = 2 * 86_400_000;
+let prunedAt = 0;
+
 interface JobRow {
   id: string;
   kind: Job['kind'];
@@ -105,20 +124,30 @@ const toEvent = (row: EventRow): ReceiverEvent => ({
 /** Queues jobs on a client inside an open transaction. */
 export async function enqueue(client: pg.ClientBase, jobs: readonly NewJob[], now = new Date()): Promise<void> {
   for (const job of jobs) {
-    if (job.cap) {
-      // Serialises every transaction that counts this key, in every instance, until commit.
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [job.cap.key]);
-      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM privacy_jobs WHERE cap_key = $1 AND created_at > $2', [
-        job.cap.key,
-        new Date(now.getTime() - job.cap.windowMs),
-      ]);
-      if (Number(rows[0]!.n) >= job.cap.max) continue;
+    const caps = job.caps ?? [];
+    if (caps.length) {
+      // Serialises every transaction that counts these keys, in every instance, until commit;
+      // taken in one order, so two transactions with overlapping keys cannot deadlock.
+      const keys = [...new Set(caps.map((cap) => cap.key))].sort();
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (SELECT k FROM unnest($1::text[]) AS k ORDER BY k) AS sorted', [keys]);
+      const { rows } = await client.query<{ full: boolean | null }>(
+        `SELECT bool_or(counted.n >= c.max) AS full
+           FROM unnest($1::text[], $2::timestamptz[], $3::int[]) AS c(key, since, max)
+           CROSS JOIN LATERAL (SELECT count(*) AS n FROM privacy_mail_caps WHERE cap_key = c.key AND at > c.since) AS counted`,
+        [caps.map((cap) => cap.key), caps.map((cap) => new Date(now.getTime() - cap.windowMs)), caps.map((cap) => cap.max)],
+      );
+      if (rows[0]?.full) continue;
+      await client.query('INSERT INTO privacy_mail_caps (cap_key, at) SELECT k, $2 FROM unnest($1::text[]) AS k', [caps.map((cap) => cap.key), now]);
     }
     await client.query(
-      `INSERT INTO privacy_jobs (id, kind, email, record_id, cap_key, payload, created_at, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-      [randomUUID(), job.kind, job.email ?? null, job.recordId ?? null, job.cap?.key ?? null, job.payload, now],
+      `INSERT INTO privacy_jobs (id, kind, email, record_id, payload, created_at, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6)`,
+      [randomUUID(), job.kind, job.email ?? null, job.recordId ?? null, job.payload, now],
     );
+  }
+  if (now.getTime() - prunedAt > 3_600_000) {
+    prunedAt = now.getTime();
+    await client.query('DELETE FROM privacy_mail_caps WHERE at < $1', [new Date(now.getTime() - CAP_ROWS_KEPT_MS)]);
   }
 }
 
@@ -144,7 +173,7 @@ export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
 export function pgJobs(pool: pg.Pool) {
   // Deliveries that finish together are marked done in one statement (one round trip, one commit);
   // those finishing while it runs go in the next.
-  type Done = { id: string; at: Date; result: string; resolve: () => void; reject: (error: unknown) => void };
+  type Done = { id: string; at: Date; result: string; payload: Record<string, unknown> | null; resolve: () => void; reject: (error: unknown) => void };
   let done: Done[] = [];
   let marking: Promise<void> | undefined;
   const markDone = async () => {
@@ -153,9 +182,10 @@ export function pgJobs(pool: pg.Pool) {
       done = [];
       try {
         await pool.query(
-          `UPDATE privacy_jobs AS j SET done_at = v.at, result = v.result, attempts = j.attempts + 1, leased_until = NULL
-             FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS v(id, at, result) WHERE j.id = v.id`,
-          [batch.map((d) => d.id), batch.map((d) => d.at), batch.map((d) => d.result)],
+          `UPDATE privacy_jobs AS j SET done_at = v.at, result = v.result, payload = COALESCE(v.payload, j.payload),
+               attempts = j.attempts + 1, leased_until = NULL
+             FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::jsonb[]) AS v(id, at, result, payload) WHERE j.id = v.id`,
+          [batch.map((d) => d.id), batch.map((d) => d.at), batch.map((d) => d.result), batch.map((d) => d.payload && JSON.stringify(d.payload))],
         );
         for (const d of batch) d.resolve();
       } catch (error) {
@@ -176,9 +206,9 @@ export function pgJobs(pool: pg.Pool) {
       );
       return rows.map(toJob);
     },
-    jobDone(id, at, result) {
+    jobDone(id, at, result, _lazy, payload) {
       return new Promise<void>((resolve, reject) => {
-        done.push({ id, at, result, resolve, reject });
+        done.push({ id, at, result, payload: payload ?? null, resolve, reject });
         marking ??= new Promise<void>((next) => setImmediate(next)).then(markDone);
       });
     },

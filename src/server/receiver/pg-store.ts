@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { enqueue, JOBS_MIGRATION, pgJobs, transaction } from './pg-jobs.js';
+import { CAPS_MIGRATION, enqueue, JOBS_MIGRATION, pgJobs, transaction } from './pg-jobs.js';
 import { classify, emailKey, type PutResult, type RecordStore, type StoredRecord } from './store.js';
 
 interface Row {
@@ -61,6 +61,8 @@ CREATE INDEX privacy_records_id ON privacy_records (id);
   `CREATE TABLE privacy_health (id INTEGER PRIMARY KEY, checked_at TIMESTAMPTZ NOT NULL);`,
   // 4: the job queue (mail, webhooks) and the receiver's own signed events (confirmations).
   JOBS_MIGRATION,
+  // 5: mail caps by opaque key, and the receiver key the database belongs to.
+  CAPS_MIGRATION,
 ];
 
 const MIGRATION_LOCK = 7638;
@@ -195,6 +197,11 @@ export async function pgStore(connectionString: string, options: { max?: number 
     async count() {
       const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM privacy_records');
       return Number(rows[0]!.n);
+    },
+    async bindKey(kid) {
+      await pool.query("INSERT INTO privacy_meta (name, value, set_at) VALUES ('receiver-key', $1, now()) ON CONFLICT (name) DO NOTHING", [kid]);
+      const { rows } = await pool.query<{ value: string }>("SELECT value FROM privacy_meta WHERE name = 'receiver-key'");
+      return rows[0]!.value;
     },
     async closeRequest({ requestId, closedAt, note }, queued = []) {
       await transaction(pool, async (client) => {

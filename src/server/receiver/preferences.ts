@@ -3,8 +3,9 @@
  *
  * - `POST /api/preferences/link` (`{ email, locale }` as JSON or a form): the
  *   same 202 whatever the address; for an address with consent records a
- *   `prefs` link (1 h) is mailed, capped per address like confirmations. The
- *   work runs after the answer, so its timing says nothing either.
+ *   `prefs` link (1 h) is mailed, within the mail caps. The answer goes before
+ *   any look-up, token or write, and the work runs at a random moment later,
+ *   so neither this answer's timing nor a later one's tells a known address.
  * - `GET /api/preferences` with `Authorization: Bearer <prefs token>`: the
  *   address's current state (derive.ts); nothing without a valid token.
  * - A record POSTed to `/api/records` with that header acts for the address
@@ -16,17 +17,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { CompactSign } from 'jose';
-import enConsent from '../../../locales/en/consent.json';
-import fiConsent from '../../../locales/fi/consent.json';
-import { canonicalJson } from '../../records/canonical.js';
 import { Email, type ConsentRecord } from '../../records/schemas.js';
+import { mailCaps, type MailCap } from '../mail/caps.js';
 import { composePreferencesLink, grantsToConfirm } from '../mail/compose.js';
-import type { MailCap } from '../mail/memory-queue.js';
 import { pageLocale, renderLinkPage, type LinkPage } from '../mail/pages.js';
+import type { SiteText } from '../mail/site.js';
 import type { LinkTokens, TokenResult } from '../mail/tokens.js';
-import type { ServerKey } from '../receipt.js';
-import type { ReceiverFeature, Vouch } from './app.js';
+import { signEvent, type ServerKey } from '../receipt.js';
+import type { ReceiverFeature, RouteTools, Vouch } from './app.js';
 import { currentConsents, type ConsentState } from './derive.js';
 import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from './store.js';
 
@@ -36,8 +34,6 @@ export const UNSUBSCRIBE_PATH = '/unsubscribe/';
 export const PREFERENCES_PAGE = '/preferences.html';
 /** The body a mailbox provider POSTs (RFC 8058 section 3.2), and the header that announces it. */
 export const ONE_CLICK = 'List-Unsubscribe=One-Click';
-
-const LABELS = { fi: fiConsent.purposes, en: enConsent.purposes } as Record<'fi' | 'en', Record<string, { label: string } | undefined>>;
 
 /** `<publicUrl>/unsubscribe/<token>`. */
 export const unsubscribeUrl = (publicUrl: string, token: string) => `${publicUrl.replace(/\/+$/, '')}${UNSUBSCRIBE_PATH}${token}`;
@@ -74,12 +70,14 @@ export interface PreferencesOptions {
   store: RecordStore;
   key: ServerKey;
   tokens: LinkTokens;
-  /** Origin of the links; by default the origin the request came to. */
+  /** Origin of the links: configured, never taken from a request (required when mail is on). */
   publicUrl?: string | undefined;
   /** The page with `<consent-preferences>`; default `<publicUrl>/preferences.html`. */
   preferencesUrl?: string | undefined;
-  /** Per-address cap of preference-link mails (counted apart from confirmations, with the same numbers). */
+  /** The mail caps a link request counts against. */
   cap: MailCap;
+  /** The site's labels for the unsubscribe page. */
+  site: SiteText;
   /** Mail is on: link requests queue mail jobs; `wake` starts the mail sender on them. */
   mail?: { wake(): void } | undefined;
   /** Webhook messages: the confirmation a preference link makes, a one-click withdrawal. */
@@ -93,12 +91,15 @@ export interface PreferencesOptions {
 }
 
 export interface Preferences extends ReceiverFeature {
-  install(app: Hono): void;
+  install(app: Hono, tools: RouteTools): void;
   /** Resolves once link requests still being handled are done. */
   stop(): Promise<void>;
-  /** The preference page for requests to `requestUrl`. */
-  pageUrl(requestUrl: string): string;
+  /** The preference page, when mail is on. */
+  pageUrl: string | undefined;
 }
+
+/** How long after its answer a link request's work may run: a random moment in this window. */
+const LINK_WORK_DELAY_MS = [50, 500] as const;
 
 const refuse = (c: Context, status: 400 | 401 | 403 | 404 | 405 | 413 | 415, code: string, message: string) =>
   c.json({ error: { code, message } }, status);
@@ -114,10 +115,6 @@ const linkRefusal = (result: Exclude<TokenResult, { ok: true }>) =>
     ? ({ status: 401, code: 'link-expired', message: 'The link has expired: ask for a new one.' } as const)
     : ({ status: 401, code: 'link-invalid', message: 'The link is not valid.' } as const);
 
-async function signEvent(key: ServerKey, payload: Record<string, unknown>): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(canonicalJson(payload))).setProtectedHeader({ alg: 'ES256', kid: key.kid }).sign(key.privateKey);
-}
-
 /** What the API says about one purpose: enough for a switch, nothing about other people or keys. */
 const publicState = (s: ConsentState) => ({
   purpose: s.purpose,
@@ -130,32 +127,50 @@ const publicState = (s: ConsentState) => ({
 export function preferences(options: PreferencesOptions): Preferences {
   const { store, key, tokens } = options;
   const inFlight = new Set<Promise<unknown>>();
-  const origin = (requestUrl: string) => (options.publicUrl ?? new URL(requestUrl).origin).replace(/\/+$/, '');
-  const pageUrl = (requestUrl: string) => options.preferencesUrl ?? `${origin(requestUrl)}${PREFERENCES_PAGE}`;
+  const pageUrl =
+    options.preferencesUrl ?? (options.publicUrl === undefined ? undefined : `${options.publicUrl.replace(/\/+$/, '')}${PREFERENCES_PAGE}`);
 
   /** Queues the link mail for an address with consent records; nothing for another. */
-  async function mailLink(address: string, locale: 'fi' | 'en', requestUrl: string): Promise<void> {
+  async function mailLink(address: string, locale: 'fi' | 'en', client: string): Promise<void> {
     const rows = await store.byEmail(address);
-    if (!rows.some((r) => r.type === 'consent')) return;
+    if (!rows.some((r) => r.type === 'consent') || !pageUrl) return;
     const token = tokens.issue({ kind: 'prefs', address, locale });
     const verified = tokens.verify(token, { kind: 'prefs' });
     if (!verified.ok) throw new Error('A token just issued does not verify');
-    const message = composePreferencesLink({ to: address, locale, url: preferencesLink(pageUrl(requestUrl), token), expiresAt: verified.expiresAt });
+    const message = composePreferencesLink({ to: address, locale, url: preferencesLink(pageUrl, token), expiresAt: verified.expiresAt });
     await store.queueJobs([
       {
         kind: 'mail',
         email: address,
         payload: { message, kind: 'prefs', tokenId: verified.tokenId },
-        cap: { key: `prefs-mail:${tokens.addressHash(address)}`, max: options.cap.max, windowMs: options.cap.windowMs },
+        caps: mailCaps(tokens, options.cap, { to: address, client, group: 'link' }),
       },
     ]);
     options.mail?.wake();
   }
 
+  /** Runs a link request's work at a random moment after its answer went out. */
+  function later(work: () => Promise<void>): void {
+    const [min, max] = LINK_WORK_DELAY_MS;
+    const done = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        work()
+          .catch((error: unknown) => console.error('[receiver] preference link not queued:', (error as Error)?.message ?? error))
+          .finally(resolve);
+      }, min + Math.random() * (max - min));
+    });
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  }
+
   async function linkBody(c: Context): Promise<Record<string, unknown> | undefined> {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     try {
-      if (type === 'application/json') return (await c.req.json()) as Record<string, unknown>;
+      if (type === 'application/json') {
+        const json: unknown = await c.req.json();
+        // `null`, a number, an array: JSON, but not the object the route takes (no field is a string then).
+        return json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+      }
       if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') return (await c.req.parseBody()) as Record<string, unknown>;
     } catch {
       return undefined;
@@ -241,29 +256,31 @@ export function preferences(options: PreferencesOptions): Preferences {
       return { ok: true, apply: (stored) => confirmVouched(stored, verified.tokenId) };
     },
 
-    install(app) {
+    install(app, tools) {
       app.post(
         `${PREFERENCES_API}/link`,
+        tools.limit('link'),
         bodyLimit({ maxSize: 4096, onError: (c) => refuse(c, 413, 'too-large', 'Send the address only.') }),
         async (c) => {
           const body = await linkBody(c);
           if (!body) return refuse(c, 415, 'unsupported-media-type', 'Send { "email" } as JSON or a form.');
-          const parsed = Email.safeParse(emailKey(String(body.email ?? '')));
+          if (typeof body.email !== 'string' || (body.locale !== undefined && typeof body.locale !== 'string')) {
+            return refuse(c, 400, 'invalid-type', 'email (and locale, when given) must be strings.');
+          }
+          const parsed = Email.safeParse(emailKey(body.email));
           if (!parsed.success) return refuse(c, 400, 'invalid-email', 'Enter a valid e-mail address.');
           if (!options.mail) return refuse(c, 404, 'not-found', 'Preference links are off: this receiver sends no mail.');
-          const locale = pageLocale(typeof body.locale === 'string' ? body.locale : undefined, c.req.header('accept-language'));
-          // After the answer: whether the address is known changes neither the answer nor its timing.
-          const work = mailLink(parsed.data, locale, c.req.url).catch((error: unknown) =>
-            console.error('[receiver] preference link not queued:', (error as Error)?.message ?? error),
-          );
-          inFlight.add(work);
-          void work.finally(() => inFlight.delete(work));
+          const locale = pageLocale(body.locale, c.req.header('accept-language'));
+          const client = tools.client(c);
+          // Nothing about the address is looked up before the answer, and the work comes at a random
+          // moment after it: whether the address is known shows neither in this answer nor in the next.
+          later(() => mailLink(parsed.data, locale, client));
           return c.json({ status: 'accepted' }, 202);
         },
       );
       app.all(`${PREFERENCES_API}/link`, (c) => c.json({ error: { code: 'method-not-allowed', message: 'Use POST.' } }, 405, { allow: 'POST, OPTIONS' }));
 
-      app.get(PREFERENCES_API, async (c) => {
+      app.get(PREFERENCES_API, tools.limit('page'), async (c) => {
         const token = bearer(c.req.raw);
         if (!token) return refuse(c, 401, 'link-missing', 'Open the page from the link in your mail.');
         const verified = tokens.verify(token, { kind: 'prefs' });
@@ -280,6 +297,7 @@ export function preferences(options: PreferencesOptions): Preferences {
       app.on(
         ['GET', 'HEAD', 'POST'],
         `${UNSUBSCRIBE_PATH}:token`,
+        tools.limit('page'),
         bodyLimit({ maxSize: 8192, onError: (c) => c.text('Too large', 413) }),
         async (c) => {
           const verified = tokens.verify(c.req.param('token'), { kind: 'unsubscribe' });
@@ -290,7 +308,7 @@ export function preferences(options: PreferencesOptions): Preferences {
           };
           if (!verified.ok) return page(verified.reason === 'expired' ? 'expired' : 'invalid');
           const purpose = verified.purpose!;
-          if (c.req.method !== 'POST') return page('unsubscribe', [LABELS[locale][purpose]?.label ?? purpose]);
+          if (c.req.method !== 'POST') return page('unsubscribe', [options.site.label(purpose, locale)]);
           const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
           let body: Record<string, unknown> = {};
           if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') {

@@ -1,3 +1,5 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
 /**
  * Token bucket per client address: `burst` requests at once, refilled at
  * `perSecond`. Memory and time per request stay bounded whatever the number of
@@ -69,4 +71,42 @@ export function forwardedClient(forwardedFor: string | null | undefined, hops: n
     .filter(Boolean);
   if (!entries.length) return undefined;
   return entries[Math.max(0, entries.length - hops)];
+}
+
+/** The eight 16-bit groups of an IPv6 address (zone id dropped, embedded IPv4 folded in), or undefined. */
+function ipv6Groups(address: string): number[] | undefined {
+  let text = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (part: string) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const head = parse(halves[0]!);
+  const tail = halves.length === 2 ? parse(halves[1]!) : [];
+  const missing = 8 - head.length - tail.length;
+  if (missing < 0 || (halves.length === 1 && missing !== 0)) return undefined;
+  const groups = [...head, ...Array<number>(missing).fill(0), ...tail];
+  return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+/**
+ * What limits and mail caps count a client by: an IPv4 address as it is, an
+ * IPv6 address by its /64. One subscriber line or host is given a whole /64,
+ * so counting single IPv6 addresses would give one client 2^64 buckets.
+ * IPv4-mapped IPv6 addresses (`::ffff:192.0.2.1`) count as their IPv4 address.
+ */
+export function clientKey(address: string): string {
+  if (isIPv4(address)) return address;
+  const groups = isIPv6(address.replace(/^\[|\]$/g, '').replace(/%.*$/, '')) ? ipv6Groups(address) : undefined;
+  if (!groups) return address;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `${groups[6]! >> 8}.${groups[6]! & 0xff}.${groups[7]! >> 8}.${groups[7]! & 0xff}`;
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }

@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { publicJwks, signReceipt, type ServerKey } from '../receipt.js';
 import { verifyRecord } from '../verify.js';
 import { createMailTransport } from '../mail/transport.js';
-import { DEFAULT_MAIL_CAP } from '../mail/memory-queue.js';
+import { DEFAULT_MAIL_CAP } from '../mail/caps.js';
+import { siteText, type PurposeLabels } from '../mail/site.js';
 import { createLinkTokens } from '../mail/tokens.js';
 import { createApp, type AppOptions } from './app.js';
 import { confirmations, type MailSettings } from './confirm.js';
@@ -13,7 +15,7 @@ import { background } from './background.js';
 import { preferences, unsubscribeHeadersWith, type UnsubscribeHeaders } from './preferences.js';
 import pkg from '../../../package.json';
 import type { ReceiverConfig } from './config.js';
-import { openServerKey, openStore } from './open.js';
+import { openServerKey, openStore, ReceiverStartError } from './open.js';
 import type { RecordStore } from './store.js';
 
 export { openStore, openServerKey } from './open.js';
@@ -41,11 +43,14 @@ export interface ReceiverOptions {
    */
   clientAddress?: (request: Request) => string | undefined;
   /**
-   * Confirmation mail (double opt-in). By default each message is written as an
-   * `.eml` file under `<dataDir>/mail/`; give an SMTP transport for real mail.
-   * `false` turns confirmations off: grants then never count as confirmed.
+   * Confirmation mail (double opt-in). `publicUrl` is required: the origin every link in a
+   * mail opens (never taken from a request's `Host`). By default each message is written as
+   * an `.eml` file under `<dataDir>/mail/`; give an SMTP transport for real mail. `false`
+   * turns confirmations off: grants then never count as confirmed.
    */
-  mail?: Partial<MailSettings> | false;
+  mail?: (Partial<MailSettings> & { publicUrl: string }) | false;
+  /** Labels of purposes the site added to the built-in catalogue, per language: what mails and pages call them. */
+  purposes?: PurposeLabels;
   /** Standard Webhooks to the site's CRM or mailing tool: every record, confirmation and closure. */
   webhooks?: WebhookOptions;
   /** The page with `<consent-preferences>` that mailed links open; default `<publicUrl>/preferences.html`. */
@@ -75,17 +80,40 @@ const DEFAULTS = { rateLimit: { burst: 30, perSecond: 5 }, maxBytes: 16_384, max
 /** The receiver to mount in a server the site already runs (Next.js route handlers, Express, anything with fetch). */
 export async function createReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
   const dataDir = options.dataDir ?? 'data';
+  const publicUrl = options.mail ? options.mail.publicUrl?.replace(/\/+$/, '') : undefined;
+  if (options.mail !== false && !publicUrl) {
+    throw new ReceiverStartError(
+      'Mail is on but has no public origin: set mail.publicUrl (PUBLIC_URL), the https origin its links open, or mail: false. Links are never built from a request.',
+    );
+  }
   const store = options.store ?? (await openStore({ dataDir, databaseUrl: options.databaseUrl }));
-  const key = await openServerKey(dataDir).catch(async (error: unknown) => {
-    if (!options.store) await store.close();
-    throw error;
-  });
+  const key = await openServerKey(dataDir)
+    .then(async (opened) => {
+      // Links and caps are keyed by this key: instances on one database with different keys would disagree.
+      const bound = await store.bindKey(opened.kid).catch((error: unknown) => {
+        // A store that cannot write now stores no record either (`/readyz` says so); the next start checks.
+        console.error(`[receiver] could not check the receiver key against the store: ${(error as Error)?.message ?? error}`);
+        return opened.kid;
+      });
+      if (bound !== opened.kid) {
+        throw new ReceiverStartError(
+          `The database belongs to receiver key ${bound}, but ${join(dataDir, 'receiver-key.json')} is key ${opened.kid}: give every instance the same receiver-key.json (copy it from the first), or use another database.`,
+        );
+      }
+      return opened;
+    })
+    .catch(async (error: unknown) => {
+      if (!options.store) await store.close();
+      throw error;
+    });
   const transport =
     options.mail === false ? undefined : (options.mail?.transport ?? createMailTransport({ dataDir, from: 'Privacy receiver <no-reply@localhost>' }));
   const load = background();
   const hooks = options.webhooks?.endpoints.length ? webhooks(store, options.webhooks, load) : undefined;
   const tokens = createLinkTokens(key.secret);
-  const publicUrl = options.mail ? options.mail.publicUrl : undefined;
+  const allowedOrigins = (options.allowedOrigins ?? []).map((o) => o.replace(/\/$/, ''));
+  // Pages named in mails must be the site's own: the receiver's origin and the origins allowed to post.
+  const site = siteText({ origins: [...(publicUrl ? [publicUrl] : []), ...allowedOrigins], purposes: options.purposes ?? {} });
   const cap = (options.mail && options.mail.cap) || DEFAULT_MAIL_CAP;
   let wake = () => {};
   const prefs = preferences({
@@ -95,6 +123,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     publicUrl,
     preferencesUrl: options.preferencesUrl,
     cap,
+    site,
     mail: options.mail === false ? undefined : { wake: () => wake() },
     hooks: hooks && { confirmationJobs: hooks.confirmationJobs, withdrawalJobs: hooks.withdrawalJobs, queued: hooks.queued },
   });
@@ -105,10 +134,11 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
           store,
           key,
           tokens,
-          mail: { cap: DEFAULT_MAIL_CAP, ...options.mail, transport: transport! },
-          ...(hooks ? { also: { jobs: hooks.confirmationJobs, queued: hooks.queued } } : {}),
+          mail: { cap: DEFAULT_MAIL_CAP, ...options.mail, publicUrl: publicUrl!, transport: transport! },
+          site,
+          ...(hooks ? { also: { jobs: hooks.confirmationJobs, restorationJobs: hooks.restorationJobs, queued: hooks.queued } } : {}),
           load,
-          manageUrl: prefs.pageUrl,
+          ...(prefs.pageUrl ? { manageUrl: prefs.pageUrl } : {}),
         });
   if (mail) wake = () => mail.queued();
   const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
@@ -117,7 +147,8 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     store,
     jwks: publicJwks(key),
     maxBytes,
-    allowedOrigins: (options.allowedOrigins ?? []).map((o) => o.replace(/\/$/, '')),
+    allowedOrigins,
+    publicOrigin: publicUrl && new URL(publicUrl).origin,
     rateLimit: options.rateLimit ?? DEFAULTS.rateLimit,
     trustProxy: options.trustProxy ?? 0,
     clientAddress: options.clientAddress,
@@ -169,34 +200,50 @@ export async function startReceiver(
 ): Promise<RunningReceiver> {
   const { mail, webhooks: hooks, ...settings } = config;
   const lease = config.jobLeaseSeconds && config.jobLeaseSeconds * 1000;
-  const receiver = await createReceiver({
-    ...settings,
-    ...extra,
-    store: givenStore,
-    mail: {
-      transport: createMailTransport(mail.transport),
-      cap: mail.cap,
-      recordIp: config.confirmIp,
-      ...(mail.publicUrl ? { publicUrl: mail.publicUrl } : {}),
-      ...(lease ? { sender: { leaseMs: lease } } : {}),
-    },
-    ...(hooks
-      ? { webhooks: { endpoints: hooks.endpoints, secret: hooks.secrets, ...(lease ? { sender: { leaseMs: lease, timeoutMs: Math.min(15_000, lease / 2) } } : {}) } }
-      : {}),
-    ...(config.preferencesUrl ? { preferencesUrl: config.preferencesUrl } : {}),
-    ...(config.unsubscribeTo ? { unsubscribeMailto: config.unsubscribeTo } : {}),
-  });
-  const server = createAdaptorServer({ fetch: receiver.fetch }) as Server;
+  // Listening first: without PUBLIC_URL (no SMTP: mails are files for the demo's mailbox) links open
+  // the address this process listens on, known only now (`--port 0`). Never the request's `Host`.
+  // A request that arrives before the receiver is built (another worker announced the port) waits for it.
+  let ready!: (handle: Receiver['fetch']) => void;
+  const handler = new Promise<Receiver['fetch']>((resolve) => (ready = resolve));
+  const server = createAdaptorServer({ fetch: async (request: Request, env: unknown) => (await handler)(request, env) }) as Server;
   server.keepAliveTimeout = 5000;
+  // A body trickled in byte by byte holds a connection: none may take longer than this.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}/`;
+  let receiver: Receiver;
+  try {
+    receiver = await createReceiver({
+      ...settings,
+      ...extra,
+      store: givenStore,
+      mail: {
+        transport: createMailTransport(mail.transport),
+        cap: mail.cap,
+        recordIp: config.confirmIp,
+        publicUrl: mail.publicUrl ?? url,
+        ...(lease ? { sender: { leaseMs: lease } } : {}),
+      },
+      ...(hooks
+        ? { webhooks: { endpoints: hooks.endpoints, secret: hooks.secrets, ...(lease ? { sender: { leaseMs: lease, timeoutMs: Math.min(15_000, lease / 2) } } : {}) } }
+        : {}),
+      ...(config.preferencesUrl ? { preferencesUrl: config.preferencesUrl } : {}),
+      ...(config.unsubscribeTo ? { unsubscribeMailto: config.unsubscribeTo } : {}),
+    });
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  }
+  ready(receiver.fetch);
   return {
     server,
-    url: `http://${host}:${port}/`,
+    url,
     store: receiver.store,
     key: receiver.key,
     async close() {

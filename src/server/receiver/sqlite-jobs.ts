@@ -46,6 +46,27 @@ CREATE TABLE events (
 CREATE INDEX events_email ON events (email);
 `;
 
+/**
+ * Migration 5: what mail caps count (one row per mail and allowance, by opaque key; rows older than
+ * any window are pruned: they are counters, not evidence), and the receiver key the database belongs to.
+ */
+export const CAPS_MIGRATION = `
+CREATE TABLE mail_caps (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  cap_key TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX mail_caps_key ON mail_caps (cap_key, at);
+CREATE TABLE receiver_meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  set_at TEXT NOT NULL
+);
+`;
+
+/** Cap rows are kept this long: longer than any cap's window. */
+export const CAP_ROWS_KEPT_MS = 2 * 86_400_000;
+
 export const APPEND_ONLY_EVENTS = `
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
@@ -110,7 +131,10 @@ export function sqliteJobs(db: Database.Database, later: <T>(run: () => T, lazy?
     `INSERT INTO jobs (id, kind, email, record_id, cap_key, payload, created_at, next_attempt_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const capCount = db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM jobs WHERE cap_key = ? AND created_at > ?');
+  const capCount = db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM mail_caps WHERE cap_key = ? AND at > ?');
+  const capAdd = db.prepare('INSERT INTO mail_caps (cap_key, at) VALUES (?, ?)');
+  const capPrune = db.prepare('DELETE FROM mail_caps WHERE at < ?');
+  let prunedAt = 0;
   const claim = db.prepare<{ kind: string; now: string; lease: string; limit: number }, JobRow>(
     `UPDATE jobs SET leased_until = @lease WHERE seq IN (
        SELECT seq FROM jobs WHERE kind = @kind AND done_at IS NULL AND gave_up_at IS NULL
@@ -119,6 +143,7 @@ export function sqliteJobs(db: Database.Database, later: <T>(run: () => T, lazy?
      RETURNING *`,
   );
   const done = db.prepare('UPDATE jobs SET done_at = ?, result = ?, attempts = attempts + 1, leased_until = NULL WHERE id = ?');
+  const doneWith = db.prepare('UPDATE jobs SET done_at = ?, result = ?, payload = ?, attempts = attempts + 1, leased_until = NULL WHERE id = ?');
   const failed = db.prepare('UPDATE jobs SET next_attempt_at = ?, last_error = ?, attempts = attempts + 1, leased_until = NULL WHERE id = ?');
   const gaveUp = db.prepare('UPDATE jobs SET gave_up_at = ?, last_error = ?, attempts = attempts + 1, leased_until = NULL WHERE id = ?');
   const retry = db.prepare('UPDATE jobs SET gave_up_at = NULL, next_attempt_at = ?, leased_until = NULL WHERE id = ? AND gave_up_at IS NOT NULL');
@@ -134,11 +159,14 @@ export function sqliteJobs(db: Database.Database, later: <T>(run: () => T, lazy?
   function enqueue(jobs: readonly NewJob[] = [], now = new Date()): void {
     const at = now.toISOString();
     for (const job of jobs) {
-      if (job.cap) {
-        const since = new Date(now.getTime() - job.cap.windowMs).toISOString();
-        if (capCount.get(job.cap.key, since)!.n >= job.cap.max) continue;
-      }
-      insertJob.run(randomUUID(), job.kind, job.email ?? null, job.recordId ?? null, job.cap?.key ?? null, JSON.stringify(job.payload), at, at);
+      const caps = job.caps ?? [];
+      if (caps.some((cap) => capCount.get(cap.key, new Date(now.getTime() - cap.windowMs).toISOString())!.n >= cap.max)) continue;
+      for (const cap of caps) capAdd.run(cap.key, at);
+      insertJob.run(randomUUID(), job.kind, job.email ?? null, job.recordId ?? null, null, JSON.stringify(job.payload), at, at);
+    }
+    if (now.getTime() - prunedAt > 3_600_000) {
+      prunedAt = now.getTime();
+      capPrune.run(new Date(now.getTime() - CAP_ROWS_KEPT_MS).toISOString());
     }
   }
 
@@ -165,8 +193,8 @@ export function sqliteJobs(db: Database.Database, later: <T>(run: () => T, lazy?
     async claimJobs(kind, now, limit, leaseUntil) {
       return (await later(() => claim.all({ kind, now: now.toISOString(), lease: leaseUntil.toISOString(), limit }))).map(toJob);
     },
-    async jobDone(id, at, result, lazy) {
-      await later(() => done.run(at.toISOString(), result, id), lazy);
+    async jobDone(id, at, result, lazy, payload) {
+      await later(() => (payload ? doneWith.run(at.toISOString(), result, JSON.stringify(payload), id) : done.run(at.toISOString(), result, id)), lazy);
     },
     async jobFailed(id, next, error, lazy) {
       await later(() => failed.run(next.toISOString(), error, id), lazy);

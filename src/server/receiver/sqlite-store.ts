@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { APPEND_ONLY_EVENTS, JOBS_MIGRATION, sqliteJobs } from './sqlite-jobs.js';
+import { APPEND_ONLY_EVENTS, CAPS_MIGRATION, JOBS_MIGRATION, sqliteJobs } from './sqlite-jobs.js';
 import { classify, emailKey, type NewJob, type PutResult, type RecordStore, type RequestClosure, type StoredRecord } from './store.js';
 
 interface Row {
@@ -90,6 +90,8 @@ ${APPEND_ONLY_RECORDS}
   `CREATE TABLE privacy_health (id INTEGER PRIMARY KEY, checked_at TEXT NOT NULL);`,
   // 4: the job queue (mail, webhooks) and the receiver's own signed events (confirmations).
   JOBS_MIGRATION + APPEND_ONLY_EVENTS,
+  // 5: mail caps by opaque key, and the receiver key the database belongs to.
+  CAPS_MIGRATION,
 ];
 
 const toRecord = (row: Row): StoredRecord => ({
@@ -175,6 +177,8 @@ export function sqliteStore(file: string): RecordStore {
   const lastRecord = db.prepare('SELECT seq, kid, id FROM records ORDER BY seq DESC LIMIT 1');
   const lastClosure = db.prepare('SELECT seq FROM request_closures ORDER BY seq DESC LIMIT 1');
   const healthWrite = db.prepare('INSERT OR REPLACE INTO privacy_health (id, checked_at) VALUES (1, ?)');
+  const bindKey = db.prepare("INSERT INTO receiver_meta (name, value, set_at) VALUES ('receiver-key', ?, ?) ON CONFLICT (name) DO NOTHING");
+  const boundKey = db.prepare<[], { value: string }>("SELECT value FROM receiver_meta WHERE name = 'receiver-key'");
 
   const columns = (row: StoredRecord) => ({
     id: row.id,
@@ -295,6 +299,12 @@ export function sqliteStore(file: string): RecordStore {
     },
     async count() {
       return count.get()!.n;
+    },
+    async bindKey(kid) {
+      return later(() => {
+        bindKey.run(kid, new Date().toISOString());
+        return boundKey.get()!.value;
+      });
     },
     async closeRequest({ requestId, closedAt, note }: RequestClosure, queued = []) {
       await later(() => {

@@ -47,11 +47,19 @@ export interface NewJob {
   email?: string;
   recordId?: string;
   /**
-   * Counted against a cap that protects other people: queued only while fewer
-   * than `max` jobs with this key were queued in the last `windowMs`, counted
-   * in the store (so across processes and instances). A capped job is dropped.
+   * Counted against caps that protect other people: queued only while, for
+   * every cap, fewer than `max` jobs with its key were queued in the last
+   * `windowMs`, counted in the store (so across processes and instances). A
+   * job that any cap refuses is dropped; it then counts against none.
    */
-  cap?: { key: string; max: number; windowMs: number };
+  caps?: readonly MailCapCount[];
+}
+
+/** One allowance a mail counts against (a mailbox, a client, a device key), by an opaque key. */
+export interface MailCapCount {
+  key: string;
+  max: number;
+  windowMs: number;
 }
 
 /** A queued job as the queue keeps it: one delivery attempt is leased at a time. */
@@ -81,8 +89,9 @@ export interface JobQueue {
   /**
    * `lazy`: the store may write the outcome with its next commit, a few ms later, rather than with
    * a commit of its own (`jobs()` writes such outcomes before it reads). A crash before then sends the job once more.
+   * `payload`, when given, replaces the job's payload (a sent mail kept with its link tokens redacted).
    */
-  jobDone(id: string, at: Date, result: string, lazy?: boolean): Promise<void>;
+  jobDone(id: string, at: Date, result: string, lazy?: boolean, payload?: Record<string, unknown>): Promise<void>;
   jobFailed(id: string, nextAttemptAt: Date, error: string, lazy?: boolean): Promise<void>;
   jobGaveUp(id: string, at: Date, error: string, lazy?: boolean): Promise<void>;
   /** Puts a given-up job back in the queue, due now (`webhooks --retry`). */
@@ -92,12 +101,13 @@ export interface JobQueue {
 
 /**
  * Something the receiver itself attests about a record or an address (a
- * confirmation from a mailed link, a one-click withdrawal), signed by the
+ * confirmation from a mailed link, a one-click withdrawal, a restoration of
+ * what a withdrawal from an unknown device turned off), signed by the
  * receiver and appended, never changed. `key` makes it happen at most once.
  */
 export interface ReceiverEvent {
   id: string;
-  kind: 'confirmation' | 'withdrawal';
+  kind: 'confirmation' | 'withdrawal' | 'restoration';
   /** At most one event per key: `confirm:<kid>:<recordId>`, … */
   key: string;
   email: string;
@@ -143,6 +153,11 @@ export interface RecordStore extends JobQueue {
   /** Every record, oldest first (for re-verification and export). */
   all(): AsyncIterable<StoredRecord>;
   count(): Promise<number>;
+  /**
+   * The thumbprint of the receiver key this database belongs to: the first `kid` ever bound is kept
+   * and returned; a receiver whose key differs must not run on it (its links and caps would not agree).
+   */
+  bindKey(kid: string): Promise<string>;
   /** Appends a closure; `jobs` (the `request.closed` webhook) are queued in the same transaction. */
   closeRequest(closure: RequestClosure, jobs?: readonly NewJob[]): Promise<void>;
   closures(): Promise<RequestClosure[]>;

@@ -34,6 +34,19 @@ export function linkWithdrawalEvent(withdrawal: {
   return webhookMessage('consent.withdrawn', { recordId: id, email: address(email), receivedAt, channel, purposes }, receivedAt);
 }
 
+/** `consent.restored`: the owner turned back on, from the mailed notice, what a withdrawal from an unknown device turned off. */
+export function restorationEvent(restoration: {
+  id: string;
+  email: string;
+  restoredAt: string;
+  restores: { recordId: string; kid: string };
+  purposes: readonly Pick<PurposeState, 'purpose' | 'dpv' | 'text'>[];
+}): WebhookMessage {
+  const { id, email, restoredAt, restores } = restoration;
+  const purposes = restoration.purposes.map(({ purpose, dpv, text }) => ({ purpose, dpv, text, granted: true, confirmed: true }));
+  return webhookMessage('consent.restored', { recordId: id, email: address(email), restoredAt, restores, purposes }, restoredAt);
+}
+
 /** A stored data request as the receiver holds it. */
 export interface StoredRequest {
   record: DataRequest;

@@ -31,6 +31,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'consent.granted',
   'consent.confirmed',
   'consent.withdrawn',
+  'consent.restored',
   'request.received',
   'request.confirmed',
   'request.closed',
@@ -97,6 +98,21 @@ export const ConsentWithdrawn = z.discriminatedUnion('channel', [
   z.strictObject({ ...withdrawnCommon, channel: z.enum(['preferences', 'one-click']) }),
 ]);
 
+/**
+ * The address owner turned back on, from the mailed notice, what a
+ * withdrawal from a device that never proved the mailbox had turned off.
+ * `recordId`: the id the receiver gave the restoration; `restores`: the
+ * withdrawing record. Every purpose is `granted` and `confirmed`, its `text`
+ * the site's label the owner was shown. Mail for these purposes again.
+ */
+export const ConsentRestored = z.strictObject({
+  recordId: RecordId,
+  email: Email,
+  restoredAt: Timestamp,
+  restores: z.strictObject({ recordId: RecordId, kid: Kid }),
+  purposes: z.array(PurposeState),
+});
+
 const requestCommon = {
   recordId: RecordId,
   email: Email,
@@ -123,6 +139,7 @@ export const WEBHOOK_DATA = {
   'consent.granted': ConsentGranted,
   'consent.confirmed': ConsentConfirmed,
   'consent.withdrawn': ConsentWithdrawn,
+  'consent.restored': ConsentRestored,
   'request.received': RequestReceived,
   'request.confirmed': RequestConfirmed,
   'request.closed': RequestClosed,
@@ -136,6 +153,7 @@ export const WEBHOOK_MESSAGES = {
   'consent.granted': envelope('consent.granted'),
   'consent.confirmed': envelope('consent.confirmed'),
   'consent.withdrawn': envelope('consent.withdrawn'),
+  'consent.restored': envelope('consent.restored'),
   'request.received': envelope('request.received'),
   'request.confirmed': envelope('request.confirmed'),
   'request.closed': envelope('request.closed'),
