@@ -176,6 +176,14 @@ export function pgJobs(pool: pg.Pool) {
       );
       return rows.map(toJob);
     },
+    async renewJobLeases(ids, from, until) {
+      if (!ids.length) return [];
+      const { rows } = await pool.query<{ id: string }>(
+        'UPDATE privacy_jobs SET leased_until = $3 WHERE id = ANY($1::uuid[]) AND leased_until = $2 RETURNING id',
+        [ids, from, until],
+      );
+      return rows.map((row) => row.id);
+    },
     jobDone(id, at, result) {
       return new Promise<void>((resolve, reject) => {
         done.push({ id, at, result, resolve, reject });
