@@ -59,6 +59,7 @@ export function mailQueue(store: RecordStore, defer: () => boolean = () => false
         queuedAt: new Date(job.createdAt),
       }));
     },
+    renew: (ids, leasedUntil, until) => store.renewJobLeases(ids, leasedUntil, until),
     // Lazy: a batch's outcomes share one commit (store.jobs, which a click on the link reads, writes them first).
     sent: (id, at, messageId) => store.jobDone(id, at, messageId, true),
     failed: (id, next, error) => store.jobFailed(id, next, error),

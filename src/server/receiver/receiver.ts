@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { publicJwks, signReceipt, type ServerKey } from '../receipt.js';
 import { verifyRecord } from '../verify.js';
-import { createMailTransport } from '../mail/transport.js';
+import { createMailTransport, DEFAULT_SEND_TIMEOUT_MS } from '../mail/transport.js';
 import { DEFAULT_MAIL_CAP } from '../mail/memory-queue.js';
 import { createLinkTokens } from '../mail/tokens.js';
 import { createApp, type AppOptions } from './app.js';
@@ -169,12 +169,14 @@ export async function startReceiver(
 ): Promise<RunningReceiver> {
   const { mail, webhooks: hooks, ...settings } = config;
   const lease = config.jobLeaseSeconds && config.jobLeaseSeconds * 1000;
+  // A send must end well inside its lease (the senders check it): a short lease shortens the timeouts.
+  const mailTimeout = lease ? Math.min(mail.transport.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS, lease / 2) : mail.transport.timeoutMs;
   const receiver = await createReceiver({
     ...settings,
     ...extra,
     store: givenStore,
     mail: {
-      transport: createMailTransport(mail.transport),
+      transport: createMailTransport({ ...mail.transport, ...(mailTimeout ? { timeoutMs: mailTimeout } : {}) }),
       cap: mail.cap,
       recordIp: config.confirmIp,
       ...(mail.publicUrl ? { publicUrl: mail.publicUrl } : {}),
