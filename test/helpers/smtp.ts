@@ -24,6 +24,8 @@ export interface TestSmtp {
   mode: SmtpMode;
   /** How many RCPT TO commands were answered (accepted or refused): every delivery attempt. */
   attempts: number;
+  /** A slow server: each message is kept and answered this long after its data arrived (0: at once). */
+  delayMs: number;
   waitFor(predicate: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
   /** Closes the listener and drops open sessions: the server is down. */
   stop(): Promise<void>;
@@ -38,6 +40,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     messages: [],
     mode: 'accept',
     attempts: 0,
+    delayMs: 0,
     waitFor,
     stop,
     start,
@@ -64,8 +67,9 @@ export async function startTestSmtp(): Promise<TestSmtp> {
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
+        stream.on('end', async () => {
           const raw = Buffer.concat(chunks);
+          if (state.delayMs) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
           simpleParser(raw).then(
             (parsed) => {
               state.messages.push({

@@ -74,6 +74,7 @@ export function captureTransport(): { sent: OutgoingMail[]; transport: MailTrans
   const sent: OutgoingMail[] = [];
   const transport: MailTransport = {
     kind: 'file',
+    timeoutMs: 1000,
     async send(message) {
       sent.push(message);
       return { messageId: `<${sent.length}@test>` };

@@ -110,6 +110,44 @@ function queueContract(name: string, open: () => Promise<RecordStore>, second: (
       assert.equal(stored!.attempts, 1);
     });
 
+    it('renews a lease only for the claimer that still holds it, atomically against a claim; releases without counting an attempt', async () => {
+      const email = `renew-${randomUUID()}@example.fi`;
+      await store.put(row(email), [
+        { kind: 'webhook', email, payload: { n: 1 } },
+        { kind: 'webhook', email, payload: { n: 2 } },
+      ]);
+      const t0 = new Date(Date.now() + 1000);
+      const at = (ms: number) => new Date(t0.getTime() + ms);
+      const mine = (jobs: { id: string; email: string | null }[]) => jobs.filter((j) => j.email === email).map((j) => j.id).sort();
+      const ids = mine(await store.claimJobs('webhook', t0, 100, at(1000)));
+      assert.equal(ids.length, 2);
+
+      assert.deepEqual((await store.renewJobLeases(ids, at(1000), at(5000))).sort(), ids, 'the holder renews');
+      assert.deepEqual(await store.renewJobLeases(ids, at(1000), at(9000)), [], 'a lease value that is no longer the row\'s renews nothing');
+      assert.deepEqual(mine(await other.claimJobs('webhook', at(2000), 100, at(62_000))), [], 'the renewed lease holds past the first one');
+      assert.deepEqual(await store.renewJobLeases([], at(5000), at(9000)), []);
+
+      // Once the lease has run out a renewal and a claim race: each job goes to exactly one of them.
+      const [renewed, claimed] = await Promise.all([
+        store.renewJobLeases(ids, at(5000), at(65_000)),
+        other.claimJobs('webhook', at(6000), 100, at(66_000)).then(mine),
+      ]);
+      assert.deepEqual([...renewed, ...claimed].sort(), ids, `renewed ${renewed.length}, claimed ${claimed.length}`);
+      const [first, second] = ids as [string, string];
+      const leases = new Map<string, Date>(ids.map((id) => [id, renewed.includes(id) ? at(65_000) : at(66_000)]));
+
+      // Released: due again at once, for anyone, with no attempt counted.
+      assert.deepEqual(await store.renewJobLeases([first], leases.get(first)!, null), [first]);
+      const again = (await other.claimJobs('webhook', at(7000), 100, at(67_000))).filter((j) => j.email === email);
+      assert.deepEqual(again.map((j) => j.id), [first]);
+      assert.equal(again[0]!.attempts, 0);
+      assert.equal(again[0]!.lastError, null);
+
+      // Done: nothing left to renew.
+      await store.jobDone(second, at(7000), 'delivered');
+      assert.deepEqual(await store.renewJobLeases([second], leases.get(second)!, at(99_000)), []);
+    });
+
     it('retries a failed job when due, lists a given-up one, and puts it back on request', async () => {
       const email = `fail-${randomUUID()}@example.fi`;
       await store.put(row(email), [{ kind: 'webhook', email, payload: {} }]);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import pg from 'pg';
 import { startPostgres, pgTestsDisabled, type TestPostgres } from '../helpers/postgres.js';
@@ -71,6 +72,47 @@ const recordIdOf = (payload: unknown): string | undefined => {
   const data = (payload as { data?: Record<string, unknown> })?.data ?? {};
   return (data.recordId ?? data.id ?? (data.record as { id?: string } | undefined)?.id) as string | undefined;
 };
+
+/**
+ * Posts `n` records (one address each) over `instances`, waits until `jobsLeft` reads 0, stops every
+ * instance (a stopped process sends nothing more), and returns how often each address was mailed
+ * and each record's webhook message delivered.
+ */
+async function slowRun(
+  instances: Instance[],
+  smtp: TestSmtp,
+  endpoint: { deliveries: { id: string; payload?: unknown }[] },
+  jobsLeft: () => Promise<number>,
+  prefix: string,
+  n = 36,
+) {
+  const mailed = smtp.messages.length;
+  const records = await Promise.all(Array.from({ length: n }, (_, i) => signed(consentRecord(`${prefix}-${i}@example.com`))));
+  try {
+    const statuses = await pool(records, n, async ({ jws }, i) => (await post(instances[i % instances.length]!.url, jws)).status);
+    assert.deepEqual([...new Set(statuses)], [201]);
+    await until(async () => (await jobsLeft()) === 0, 180_000, 'every mail and webhook message to be sent');
+  } finally {
+    if (process.env.DEBUG_SCALE) console.log(instances.map((i) => i.log()).join('\n'));
+    await stopAll(instances);
+  }
+  const perAddress = new Map<string, number>();
+  for (const mail of smtp.messages.slice(mailed)) for (const to of mail.envelope.to) perAddress.set(to, (perAddress.get(to) ?? 0) + 1);
+  const perRecord = new Map<string, number>();
+  for (const d of endpoint.deliveries) {
+    const id = recordIdOf(d.payload);
+    if (id) perRecord.set(id, (perRecord.get(id) ?? 0) + 1);
+  }
+  // Those sent other than once, as `index×count`: [] when each went exactly once.
+  const notOnce = (counts: number[]) => counts.flatMap((count, i) => (count === 1 ? [] : [`${i}×${count}`]));
+  return {
+    mails: notOnce(records.map((_, i) => perAddress.get(`${prefix}-${i}@example.com`) ?? 0)),
+    webhooks: notOnce(records.map(({ record }) => perRecord.get(record.id) ?? 0)),
+  };
+}
+
+/** A webhook endpoint that takes `ms` to answer each POST (several at once, as a real one would). */
+const slowEndpoint = (ms: number) => webhookEndpoint((_d, _n, res) => void setTimeout(() => res.writeHead(204).end(), ms));
 
 describe('several instances on one PostgreSQL (#17)', { skip: pgTestsDisabled }, () => {
   let postgres: TestPostgres;
@@ -248,6 +290,24 @@ describe('several instances on one PostgreSQL (#17)', { skip: pgTestsDisabled },
     }
   });
 
+  it('two instances on one PostgreSQL with a slow SMTP server send each mail once (and each webhook message once)', async () => {
+    const databaseUrl = await database('slow');
+    const endpoint = await slowEndpoint(600);
+    const dataDir = tempDir();
+    // Each message takes 0.6 s and a lease 3 s: a batch of ten outlasts its lease unless the sender keeps it.
+    smtp.delayMs = 600;
+    try {
+      const env = environment(databaseUrl, endpoint.url, { JOB_LEASE_SECONDS: '3' });
+      const instances = await Promise.all([0, 1].map(() => serve(['--workers', '1', '--data-dir', dataDir], env)));
+      const { mails, webhooks } = await slowRun(instances, smtp, endpoint, () => jobsLeft(databaseUrl), 'slow-pg');
+      assert.deepEqual(mails, [], 'each address mailed once');
+      assert.deepEqual(webhooks, [], 'each record\'s webhook message delivered once');
+    } finally {
+      smtp.delayMs = 0;
+      await endpoint.close();
+    }
+  });
+
   it('serve --workers 2 on PostgreSQL: concurrent posts each stored once, every receipt verifies with jose', async () => {
     const databaseUrl = await database('workers');
     await workersRun(['--workers', '2', '--data-dir', tempDir()], { DATABASE_URL: databaseUrl });
@@ -362,6 +422,45 @@ describe('SQLite shared by several processes (#17)', () => {
     for (const id of accepted) if (!(await store.get(id))) missing.push(id);
     await store.close();
     assert.deepEqual(missing, []);
+  });
+});
+
+describe('SQLite shared by several processes, slow SMTP', () => {
+  let smtp: TestSmtp;
+  before(async () => {
+    smtp = await startTestSmtp();
+  });
+  after(() => smtp?.stop());
+
+  it('serve --workers 2 on SQLite with a slow SMTP server sends each mail once (and each webhook message once)', async () => {
+    const dataDir = tempDir();
+    const endpoint = await slowEndpoint(600);
+    smtp.delayMs = 600;
+    const jobsLeft = async () => {
+      const db = new Database(`${dataDir}/records.db`, { readonly: true, fileMustExist: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM jobs WHERE done_at IS NULL AND gave_up_at IS NULL').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      const instance = await serve(['--workers', '2', '--data-dir', dataDir], {
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Receiver <no-reply@example.com>',
+        PUBLIC_URL: 'http://127.0.0.1:9',
+        WEBHOOK_URL: endpoint.url,
+        WEBHOOK_SECRET: SECRET,
+        JOB_LEASE_SECONDS: '3',
+      });
+      assert.match(instance.log(), /2 workers/);
+      const { mails, webhooks } = await slowRun([instance], smtp, endpoint, jobsLeft, 'slow-sqlite');
+      assert.deepEqual(mails, [], 'each address mailed once');
+      assert.deepEqual(webhooks, [], 'each record\'s webhook message delivered once');
+    } finally {
+      smtp.delayMs = 0;
+      await endpoint.close();
+    }
   });
 });
 

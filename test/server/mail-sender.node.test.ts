@@ -125,6 +125,83 @@ describe('mail sender over a real SMTP server', () => {
     assert.equal(queue.rows[1]!.sentAt, null);
     assert.equal(queue.rows[1]!.leasedUntil, null, 'released for another process');
     assert.ok(queue.rows[1]!.nextAttemptAt.getTime() <= Date.now());
+    assert.equal(queue.rows[1]!.attempts, 0, 'not counted as an attempt');
+    assert.equal(queue.rows[1]!.lastError, null);
+  });
+
+  it('two senders, a slow SMTP server, a short lease: each mail sent once, none started with less than the transport timeout left of its lease, the rest of a batch renewed', async () => {
+    const queue = createMemoryMailQueue();
+    const addresses = Array.from({ length: 12 }, (_, i) => `slow-${i}@example.fi`);
+    for (const [i, to] of addresses.entries()) queue.enqueue({ message: mail(to), addressKey: `slow-${i}`, kind: 'confirm' });
+    let renewals = 0;
+    const shared = { ...queue, renew: (...args: Parameters<typeof queue.renew>) => (args[2] && renewals++, queue.renew(...args)) };
+    // Each sender as a process of its own: its own SMTP connection. 150 ms a message, ten in a batch, a 1 s lease.
+    const transports = [0, 1].map(() => createMailTransport({ smtpUrl: smtp.url, from: FROM, timeoutMs: 400 }));
+    const short: string[] = [];
+    const senders = transports.map((transport) =>
+      startMailSender({
+        queue: shared,
+        transport: {
+          timeoutMs: transport.timeoutMs,
+          send(message: OutgoingMail) {
+            // The row's lease is the one the sending process holds: it must outlast the longest send.
+            const left = queue.rows.find((r) => r.message.to === message.to)!.leasedUntil!.getTime() - Date.now();
+            if (left < transport.timeoutMs) short.push(`${message.to}: ${left} ms left`);
+            return transport.send(message);
+          },
+        },
+        leaseMs: 1000,
+        backoff: fast,
+        intervalMs: 10,
+        log: quiet,
+      }),
+    );
+    smtp.delayMs = 150;
+    try {
+      await until(() => queue.rows.every((r) => r.sentAt !== null), 30_000);
+    } finally {
+      await Promise.all(senders.map((sender) => sender.stop()));
+      for (const transport of transports) transport.close();
+      smtp.delayMs = 0;
+    }
+    const counts = addresses.map((to) => smtp.messages.filter((m) => m.envelope.to.includes(to)).length);
+    assert.deepEqual(counts, addresses.map(() => 1), 'each mail sent once');
+    assert.deepEqual(short, []);
+    assert.ok(renewals >= 1, 'a batch of ten outlasts one lease: the rest was renewed');
+    assert.ok(queue.rows.every((r) => r.attempts === 1));
+  });
+
+  it('a mail whose lease another process took meanwhile is dropped from the batch, not sent', async () => {
+    const queue = createMemoryMailQueue();
+    for (const to of ['kept-1@example.fi', 'kept-2@example.fi', 'taken@example.fi']) queue.enqueue({ message: mail(to), addressKey: to, kind: 'confirm' });
+    const taken = queue.rows[2]!;
+    const logged: string[] = [];
+    const racing = {
+      ...queue,
+      async renew(ids: readonly string[], leasedUntil: Date, until: Date | null) {
+        // Another process claimed it just before this renewal (its lease had run out).
+        if (until && ids.includes(taken.id)) taken.leasedUntil = new Date(Date.now() + 60_000);
+        return queue.renew(ids, leasedUntil, until);
+      },
+    };
+    const sent: string[] = [];
+    // A stand-in transport (no timeoutMs: half the lease): 150 ms a send under a 400 ms lease, so the third needs a renewal.
+    const slow = { send: async (message: OutgoingMail) => (sent.push(message.to), await sleep(150), { messageId: `<${sent.length}@test>` }) };
+    const sender = startMailSender({ queue: racing, transport: slow, leaseMs: 400, backoff: fast, intervalMs: 10, log: (m) => logged.push(m) });
+    try {
+      await until(() => queue.rows[0]!.sentAt !== null && queue.rows[1]!.sentAt !== null);
+      await sleep(200);
+    } finally {
+      await sender.stop();
+    }
+    assert.deepEqual(sent, ['kept-1@example.fi', 'kept-2@example.fi']);
+    assert.equal(taken.sentAt, null);
+    assert.ok(logged.some((m) => m.includes(taken.id) && m.includes('another process')), logged.join('\n'));
+  });
+
+  it('a lease shorter than twice the transport timeout is refused at start', () => {
+    const queue = createMemoryMailQueue();
+    assert.throws(() => startMailSender({ queue, transport: { timeoutMs: 600, send: transport.send }, leaseMs: 1000, log: quiet }), /at least twice/);
   });
 
   it('a mail leased by a process that died goes out after the lease, once', async () => {

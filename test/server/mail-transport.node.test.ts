@@ -101,6 +101,24 @@ describe('SMTP transport (real SMTP server on loopback)', () => {
     assert.equal(smtp.messages.some((m) => m.envelope.to.includes('t@example.fi') || m.envelope.to.includes('p@example.fi')), false);
   });
 
+  it('a send the server has not finished within timeoutMs is abandoned then, retryable; the next send gets a new connection', async () => {
+    const transport = createMailTransport({ smtpUrl: smtp.url, from: FROM, timeoutMs: 300 });
+    assert.equal(transport.timeoutMs, 300);
+    smtp.delayMs = 3000; // answers each message's data only after 3 s
+    try {
+      const slow = await rejection(transport.send(message('slow@example.fi')));
+      assert.equal(slow.retryable, true);
+      assert.match(slow.message, /within 300 ms/);
+      assert.equal(smtp.messages.some((m) => m.envelope.to.includes('slow@example.fi')), false, 'given up before the server answered');
+      smtp.delayMs = 0;
+      await transport.send(message('after-slow@example.fi'));
+      await smtp.waitFor((m) => m.envelope.to.includes('after-slow@example.fi'));
+    } finally {
+      smtp.delayMs = 0;
+      transport.close();
+    }
+  });
+
   it('a server that is down is retryable, and check() says so', async () => {
     const up = createMailTransport({ smtpUrl: smtp.url, from: FROM, timeoutMs: 2000 });
     assert.deepEqual(await up.check(), { ok: true });

@@ -167,3 +167,34 @@ test('stop() waits for deliveries in flight; a failing store never stops the loo
   assert.equal(errors.length, 2);
   await endpoint.close();
 });
+
+test('a lease shorter than twice the timeout is refused at start: an attempt must end well inside its lease', () => {
+  assert.throws(() => startWebhookSender({ queue: memoryWebhookQueue(), secret: SECRET, ...FAST, leaseMs: 500 }), /at least twice/);
+});
+
+test('a claim that comes back with too little of its lease left starts nothing; those deliveries go once, after the lease', async () => {
+  const endpoint = await webhookEndpoint();
+  const memory = memoryWebhookQueue();
+  const { messages } = await queued([endpoint.url], memory);
+  let claims = 0;
+  const errors: unknown[] = [];
+  const queue: WebhookQueue = {
+    ...memory,
+    claim: async (...args) => {
+      const claimed = await memory.claim(...args);
+      // The first answer arrives 700 ms late (a store busy under load): 300 ms of the 1 s lease left, the timeout is 300.
+      if (++claims === 1) await new Promise((r) => setTimeout(r, 700));
+      return claimed;
+    },
+  };
+  const sender = startWebhookSender({ queue, secret: SECRET, ...FAST, leaseMs: 1000, onError: (e) => errors.push(e) });
+  try {
+    await until(() => [...memory.rows.values()].every((r) => r.state === 'delivered'), 10_000, 'delivery after the lease');
+  } finally {
+    await sender.stop();
+    await endpoint.close();
+  }
+  assert.deepEqual(endpoint.deliveries.map((d) => d.id).sort(), messages.map((m) => m.id).sort(), 'each message once');
+  assert.ok(errors.some((e) => /too late/.test(String(e))), String(errors));
+  assert.ok([...memory.rows.values()].every((r) => r.attempts === 1), 'the attempt not started is not counted');
+});

@@ -111,6 +111,12 @@ export function createMemoryMailQueue(cap: MailCap = DEFAULT_MAIL_CAP): MemoryMa
       for (const r of due) r.leasedUntil = leaseUntil;
       return due.map((r) => ({ id: r.id, message: r.message, attempts: r.attempts, queuedAt: r.queuedAt }));
     },
+    async renew(ids, leasedUntil, until) {
+      maybeFail();
+      const moved = rows.filter((r) => ids.includes(r.id) && r.leasedUntil?.getTime() === leasedUntil.getTime());
+      for (const r of moved) r.leasedUntil = until;
+      return moved.map((r) => r.id);
+    },
     async sent(id, at, messageId) {
       maybeFail();
       Object.assign(row(id), { sentAt: at, messageId, leasedUntil: null, attempts: row(id).attempts + 1 });

@@ -4,6 +4,28 @@
  * crash or a restart could lose: it claims due mails with a lease, sends
  * them, and reports each outcome back. Store-agnostic: the SQLite and
  * PostgreSQL stores implement `MailQueue`; `memory-queue.ts` is the reference.
+ *
+ * Once, while every process runs: no process claims a mail while another is still within its lease
+ * sending it. A round claims up to `batchSize` mails under one lease and sends them one after the
+ * other, so every send that starts must end inside that lease, whatever the SMTP server's pace:
+ * - A send starts only while the lease has at least the transport's `timeoutMs` left (the longest a
+ *   send takes: the transport abandons it by then) plus a tenth of the lease, for the clocks of other
+ *   instances, a timer firing late in a busy process and the outcome's write.
+ * - When less is left, the mails of the batch not yet sent get a fresh lease, all in one conditional
+ *   statement (`renew`): only those whose lease is still the one this process set, so a mail another
+ *   process claimed meanwhile is dropped from the batch, never sent.
+ * - Mails claimed but not started when stop() comes are released by the same statement (lease
+ *   cleared: due again at once for another process, no attempt counted).
+ * - The lease must be at least twice the transport's timeout, or a fresh lease could not start a
+ *   send: checked at start.
+ *
+ * Why renewal and not the other ways to keep a lease: claiming one mail at a time, or renewing
+ * before each send, costs a store round trip (and on SQLite a commit) per mail on the path whose
+ * CPU per record the receiver's benchmark measures; a batch sized to what should fit in the lease
+ * only guesses the next send's time, so it needs the start check all the same, and what did not fit
+ * would wait out the lease. Here a server answering at its usual pace costs one comparison per mail
+ * and nothing in the store (ten mails go long before their lease runs short); a slow one costs one
+ * statement per stretch of (lease − timeout − lease/10) of sending, for the whole rest of the batch.
  */
 import type { MailSendError, MailTransport, OutgoingMail } from './transport.js';
 
@@ -27,6 +49,10 @@ export interface QueuedMail {
  *   `FOR UPDATE SKIP LOCKED`; SQLite: one `UPDATE … RETURNING` in a write
  *   transaction). A process that dies mid-send leaves the lease to run out,
  *   so the mail goes out once more at most.
+ * - `renew(ids, leasedUntil, until)`: in one statement, sets `leasedUntil = until` on those of `ids`
+ *   whose `leasedUntil` is still exactly `leasedUntil` (so not sent, not given up, not claimed by
+ *   another since); `until` null releases them (claimable at once, attempts unchanged). Returns the
+ *   ids it changed.
  * - `sent(id, at, messageId)`: marks it sent, clears the lease. Never claimed again.
  * - `failed(id, nextAttemptAt, error)`: `attempts + 1`, the error text, the
  *   next due time, clears the lease.
@@ -34,10 +60,13 @@ export interface QueuedMail {
  */
 export interface MailQueue {
   claim(now: Date, limit: number, leaseUntil: Date): Promise<QueuedMail[]>;
+  renew(ids: readonly string[], leasedUntil: Date, until: Date | null): Promise<string[]>;
   sent(id: string, at: Date, messageId: string): Promise<void>;
   failed(id: string, nextAttemptAt: Date, error: string): Promise<void>;
   gaveUp(id: string, error: string): Promise<void>;
 }
+
+const ids = (mails: readonly QueuedMail[]) => mails.map((mail) => mail.id);
 
 export interface BackoffOptions {
   /** Delay after the first failure (ms). */
@@ -66,13 +95,14 @@ export function backoffDelay(failures: number, options: BackoffOptions = DEFAULT
 
 export interface MailSenderOptions {
   queue: MailQueue;
-  transport: Pick<MailTransport, 'send'>;
+  /** Without `timeoutMs` (a stand-in in tests), a send is taken to last at most half the lease. */
+  transport: Pick<MailTransport, 'send'> & Partial<Pick<MailTransport, 'timeoutMs'>>;
   backoff?: Partial<BackoffOptions>;
   /** How often to look for due mail when the queue was empty (ms). */
   intervalMs?: number;
   /** Mails claimed per round. */
   batchSize?: number;
-  /** How long a claim holds a mail: longer than any send can take (ms). */
+  /** How long a claim (or a renewal) holds a mail (ms), default 5 min: at least twice the transport's `timeoutMs`. */
   leaseMs?: number;
   now?: () => Date;
   random?: () => number;
@@ -92,6 +122,12 @@ export function startMailSender(options: MailSenderOptions): MailSender {
   const intervalMs = options.intervalMs ?? 5000;
   const batchSize = options.batchSize ?? 10;
   const leaseMs = options.leaseMs ?? 5 * 60 * 1000;
+  const sendMs = options.transport.timeoutMs ?? leaseMs / 2;
+  if (!(sendMs <= leaseMs / 2)) {
+    throw new TypeError(`The mail lease (${leaseMs} ms) must be at least twice the transport's timeout (${sendMs} ms): a send must end well inside its lease`);
+  }
+  /** A send starts only while this much of its lease is left (see the header). */
+  const startWithin = sendMs + leaseMs / 10;
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const log = options.log ?? ((message: string, error?: unknown) => console.error(`[mail] ${message}`, error ?? ''));
@@ -140,13 +176,36 @@ export function startMailSender(options: MailSenderOptions): MailSender {
     }
   }
 
-  /** Claimed but not started when stop() came: due again at once for another process (costs one attempt). */
-  async function release(mails: QueuedMail[]): Promise<void> {
-    for (const mail of mails) {
-      await options.queue.failed(mail.id, now(), 'not sent: the sender stopped').catch((error: unknown) => {
-        log(`could not release mail ${mail.id}; its lease will run out`, error);
-      });
+  /** Claimed but not started when stop() came: due again at once for another process, no attempt counted. */
+  async function release(mails: QueuedMail[], leasedUntil: Date): Promise<void> {
+    await options.queue.renew(ids(mails), leasedUntil, null).catch((error: unknown) => {
+      log(`could not release ${mails.length} mail(s); their lease will run out`, error);
+    });
+  }
+
+  /**
+   * A fresh lease for the mails of a batch not sent yet, in one statement. Undefined when there is
+   * none to have: the store failed or answered too late to start a send; the mails wait out their
+   * lease, then this or another process claims them (no attempt counted).
+   */
+  async function renew(mails: QueuedMail[], leasedUntil: Date): Promise<{ mails: QueuedMail[]; leasedUntil: Date } | undefined> {
+    const until = new Date(now().getTime() + leaseMs);
+    let renewed: string[];
+    try {
+      renewed = await options.queue.renew(ids(mails), leasedUntil, until);
+    } catch (error) {
+      log(`could not renew the lease of ${mails.length} mail(s); they go once it has run out`, error);
+      return undefined;
     }
+    const held = new Set(renewed);
+    const lost = mails.filter((mail) => !held.has(mail.id));
+    // Not in normal running: the lease had run out and another process claimed them. Theirs to send now.
+    if (lost.length) log(`the lease of mail ${ids(lost).join(', ')} went to another process; not sent here`);
+    if (until.getTime() - now().getTime() < startWithin) {
+      log(`the store took too long to renew the lease of ${held.size} mail(s); they go once it has run out`);
+      return undefined;
+    }
+    return { mails: mails.filter((mail) => held.has(mail.id)), leasedUntil: until };
   }
 
   async function round(): Promise<void> {
@@ -154,26 +213,39 @@ export function startMailSender(options: MailSenderOptions): MailSender {
     // Drain while rounds come back full; then wait for the interval or a wake().
     while (full && !stopped) {
       let batch: QueuedMail[] = [];
+      let leasedUntil: Date;
       try {
         const at = now();
-        batch = await options.queue.claim(at, batchSize, new Date(at.getTime() + leaseMs));
+        leasedUntil = new Date(at.getTime() + leaseMs);
+        batch = await options.queue.claim(at, batchSize, leasedUntil);
       } catch (error) {
         log('could not claim mail', error);
         return;
       }
+      full = batch.length === batchSize;
       // One at a time: a confirmation mail is small, and an SMTP server under load should not get a burst.
       const recorded: Promise<void>[] = [];
-      for (const [index, mail] of batch.entries()) {
+      let waiting = batch;
+      for (let next = 0; next < waiting.length; ) {
         if (stopped) {
           await Promise.all(recorded);
-          await release(batch.slice(index));
+          await release(waiting.slice(next), leasedUntil);
           return;
         }
-        recorded.push((await deliver(mail)).recorded);
+        if (leasedUntil.getTime() - now().getTime() < startWithin) {
+          const renewed = await renew(waiting.slice(next), leasedUntil);
+          if (!renewed) {
+            full = false; // the store is in trouble: no claim right away
+            break;
+          }
+          ({ mails: waiting, leasedUntil } = renewed);
+          next = 0;
+          continue;
+        }
+        recorded.push((await deliver(waiting[next++]!)).recorded);
       }
       // Every outcome recorded before the next claim.
       await Promise.all(recorded);
-      full = batch.length === batchSize;
     }
   }
 

@@ -32,7 +32,11 @@ export interface MailTransportConfig {
   dkim?: DkimConfig;
   /** Where `.eml` files go (in `<dataDir>/mail/`) when there is no `smtpUrl`. */
   dataDir?: string;
-  /** Socket timeouts (ms) of the SMTP client; defaults suit a mail server on the same network. */
+  /**
+   * The longest one send may take in all (ms), default 30 s, which suits a mail server on the same
+   * network: SMTP aborts it then (its socket timeouts are this too); a file that could not be written
+   * by then is not written. The queue's lease must leave room for it (see `sender.ts`).
+   */
   timeoutMs?: number;
 }
 
@@ -42,6 +46,11 @@ export type OutgoingMail = Pick<MailMessage, 'to' | 'subject' | 'text' | 'html' 
 export interface MailTransport {
   /** `smtp` or `file`, for logs and `/readyz`. */
   readonly kind: 'smtp' | 'file';
+  /**
+   * The longest one `send` takes (ms): by then it has resolved, or rejected as retryable and gone no
+   * further. The sender starts a send only while its lease has more than this left.
+   */
+  readonly timeoutMs: number;
   /** Resolves with the Message-ID; rejects with `MailSendError`. */
   send(message: OutgoingMail): Promise<{ messageId: string }>;
   /** For `/readyz`: the SMTP server answers and takes our login, or the mail directory is writable. Never throws. */
@@ -101,8 +110,11 @@ export function createMailTransport(config: MailTransportConfig): MailTransport 
   return config.smtpUrl ? smtpTransport(config, config.smtpUrl) : fileTransport(config);
 }
 
+/** A send's whole time limit unless `timeoutMs` says otherwise. */
+export const DEFAULT_SEND_TIMEOUT_MS = 30_000;
+
 function smtpTransport(config: MailTransportConfig, smtpUrl: string): MailTransport {
-  const timeout = config.timeoutMs ?? 30_000;
+  const timeout = config.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const transporter = nodemailer.createTransport({
     url: smtpUrl,
     // One connection kept open for a burst of confirmations, instead of a TCP and SMTP handshake per mail.
@@ -116,12 +128,21 @@ function smtpTransport(config: MailTransportConfig, smtpUrl: string): MailTransp
   });
   return {
     kind: 'smtp',
+    timeoutMs: timeout,
     async send(message) {
       const mail = serialize(message, config.from);
       try {
-        await transporter.sendMail({ envelope: mail.envelope, raw: mail.raw });
+        // The socket timeouts only bound each wait, and a server that answers slowly step by step could
+        // stretch a send past its lease: the signal ends the whole send at `timeout` (nodemailer closes
+        // the connection it was on; the pool opens another for the next).
+        const signal = AbortSignal.timeout(timeout);
+        await transporter.sendMail({ envelope: mail.envelope, raw: mail.raw, signal } as Parameters<typeof transporter.sendMail>[0]);
         return { messageId: mail.messageId };
       } catch (error) {
+        if ((error as { code?: string })?.code === 'EABORT') {
+          // No verdict from the server: retried, like a socket timeout.
+          throw new MailSendError(`no answer from the SMTP server within ${timeout} ms`, true, undefined, { cause: error });
+        }
         throw classifySendError(error);
       }
     },
@@ -145,6 +166,7 @@ export function emlName(now = new Date()): string {
 function fileTransport(config: MailTransportConfig): MailTransport {
   if (!config.dataDir) throw new TypeError('Without smtpUrl a dataDir is needed for the .eml files');
   const dir = join(config.dataDir, 'mail');
+  const timeout = config.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   let made = false;
   // Only to sign: the same DKIM signing as SMTP, the signed bytes end up in a file. Unsigned bytes go as they are.
   const signer = config.dkim
@@ -152,7 +174,9 @@ function fileTransport(config: MailTransportConfig): MailTransport {
     : undefined;
   return {
     kind: 'file',
+    timeoutMs: timeout,
     async send(message) {
+      const deadline = Date.now() + timeout;
       const mail = serialize(message, config.from);
       let bytes = mail.raw;
       if (signer) {
@@ -175,6 +199,8 @@ function fileTransport(config: MailTransportConfig): MailTransport {
         } finally {
           await handle.close();
         }
+        // The rename is when the message is out: not after `timeout`, when the lease may have gone to another process.
+        if (Date.now() > deadline) throw new Error(`not written within ${timeout} ms`);
         // Atomic: the mailbox page never sees half a message.
         await rename(temp, join(dir, name));
       } catch (error) {

@@ -78,7 +78,8 @@ Webhooks (environment):
   WEBHOOK_URL                one or more endpoints, comma-separated (Standard Webhooks)
   WEBHOOK_SECRET             whsec_… (several, space-separated, while rotating)
   JOB_LEASE_SECONDS          how long a claimed mail or webhook delivery is held before another process or
-                             instance may send it (after a crash); default 300 for mail, 60 for webhooks
+                             instance may send it (after a crash); default 300 for mail, 60 for webhooks;
+                             a send's timeout is at most half of it
   CONFIRM_RECORD_IP=1        keep the confirming client's IP address with a confirmation (personal data)
 
 Preferences and unsubscribe (environment):

@@ -75,6 +75,13 @@ export function mailQueue(store: RecordStore, defer: () => boolean = () => false
         return { id: job.id, message: payload.message, attempts: job.attempts, queuedAt: new Date(job.createdAt) };
       });
     },
+    async renew(ids, leasedUntil, until) {
+      const kept = await store.renewJobLeases(ids, leasedUntil, until);
+      // Released, or taken by another process meanwhile: this process reports no outcome for them.
+      const held = new Set(until ? kept : []);
+      for (const id of ids) if (!held.has(id)) claimed.delete(id);
+      return kept;
+    },
     // Lazy: a batch's outcomes share one commit (store.jobs, which a click on the link reads, writes them first).
     sent: (id, at, messageId) => store.jobDone(id, at, messageId, true, settled(id)),
     failed: (id, next, error) => {

@@ -206,6 +206,14 @@ export function pgJobs(pool: pg.Pool) {
       );
       return rows.map(toJob);
     },
+    async renewJobLeases(ids, from, until) {
+      if (!ids.length) return [];
+      const { rows } = await pool.query<{ id: string }>(
+        'UPDATE privacy_jobs SET leased_until = $3 WHERE id = ANY($1::uuid[]) AND leased_until = $2 RETURNING id',
+        [ids, from, until],
+      );
+      return rows.map((row) => row.id);
+    },
     jobDone(id, at, result, _lazy, payload) {
       return new Promise<void>((resolve, reject) => {
         done.push({ id, at, result, payload: payload ?? null, resolve, reject });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { publicJwks, signReceipt, type ServerKey } from '../receipt.js';
 import { verifyRecord } from '../verify.js';
-import { createMailTransport } from '../mail/transport.js';
+import { createMailTransport, DEFAULT_SEND_TIMEOUT_MS } from '../mail/transport.js';
 import { DEFAULT_MAIL_CAP } from '../mail/caps.js';
 import { siteText, type PurposeLabels } from '../mail/site.js';
 import { createLinkTokens } from '../mail/tokens.js';
@@ -200,6 +200,8 @@ export async function startReceiver(
 ): Promise<RunningReceiver> {
   const { mail, webhooks: hooks, ...settings } = config;
   const lease = config.jobLeaseSeconds && config.jobLeaseSeconds * 1000;
+  // A send must end well inside its lease (the senders check it): a short lease shortens the timeouts.
+  const mailTimeout = lease ? Math.min(mail.transport.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS, lease / 2) : mail.transport.timeoutMs;
   // Listening first: without PUBLIC_URL (no SMTP: mails are files for the demo's mailbox) links open
   // the address this process listens on, known only now (`--port 0`). Never the request's `Host`.
   // A request that arrives before the receiver is built (another worker announced the port) waits for it.
@@ -224,7 +226,7 @@ export async function startReceiver(
       ...extra,
       store: givenStore,
       mail: {
-        transport: createMailTransport(mail.transport),
+        transport: createMailTransport({ ...mail.transport, ...(mailTimeout ? { timeoutMs: mailTimeout } : {}) }),
         cap: mail.cap,
         recordIp: config.confirmIp,
         publicUrl: mail.publicUrl ?? url,

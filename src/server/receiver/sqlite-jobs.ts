@@ -142,6 +142,10 @@ export function sqliteJobs(db: Database.Database, later: <T>(run: () => T, lazy?
        ORDER BY next_attempt_at, seq LIMIT @limit)
      RETURNING *`,
   );
+  // The ids as one JSON array: one prepared statement whatever their number.
+  const renew = db.prepare<{ ids: string; from: string; until: string | null }, { id: string }>(
+    'UPDATE jobs SET leased_until = @until WHERE id IN (SELECT value FROM json_each(@ids)) AND leased_until = @from RETURNING id',
+  );
   const done = db.prepare('UPDATE jobs SET done_at = ?, result = ?, attempts = attempts + 1, leased_until = NULL WHERE id = ?');
   const doneWith = db.prepare('UPDATE jobs SET done_at = ?, result = ?, payload = ?, attempts = attempts + 1, leased_until = NULL WHERE id = ?');
   const failed = db.prepare('UPDATE jobs SET next_attempt_at = ?, last_error = ?, attempts = attempts + 1, leased_until = NULL WHERE id = ?');
@@ -192,6 +196,11 @@ export function sqliteJobs(db: Database.Database, later: <T>(run: () => T, lazy?
   const queue: JobQueue = {
     async claimJobs(kind, now, limit, leaseUntil) {
       return (await later(() => claim.all({ kind, now: now.toISOString(), lease: leaseUntil.toISOString(), limit }))).map(toJob);
+    },
+    async renewJobLeases(ids, from, until) {
+      if (!ids.length) return [];
+      const args = { ids: JSON.stringify(ids), from: from.toISOString(), until: until && until.toISOString() };
+      return (await later(() => renew.all(args))).map((row) => row.id);
     },
     async jobDone(id, at, result, lazy, payload) {
       await later(() => (payload ? doneWith.run(at.toISOString(), result, JSON.stringify(payload), id) : done.run(at.toISOString(), result, id)), lazy);

@@ -87,6 +87,13 @@ export interface Job {
 export interface JobQueue {
   claimJobs(kind: NewJob['kind'], now: Date, limit: number, leaseUntil: Date): Promise<Job[]>;
   /**
+   * Moves the lease of those of `ids` whose lease is still exactly `leasedUntil` (the value the
+   * caller's claim or last renewal set: nobody has claimed them since, none is done) to `until`, in
+   * one statement; `until` null releases them, due again at once with no attempt counted. Returns
+   * the ids it moved: a job missing from the answer is no longer the caller's to send.
+   */
+  renewJobLeases(ids: readonly string[], leasedUntil: Date, until: Date | null): Promise<string[]>;
+  /**
    * `lazy`: the store may write the outcome with its next commit, a few ms later, rather than with
    * a commit of its own (`jobs()` writes such outcomes before it reads). A crash before then sends the job once more.
    * `payload`, when given, replaces the job's payload (a sent mail kept with its link tokens redacted).

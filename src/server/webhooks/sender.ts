@@ -12,6 +12,13 @@
  *   store for `privacy-receiver webhooks --failed` / `--retry`.
  * - Nothing escapes the loop: store or network errors go to `onError`, and the
  *   lease in the store makes an unrecorded outcome a later re-delivery, never a loss.
+ * - Once, while every process runs: an attempt ends inside the lease its claim took, so no other
+ *   process claims a delivery still being sent. Unlike the mail sender's batches this needs no
+ *   renewal: a claim takes only as many deliveries as there are free slots and starts them all at
+ *   once, and `timeoutMs` bounds an attempt as a whole (connecting, sending, waiting for the status).
+ *   What it takes: a lease of at least twice the timeout (refused at start otherwise) and, should the
+ *   claim itself have come back late (a store busy under load), no attempt started with less than
+ *   the timeout plus a tenth of the lease left; such deliveries wait out their lease.
  */
 import type { WebhookDelivery, WebhookQueue } from './queue.js';
 import { nodePost, type Post } from './post.js';
@@ -46,7 +53,7 @@ export interface WebhookSenderOptions {
   pollMs?: number;
   /** Deliveries in flight at once; default 8. */
   concurrency?: number;
-  /** Lease taken on each claimed delivery; default 2 × timeout + 30 s, so a live attempt never loses its lease. */
+  /** Lease taken on each claimed delivery; default 2 × timeout + 30 s, at least 2 × timeout, so a live attempt never loses its lease. */
   leaseMs?: number;
   /** Random extra delay, as a fraction of the scheduled one (spec: add jitter); default 0.1. */
   jitter?: number;
@@ -102,6 +109,11 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
   const pollMs = options.pollMs ?? SECOND;
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const leaseMs = options.leaseMs ?? 2 * timeoutMs + 30 * SECOND;
+  if (!(timeoutMs <= leaseMs / 2)) {
+    throw new TypeError(`The webhook lease (${leaseMs} ms) must be at least twice the timeout (${timeoutMs} ms): an attempt must end well inside its lease`);
+  }
+  /** An attempt starts only while this much of its lease is left (see the header). */
+  const startWithin = timeoutMs + leaseMs / 10;
   const jitter = options.jitter ?? 0.1;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 24 * HOUR;
   const now = options.now ?? Date.now;
@@ -171,13 +183,19 @@ export function startWebhookSender(options: WebhookSenderOptions): WebhookSender
     const free = concurrency - inFlight.size;
     if (stopping || free <= 0) return;
     let batch: WebhookDelivery[];
+    const claimedAt = now();
     try {
-      batch = await queue.claim(new Date(now()), free, leaseMs);
+      batch = await queue.claim(new Date(claimedAt), free, leaseMs);
     } catch (error) {
       report(error);
       return;
     }
     backlog = batch.length === free;
+    if (batch.length && claimedAt + leaseMs - now() < startWithin) {
+      // Too little of the lease left to be sure an attempt ends inside it: none started, no attempt counted.
+      report(new Error(`the claim of ${batch.length} webhook deliveries came back too late to send them; they go once their lease has run out`));
+      return;
+    }
     for (const delivery of batch) {
       const running: Promise<void> = attempt(delivery)
         .catch(report)
