@@ -12,7 +12,8 @@ import { demoSite } from './demo.js';
 import { closureMessages, webhookJobs, webhookQueue } from './hooks.js';
 import { isWorker, runPrimary } from './cluster.js';
 import { openServerKey, openStore, readServerKey, ReceiverStartError } from './open.js';
-import { startReceiver } from './receiver.js';
+import { startReceiver, type RunningReceiver } from './receiver.js';
+import { openStoreWhenReachable } from './store-wait.js';
 import { emailKey, type ReceiverEvent, type StoredRecord } from './store.js';
 import { unsubscribeHeaders } from '../unsubscribe.js';
 
@@ -31,7 +32,14 @@ async function serve(config: ReceiverConfig): Promise<void> {
   const pages = (url: string) => (config.demo ? `; demo pages at ${url}${config.mail.transport.smtpUrl ? '' : `, mailbox at ${url}mailbox.html`}` : '');
   if (config.workers > 1 && !isWorker()) {
     // The primary migrates and makes the key once, so start-up errors are one line here; then it supervises.
-    await (await openStore(config)).close();
+    // A database that cannot be reached yet is waited for (store-wait.ts); SIGTERM meanwhile stops at once.
+    const early = (signal: string) => {
+      console.log(`receiver: stopped on ${signal}`);
+      process.exit(0);
+    };
+    process.on('SIGTERM', early).on('SIGINT', early);
+    await (await openStoreWhenReachable(config)).close();
+    process.off('SIGTERM', early).off('SIGINT', early);
     await openServerKey(config.dataDir);
     for (const warning of config.webhooks?.warnings ?? []) console.warn(`receiver: ${warning}`);
     return runPrimary({
@@ -40,15 +48,16 @@ async function serve(config: ReceiverConfig): Promise<void> {
       started: (url) => console.log(`receiver: ${url} (records in ${storage}; ${mail}${pages(url)}; ${config.workers} workers)`),
     });
   }
-  const running = await startReceiver(config, demo);
-  if (!isWorker()) {
-    console.log(`receiver: ${running.url} (records in ${storage}; ${mail}${pages(running.url)})`);
-    for (const warning of config.webhooks?.warnings ?? []) console.warn(`receiver: ${warning}`);
-  }
+  let running: RunningReceiver | undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    if (!running) {
+      // Still waiting for the database: nothing was accepted, nothing to finish.
+      console.log(`receiver: stopped on ${signal}`);
+      process.exit(0);
+    }
     // Finish what was accepted, then close the store: no accepted record is lost.
     running.close().then(
       () => {
@@ -63,6 +72,13 @@ async function serve(config: ReceiverConfig): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A worker started during a database outage waits here, without listening, while the others serve.
+  const store = await openStoreWhenReachable(config, { who: isWorker() ? `receiver: worker ${process.pid}` : 'receiver' });
+  running = await startReceiver(config, demo, store);
+  if (!isWorker()) {
+    console.log(`receiver: ${running.url} (records in ${storage}; ${mail}${pages(running.url)})`);
+    for (const warning of config.webhooks?.warnings ?? []) console.warn(`receiver: ${warning}`);
+  }
 }
 
 /**

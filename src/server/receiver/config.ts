@@ -61,13 +61,16 @@ Options (environment variable in brackets):
   --port N                   [PORT] default 8787
   --host H                   [HOST] default 127.0.0.1
   --data-dir DIR             [DATA_DIR] SQLite file and server key, default ./data
-  --database-url URL         [DATABASE_URL] use PostgreSQL instead of SQLite
+  --database-url URL         [DATABASE_URL] use PostgreSQL instead of SQLite; serve waits for a database it
+                             cannot reach (retrying at most every 5 s), and stops on one that refuses it
   --allowed-origins A,B      [ALLOWED_ORIGINS] other origins that may post records (CORS)
   --rate-burst N             [RATE_LIMIT_BURST] records at once per address, default 30
   --rate-per-second N        [RATE_LIMIT_PER_SECOND] steady records per second per address, default 5; 0 turns limiting off
   --max-bytes N              [MAX_RECORD_BYTES] largest accepted record, default 16384
   --max-skew-seconds N       [MAX_SKEW_SECONDS] accepted clock difference of issuedAt, default 600
-  --workers N                [WORKERS] with serve: processes sharing the port, default the available cores
+  --workers N                [WORKERS] with serve: processes sharing the port, default the available cores;
+                             a worker that dies is replaced at once, then after 1 s, 2 s, 4 s … up to 60 s
+                             while replacements keep dying within 60 s; after 15 minutes of that, exit 1
   --demo                     with serve: also the demo pages and /mailbox.html (npm start)
   --trust-proxy [N]          [TRUST_PROXY=N] behind N proxies of your own (default 1 when given): rate-limit by
                              the address the last of them appended to X-Forwarded-For
