@@ -8,6 +8,7 @@ import { benchCls, DEMO_PAGES } from './bench/cls.mjs';
 import { benchReceiver } from './bench/receiver.mjs';
 import { benchRecords } from './bench/records.mjs';
 import { benchQueues } from './bench/queues.mjs';
+import { benchLimits } from './bench/limits.mjs';
 import { benchScale } from './bench/scale.mjs';
 import { benchSendFloor } from './bench/send-floor.mjs';
 import { measureCompared, measureSizes } from './bench/sizes.mjs';
@@ -45,6 +46,9 @@ console.log((await benchRecords()).text);
 
 console.log('\n## Receiver\n');
 console.log((await benchReceiver()).text);
+
+console.log('\n## Limits and mail caps: what they cost per record, and what the link route tells by its timing\n');
+console.log((await benchLimits()).text);
 
 console.log('\n## Confirmation mail and webhooks: queued with the record, sent when the receiver is idle (#12, #14)\n');
 console.log((await benchQueues()).text);

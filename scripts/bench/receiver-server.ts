@@ -20,6 +20,8 @@ const config = {
 
 const nullStore = {
   put: async (row) => ({ status: 'stored', row }),
+  bindKey: async (kid: string) => kid,
+  renewJobLeases: async () => [],
   get: async () => undefined,
   byId: async () => [],
   byEmail: async () => [],

@@ -7,6 +7,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
+import { BENCH_MAIL } from './queues.mjs';
 import { median, percentile, signConsentRecords, table } from './util.mjs';
 
 function startServer(kind, databaseUrl, srcDir) {
@@ -70,7 +71,7 @@ function baselineSources() {
 async function inProcess(bodies, concurrency = 32) {
   const { createReceiver } = await tsImport('../../src/server/receiver/receiver.ts', import.meta.url);
   const dir = mkdtempSync(join(tmpdir(), 'pw-bench-'));
-  const receiver = await createReceiver({ dataDir: dir, rateLimit: false });
+  const receiver = await createReceiver({ dataDir: dir, rateLimit: false, mail: BENCH_MAIL });
   const latencies = [];
   let next = 0;
   let failed = 0;

@@ -29,7 +29,7 @@ if (cluster.isPrimary) {
   const receiver = await createReceiver({
     ...options,
     rateLimit: false,
-    mail: features === 'on' ? { cap: { max: 3, windowMs: 86_400_000 }, transport: createMailTransport({ smtpUrl, from: 'bench@localhost' }) } : false,
+    mail: features === 'on' ? { publicUrl: 'http://127.0.0.1', cap: { max: 3, windowMs: 86_400_000, clientMax: 1e9, keyMax: 1e9 }, transport: createMailTransport({ smtpUrl, from: 'bench@localhost' }) } : false,
     ...(features === 'on' && webhookUrl ? { webhooks: { endpoints: [webhookUrl], secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } } : {}),
   });
   const server = createAdaptorServer({ fetch: receiver.fetch }) as Server;

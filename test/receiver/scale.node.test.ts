@@ -159,6 +159,9 @@ describe('several instances on one PostgreSQL (#17)', { skip: pgTestsDisabled },
     PUBLIC_URL: 'http://127.0.0.1:9',
     WEBHOOK_URL: webhookUrl,
     WEBHOOK_SECRET: SECRET,
+    // Every record here comes from this one client, most from one signing key: open the client and key caps.
+    MAIL_CAP_CLIENT: '100000',
+    MAIL_CAP_KEY: '100000',
     ...extra,
   });
 
@@ -273,6 +276,7 @@ describe('several instances on one PostgreSQL (#17)', { skip: pgTestsDisabled },
     try {
       assert.equal((await get('/readyz')).status, 200);
       own.pause();
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // a probe's outcome answers /readyz for a second
       const ready = await get('/readyz');
       assert.equal(ready.status, 503);
       assert.ok(Number(ready.headers.get('retry-after')) > 0);
@@ -452,6 +456,8 @@ describe('SQLite shared by several processes, slow SMTP', () => {
         WEBHOOK_URL: endpoint.url,
         WEBHOOK_SECRET: SECRET,
         JOB_LEASE_SECONDS: '3',
+        MAIL_CAP_CLIENT: '100000',
+        MAIL_CAP_KEY: '100000',
       });
       assert.match(instance.log(), /2 workers/);
       const { mails, webhooks } = await slowRun([instance], smtp, endpoint, jobsLeft, 'slow-sqlite');
@@ -477,9 +483,11 @@ describe('/readyz (#17)', () => {
       const current = db.pragma('user_version', { simple: true }) as number;
       assert.equal((await receiver.fetch(new Request('http://127.0.0.1/readyz'))).status, 200);
       db.pragma(`user_version = ${current - 1}`);
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // a probe's outcome answers /readyz for a second
       assert.equal((await receiver.fetch(new Request('http://127.0.0.1/readyz'))).status, 503);
       assert.equal((await receiver.fetch(new Request('http://127.0.0.1/healthz'))).status, 200);
       db.pragma(`user_version = ${current + 1}`); // the next release migrated: still ready
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       assert.equal((await receiver.fetch(new Request('http://127.0.0.1/readyz'))).status, 200);
       db.pragma(`user_version = ${current}`);
     } finally {

@@ -144,6 +144,17 @@ describe('<data-request-form>', () => {
     });
   });
 
+  it('refuses an RFC 2047 encoded word as an address inline, keeping what was typed', async () => {
+    const el = await form('en');
+    const events = recordEvents(el, ['record-sent', 'record-queued', 'record-failed']);
+    const encoded = '=?utf-8?q?spam=40evil.example?=@example.fi';
+    fill(el, { requestType: 'access', name: 'Maija', email: encoded });
+    await submit(el);
+    expect(errorOf(el, 'email')).to.include('Check the e-mail address');
+    expect(field(el, 'email').value).to.equal(encoded);
+    expect(events).to.deep.equal([]);
+  });
+
   it('drops a bot that fills the hidden field, silently', async () => {
     const el = await form('en');
     const events = recordEvents(el, ['record-sent', 'record-queued', 'record-failed']);

@@ -1,6 +1,6 @@
 /**
  * Mail settings from the environment: `SMTP_URL`, `MAIL_FROM`, `DKIM_DOMAIN`,
- * `DKIM_SELECTOR`, `DKIM_KEY_FILE`, `PUBLIC_URL`, `MAIL_CAP`. Checked at
+ * `DKIM_SELECTOR`, `DKIM_KEY_FILE`, `PUBLIC_URL`, `MAIL_CAP*`. Checked at
  * start-up so a typo stops the receiver instead of losing mail later.
  */
 import { createPrivateKey } from 'node:crypto';
@@ -25,7 +25,10 @@ export const MAIL_USAGE = `Mail (environment):
   MAIL_FROM                  From address, e.g. "OptimeSys <tietosuoja@optimesys.fi>" (required with SMTP_URL)
   DKIM_DOMAIN, DKIM_SELECTOR, DKIM_KEY_FILE   sign with DKIM (all three, the key file a PEM private key)
   PUBLIC_URL                 origin of the links in mails, e.g. https://privacy.optimesys.fi (required with SMTP_URL)
-  MAIL_CAP                   confirmation mails to one address in 24 h, default 3
+  MAIL_CAP                   mails of one kind to one mailbox from one client in 24 h, default 3
+  MAIL_CAP_MAILBOX           mails of one kind to one mailbox from all clients in 24 h, default 10
+  MAIL_CAP_CLIENT            mails one client (IPv4 address, IPv6 /64) causes in an hour, default 20
+  MAIL_CAP_KEY               mails one device key causes in an hour, default 5
 `;
 
 export interface MailConfigContext {
@@ -85,9 +88,19 @@ export function parseMailConfig(env: NodeJS.ProcessEnv, context: MailConfigConte
     dkim = { domainName, keySelector, privateKey };
   }
 
-  const capText = value('MAIL_CAP');
-  const cap = capText === undefined ? DEFAULT_MAIL_CAP.max : Number(capText);
-  if (!Number.isInteger(cap) || cap < 1) throw new MailConfigError(`MAIL_CAP must be a whole number ≥ 1, not "${capText}"`);
+  const count = (name: string, fallback: number) => {
+    const text = value(name);
+    const n = text === undefined ? fallback : Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new MailConfigError(`${name} must be a whole number ≥ 1, not "${text}"`);
+    return n;
+  };
+  const cap: MailCap = {
+    ...DEFAULT_MAIL_CAP,
+    max: count('MAIL_CAP', DEFAULT_MAIL_CAP.max),
+    mailboxMax: count('MAIL_CAP_MAILBOX', DEFAULT_MAIL_CAP.mailboxMax),
+    clientMax: count('MAIL_CAP_CLIENT', DEFAULT_MAIL_CAP.clientMax),
+    keyMax: count('MAIL_CAP_KEY', DEFAULT_MAIL_CAP.keyMax),
+  };
 
   return {
     transport: {
@@ -97,6 +110,6 @@ export function parseMailConfig(env: NodeJS.ProcessEnv, context: MailConfigConte
       dataDir: context.dataDir,
     },
     publicUrl: `${parsedPublic.origin}${parsedPublic.pathname.replace(/\/+$/, '')}`,
-    cap: { ...DEFAULT_MAIL_CAP, max: cap },
+    cap,
   };
 }
