@@ -29,7 +29,7 @@ if (wanted.includes('firefox') && existsSync(firefoxPath)) {
 }
 
 export default {
-  files: ['test/**/*.test.ts', '!test/**/*.node.test.ts'],
+  files: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts', '!test/**/*.node.test.ts', '!packages/*/test/**/*.node.test.ts'],
   nodeResolve: true,
   rootDir: '.',
   // One page at a time: focus and keyboard tests need the page to be the focused one.

@@ -4,7 +4,7 @@
 // CSP), and the notice references the forms bundle, after checking the notice data.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { LOCALES } from '../src/i18n.js';
-import { noticeDigest } from '../src/records/digest.js';
+import { noticeDigest } from '@optimesys/privacy-records/digest';
 import { parseNotice } from '../src/notice/notice-schema.js';
 import { renderElements } from '../src/ssr/index.js';
 import { minifyCss } from './css-minify.mjs';

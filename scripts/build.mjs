@@ -1,5 +1,5 @@
-// Builds dist/: the library (unbundled ES modules + .d.ts), the server half,
-// the CDN bundles, the JSON Schemas and the static HTML notice.
+// `npm run build`: the records core and the receiver (packages/*, each its own build.mjs), then the
+// widgets' dist/: the library (unbundled ES modules + .d.ts), the CDN bundles and the static HTML notice.
 import { execFileSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { rollup } from 'rollup';
@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { cdnEntries, hydrateEntries, libraryEntries } from './entries.mjs';
 import { cssTemplates } from './css-minify.mjs';
 
-const external = (id) => /^(lit|@lit|@lit-labs|i18next|zod|jose|canonicalize|@floating-ui|tslib|better-sqlite3|pg|hono|@hono|nodemailer)(\/|$)/.test(id) || id.startsWith('node:');
+const external = (id) => /^(lit|@lit|@lit-labs|i18next|zod|@floating-ui|tslib|@optimesys)(\/|$)/.test(id) || id.startsWith('node:');
 
 function onwarn(warning, warn) {
   // zod's annotations and cycles are harmless; anything from our code is not.
@@ -58,6 +58,7 @@ function describeEntry(files) {
 }
 
 const started = Date.now();
+for (const pkg of ['records', 'receiver']) execFileSync('node', [`packages/${pkg}/build.mjs`], { stdio: 'inherit' });
 await rm('dist', { recursive: true, force: true });
 
 // 0. The static HTML notice and the notice references the forms bundle
@@ -102,9 +103,7 @@ await writeFile('dist/cdn/manifest.json', JSON.stringify(manifest, null, 2));
 // 3. Type declarations next to the modules.
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
-// 4. The record schemas as JSON Schema for backends in other languages, and
-//    the Custom Elements Manifest from the elements' JSDoc.
-execFileSync('npx', ['tsx', 'scripts/build-schemas.ts'], { stdio: 'inherit' });
+// 4. The Custom Elements Manifest from the elements' JSDoc.
 execFileSync('npx', ['cem', 'analyze', '--config', 'custom-elements-manifest.config.mjs'], { stdio: 'inherit' });
 
 console.log(`build: dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -8,8 +8,8 @@ export const elements = [
   { tag: 'data-request-form', module: 'src/request/data-request-form.ts', define: 'src/request/data-request-form.define.ts' },
 ];
 
-/** Node entries: the server half and the reference receiver's command line. */
-export const serverEntries = ['src/server/index.ts', 'src/server/receiver/cli.ts', 'src/ssr/index.ts'];
+/** Node entries: server rendering. */
+export const serverEntries = ['src/ssr/index.ts'];
 
 /** Entries of the library build (unbundled ES modules, dependencies external). */
 export const libraryEntries = [

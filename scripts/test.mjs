@@ -29,11 +29,11 @@ function find(dir, suffix) {
 const only = process.argv.slice(2); // e.g. `npm test -- browser` runs one step
 const want = (step) => only.length === 0 || only.includes(step);
 
-if (want('typecheck')) results.push({ name: 'typecheck', ok: run('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) });
+if (want('typecheck')) results.push({ name: 'typecheck (per package, and no node:* in browser code)', ok: run('typecheck', 'node', ['scripts/typecheck.mjs']) });
 if (want('build')) results.push({ name: 'build', ok: run('build', 'node', ['scripts/build.mjs']) });
 
 if (want('node')) {
-  const files = find('test', '.node.test.ts');
+  const files = ['test', ...readdirSync('packages').map((p) => join('packages', p, 'test'))].filter((dir) => existsSync(dir)).flatMap((dir) => find(dir, '.node.test.ts'));
   const tap = join(out, 'node.tap');
   const ok = run('node tests', 'node', [
     '--import', 'tsx', '--test', '--test-concurrency=1',
@@ -46,7 +46,7 @@ if (want('node')) {
   results.push({ name: 'node tests', ok, passed: count('pass'), failed: count('fail') || (ok ? 0 : 1) });
 }
 
-if (want('package')) results.push({ name: 'package (tarball, publint, attw, install)', ok: run('package', 'node', ['scripts/check-package.mjs']) });
+if (want('package')) results.push({ name: 'packages (tarballs, publint, attw, installs)', ok: run('package', 'node', ['scripts/check-package.mjs']) });
 
 if (want('browser')) {
   const summary = join(out, 'browser.json');

@@ -1,8 +1,8 @@
 import type { Locale } from './i18n.js';
 import type { NoticeDocument } from './notice/notice-schema.js';
 import type { BackendAdapter } from './adapters/types.js';
-import type { Signer } from './records/sign.js';
-import type { Basis } from './records/vocabulary.js';
+import type { Signer } from '@optimesys/privacy-records/sign';
+import type { Basis } from '@optimesys/privacy-records/vocabulary';
 
 /** Texts of a purpose in one language, as the toggle and its info popover show them. */
 export interface PurposeText {

@@ -1,4 +1,4 @@
-import type { PrivacyRecord, Receipt } from './records/schemas.js';
+import type { PrivacyRecord, Receipt } from '@optimesys/privacy-records/schemas';
 
 /** A visitor turned a consent on or off (never fired for changes made from code). */
 export class ConsentChangeEvent extends CustomEvent<{ purpose: string; granted: boolean }> {

@@ -24,14 +24,15 @@ export {
 export { checkNotice, type NoticeFinding } from './notice/check-notice.js';
 
 // Records: schemas, vocabulary, signing, outbox
-export * from './records/schemas.js';
-export * from './records/vocabulary.js';
-export { canonicalJson } from './records/canonical.js';
-export { createConsentRecord, createDataRequest, normalizeEmail, processingNotice } from './records/create.js';
-export { noticeDigest } from './records/digest.js';
-export { deviceSigner, hmacSigner, signRecord, InvalidRecordError, type Signer, type SignerKey } from './records/sign.js';
-export { createOutbox, type Outbox, type OutboxEntry, type OutboxEvents, type OutboxOptions, type SendResult } from './records/outbox.js';
-export { verifyReceipt, type Jwks, type ReceiptCheck } from './records/receipt.js';
+export * from '@optimesys/privacy-records/schemas';
+export * from '@optimesys/privacy-records/vocabulary';
+export { canonicalJson } from '@optimesys/privacy-records/canonical';
+export { createConsentRecord, createDataRequest, normalizeEmail, processingNotice } from '@optimesys/privacy-records/create';
+export { noticeDigest } from '@optimesys/privacy-records/digest';
+export { hmacSigner, keySigner, signRecord, InvalidRecordError, type Signer, type SignerKey } from '@optimesys/privacy-records/sign';
+export { deviceSigner, type DeviceSignerOptions } from './outbox/device-signer.js';
+export { createOutbox, type Outbox, type OutboxEntry, type OutboxEvents, type OutboxOptions, type SendResult } from './outbox/outbox.js';
+export { verifyReceipt, type Jwks, type ReceiptCheck } from '@optimesys/privacy-records/receipt';
 
 // Adapters
 export { AdapterError, type BackendAdapter, type ServerError } from './adapters/types.js';

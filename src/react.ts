@@ -11,7 +11,7 @@ import type { ConsentToggle } from './consent/consent-toggle.js';
 import type { ConsentChangeEvent, RecordFailedEvent, RecordQueuedEvent, RecordSentEvent } from './events.js';
 import type { NoticeDocument } from './notice/notice-schema.js';
 import type { PrivacyNotice } from './notice/privacy-notice.js';
-import type { RequestType } from './records/vocabulary.js';
+import type { RequestType } from '@optimesys/privacy-records/vocabulary';
 import type { DataRequestForm } from './request/data-request-form.js';
 
 type Tag<T extends HTMLElement, Props> = DetailedHTMLProps<HTMLAttributes<T>, T> & Props;

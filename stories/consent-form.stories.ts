@@ -3,8 +3,8 @@ import { html } from 'lit';
 import { configure } from '../src/config.js';
 import '../src/consent/consent-form.define.js';
 import { saveChoices } from '../src/consent/choices.js';
-import { createConsentRecord } from '../src/records/create.js';
-import type { ConsentRecord } from '../src/records/schemas.js';
+import { createConsentRecord } from '@optimesys/privacy-records/create';
+import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
 import refs from '../src/notice/notice-refs.json';
 import { type, until, useMemoryBackend, useSilentBackend } from './helpers.js';
 
@@ -32,7 +32,7 @@ type Story = StoryObj<Args>;
 
 /** Stores (or clears) this browser's remembered choices before the story renders. */
 async function saveChoicesFor(digest: string | undefined, granted = ['newsletter']) {
-  const { openDb } = await import('../src/records/idb.js');
+  const { openDb } = await import('../src/outbox/idb.js');
   const db = await openDb();
   await db.delete('choices', 'consent');
   db.close();

@@ -1,7 +1,7 @@
 // An Express 5 site that mounts the receiver beside its own routes.
 import { getRequestListener } from '@hono/node-server';
 import express from 'express';
-import { createReceiver } from '@optimesys/privacy-widgets/server';
+import { createReceiver } from '@optimesys/privacy-receiver';
 
 export async function createSite(options: { dataDir: string; publicUrl: string }) {
   // The origin the links in confirmation mails open: this site's own, configured (never read from a request).

@@ -12,7 +12,7 @@ import {
   type HubSpotOptions,
   type MailchimpOptions,
   type WebhookEvent,
-} from '@optimesys/privacy-widgets/server';
+} from '@optimesys/privacy-receiver';
 
 export interface ForwardConfig {
   /** WEBHOOK_SECRET, the same `whsec_…` the receiver signs with. */

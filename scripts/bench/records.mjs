@@ -15,11 +15,12 @@ const brotli = (text) => brotliCompressSync(Buffer.from(text), { params: { [cons
 // The page-side bench: both contenders get the same record bytes and the same key type.
 const PAGE_ENTRY = `
 import { CompactSign } from 'jose';
-import { canonicalJson } from './src/records/canonical.ts';
-import { signRecord, deviceSigner } from './src/records/sign.ts';
-import { createOutbox } from './src/records/outbox.ts';
+import { canonicalJson } from './packages/records/src/canonical.ts';
+import { signRecord } from './packages/records/src/sign.ts';
+import { deviceSigner } from './src/outbox/device-signer.ts';
+import { createOutbox } from './src/outbox/outbox.ts';
 import { memoryAdapter } from './src/adapters/memory.ts';
-import { consentSample } from './test/records/samples.ts';
+import { consentSample } from './packages/records/test/samples.ts';
 
 window.runBench = async ({ warmup, runs }) => {
   const signer = deviceSigner({ dbName: 'records-bench' });
@@ -56,10 +57,11 @@ window.runBench = async ({ warmup, runs }) => {
 
 // What a page using the records core loads: signing, the outbox, the HTTP adapter, the schemas.
 const SIZE_ENTRY = `
-export { signRecord, deviceSigner } from './src/records/sign.ts';
-export { createOutbox } from './src/records/outbox.ts';
+export { signRecord } from './packages/records/src/sign.ts';
+export { deviceSigner } from './src/outbox/device-signer.ts';
+export { createOutbox } from './src/outbox/outbox.ts';
 export { httpAdapter } from './src/adapters/http.ts';
-export * from './src/records/schemas.ts';
+export * from './packages/records/src/schemas.ts';
 `;
 // For comparison: jose's signing and thumbprint code that jws.ts replaces.
 const JOSE_ENTRY = `export { CompactSign, calculateJwkThumbprint, base64url } from 'jose';`;
@@ -107,9 +109,9 @@ async function throughput(fn, ms) {
 }
 
 async function benchNode() {
-  const { verifyRecord } = await tsImport('../../src/server/verify.ts', import.meta.url);
-  const { signRecord, deviceSigner } = await tsImport('../../src/records/sign.ts', import.meta.url);
-  const { consentSample } = await tsImport('../../test/records/samples.ts', import.meta.url);
+  const { verifyRecord } = await tsImport('../../packages/receiver/src/verify.ts', import.meta.url);
+  const { signRecord, keySigner: deviceSigner } = await tsImport('../../packages/records/src/sign.ts', import.meta.url);
+  const { consentSample } = await tsImport('../../packages/records/test/samples.ts', import.meta.url);
   const { compactVerify, EmbeddedJWK } = await import('jose');
   const { jws } = await signRecord(consentSample(), deviceSigner({ indexedDB: null }));
   const ours = () => verifyRecord(jws).then((r) => { if (!r.ok) throw new Error(r.error.message); });
@@ -130,7 +132,7 @@ export async function benchRecords({ warmup = 30, runs = 300 } = {}) {
   const page = await benchChromium(esbuild, { warmup, runs });
   const node = await benchNode();
   const core = await bundle(esbuild, SIZE_ENTRY);
-  const schemasOnly = await bundle(esbuild, `export * from './src/records/schemas.ts';`);
+  const schemasOnly = await bundle(esbuild, `export * from './packages/records/src/schemas.ts';`);
   const joseSign = await bundle(esbuild, JOSE_ENTRY);
 
   const ms = (v) => `${v.toFixed(2)} ms`;

@@ -5,9 +5,9 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
-import { createMailTransport } from '../../src/server/mail/transport.js';
-import { createReceiver } from '../../src/server/receiver/receiver.js';
-import { openServerKey, openStore } from '../../src/server/receiver/open.js';
+import { createMailTransport } from '../../packages/receiver/src/mail/transport.js';
+import { createReceiver } from '../../packages/receiver/src/receiver/receiver.js';
+import { openServerKey, openStore } from '../../packages/receiver/src/receiver/open.js';
 
 const [workersText, kind, dataDir, databaseUrl, features, smtpUrl, webhookUrl] = process.argv.slice(2);
 const workers = Number(workersText);

@@ -37,8 +37,8 @@ export function table(rows, columns) {
 
 /** `count` distinct consent records signed ahead of time, round-robin by `keys` device keys; addresses `<prefix>-<i>@example.com`. */
 export async function signConsentRecords(count, { keys = 50, prefix = 'bench' } = {}) {
-  const { deviceSigner, signRecord } = await tsImport('../../src/records/sign.ts', import.meta.url);
-  const { createConsentRecord } = await tsImport('../../src/records/create.ts', import.meta.url);
+  const { keySigner: deviceSigner, signRecord } = await tsImport('../../packages/records/src/sign.ts', import.meta.url);
+  const { createConsentRecord } = await tsImport('../../packages/records/src/create.ts', import.meta.url);
   const signers = Array.from({ length: keys }, () => deviceSigner({ indexedDB: null }));
   const out = [];
   for (let i = 0; i < count; i++) {

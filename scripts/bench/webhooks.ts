@@ -6,13 +6,13 @@
 //   each signed (HMAC-SHA256) and recorded in the in-memory queue.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { verifyRecord } from '../../src/server/verify.js';
-import { consentRecordEvents } from '../../src/server/webhooks/events.js';
-import { deliveriesFor, memoryWebhookQueue } from '../../src/server/webhooks/queue.js';
-import { startWebhookSender } from '../../src/server/webhooks/sender.js';
-import { createWebhookSecret } from '../../src/server/webhooks/sign.js';
-import { consentSample } from '../../test/records/samples.js';
+import { deviceSigner, signRecord } from '@optimesys/privacy-records/sign';
+import { verifyRecord } from '../../packages/receiver/src/verify.js';
+import { consentRecordEvents } from '../../packages/receiver/src/webhooks/events.js';
+import { deliveriesFor, memoryWebhookQueue } from '../../packages/receiver/src/webhooks/queue.js';
+import { startWebhookSender } from '../../packages/receiver/src/webhooks/sender.js';
+import { createWebhookSecret } from '../../packages/receiver/src/webhooks/sign.js';
+import { consentSample } from '../../packages/records/test/samples.js';
 
 async function perSecond(fn: () => Promise<unknown>, ms = 1500): Promise<number> {
   for (let i = 0; i < 50; i++) await fn(); // warm-up

@@ -1,4 +1,4 @@
-import { Receipt } from '../records/schemas.js';
+import { Receipt } from '@optimesys/privacy-records/schemas';
 import { AdapterError, kindOfStatus, parseRetryAfter, type BackendAdapter, type ServerError } from './types.js';
 
 export interface HttpAdapterOptions {

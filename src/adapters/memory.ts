@@ -1,4 +1,4 @@
-import type { PrivacyRecord, Receipt } from '../records/schemas.js';
+import type { PrivacyRecord, Receipt } from '@optimesys/privacy-records/schemas';
 import { AdapterError, type BackendAdapter } from './types.js';
 
 /** One record the memory adapter accepted. */

@@ -1,4 +1,4 @@
-import type { PrivacyRecord, Receipt } from '../records/schemas.js';
+import type { PrivacyRecord, Receipt } from '@optimesys/privacy-records/schemas';
 
 /** Where signed records go. `send` resolves with the server's receipt or throws an `AdapterError`. */
 export interface BackendAdapter {

@@ -1,5 +1,5 @@
-import { openDb } from '../records/idb.js';
-import type { ConsentRecord, NoticeRef } from '../records/schemas.js';
+import { openDb } from '../outbox/idb.js';
+import type { ConsentRecord, NoticeRef } from '@optimesys/privacy-records/schemas';
 
 /** This browser's current consent choices, kept so that the next visit shows them and withdrawal needs no retyping. */
 export interface StoredChoices {

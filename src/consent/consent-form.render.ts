@@ -5,7 +5,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import type { Locale } from '../i18n.js';
-import type { NoticeRef } from '../records/schemas.js';
+import type { NoticeRef } from '@optimesys/privacy-records/schemas';
 import type { StoredChoices } from './choices.js';
 import { processingPurposes, purposeIds } from './consent-record.js';
 

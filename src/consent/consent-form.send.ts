@@ -4,8 +4,8 @@
  * shows next. The element applies the outcome and announces it.
  */
 import { getConfig } from '../config.js';
-import { normalizeEmail } from '../records/create.js';
-import type { ConsentRecord } from '../records/schemas.js';
+import { normalizeEmail } from '@optimesys/privacy-records/create';
+import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
 import { loadSender } from '../ui/lazy.js';
 import type { Sent } from '../ui/send-record.js';
 import { saveChoices, type StoredChoices } from './choices.js';

@@ -2,7 +2,7 @@ import { html, isServer, LitElement, nothing, type PropertyValues, type Template
 import { getConfig, onConfigure } from '../config.js';
 import type { Locale } from '../i18n.js';
 import { noticeRef } from '../notice/notice-ref.js';
-import type { ConsentRecord, NoticeRef } from '../records/schemas.js';
+import type { ConsentRecord, NoticeRef } from '@optimesys/privacy-records/schemas';
 import { LocaleController } from '../ui/locale-controller.js';
 import { loadSender } from '../ui/lazy.js';
 import { objectionHref, safeHref } from '../ui/safe-href.js';

@@ -2,8 +2,8 @@ import { html, LitElement, nothing, type PropertyDeclarations, type TemplateResu
 import { getConfig, onConfigure } from '../config.js';
 import { RecordSentEvent } from '../events.js';
 import { noticeRef } from '../notice/notice-ref.js';
-import { normalizeEmail } from '../records/create.js';
-import type { Receipt } from '../records/schemas.js';
+import { normalizeEmail } from '@optimesys/privacy-records/create';
+import type { Receipt } from '@optimesys/privacy-records/schemas';
 import { formStyles } from '../ui/form-styles.js';
 import { isEmail, loadSender } from '../ui/lazy.js';
 import { LocaleController } from '../ui/locale-controller.js';

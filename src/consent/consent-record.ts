@@ -1,7 +1,7 @@
 import type { Locale } from '../i18n.js';
-import { createConsentRecord, processingNotice } from '../records/create.js';
-import type { ConsentRecord, NoticeRef } from '../records/schemas.js';
-import type { ProcessingBasis } from '../records/vocabulary.js';
+import { createConsentRecord, processingNotice } from '@optimesys/privacy-records/create';
+import type { ConsentRecord, NoticeRef } from '@optimesys/privacy-records/schemas';
+import type { ProcessingBasis } from '@optimesys/privacy-records/vocabulary';
 import { sourceUrl } from '../ui/lazy.js';
 import { findPurpose, type Purpose } from './purposes.js';
 

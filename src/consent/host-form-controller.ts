@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { normalizeEmail } from '../records/create.js';
+import { normalizeEmail } from '@optimesys/privacy-records/create';
 import { isEmail, loadSender } from '../ui/lazy.js';
 
 export interface HostFormOptions {

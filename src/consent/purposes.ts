@@ -1,6 +1,6 @@
 import { getConfig, type PurposeText } from '../config.js';
 import { resourceBundle, type Locale } from '../i18n.js';
-import { PURPOSES, type Basis } from '../records/vocabulary.js';
+import { PURPOSES, type Basis } from '@optimesys/privacy-records/vocabulary';
 
 /** A purpose as the elements show and record it: built-in or added through `configure()`. */
 export interface Purpose {

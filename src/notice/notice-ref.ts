@@ -1,6 +1,6 @@
 import { getConfig } from '../config.js';
 import type { Locale } from '../i18n.js';
-import type { NoticeRef } from '../records/schemas.js';
+import type { NoticeRef } from '@optimesys/privacy-records/schemas';
 import refs from './notice-refs.json';
 
 const digests = new WeakMap<object, Promise<string>>();
@@ -14,6 +14,6 @@ export async function noticeRef(locale: Locale): Promise<NoticeRef> {
   const custom = getConfig().notices?.[locale];
   if (!custom) return refs[locale];
   let digest = digests.get(custom);
-  if (!digest) digests.set(custom, (digest = import('../records/digest.js').then(({ noticeDigest }) => noticeDigest(custom))));
+  if (!digest) digests.set(custom, (digest = import('@optimesys/privacy-records/digest').then(({ noticeDigest }) => noticeDigest(custom))));
   return { version: custom.version, digest: await digest };
 }

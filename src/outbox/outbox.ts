@@ -17,7 +17,7 @@
  */
 import { AdapterError, type BackendAdapter, type ServerError } from '../adapters/types.js';
 import { DB_NAME, openDb } from './idb.js';
-import type { PrivacyRecord, Receipt } from './schemas.js';
+import type { PrivacyRecord, Receipt } from '@optimesys/privacy-records/schemas';
 
 /** A record waiting in the outbox. */
 export interface OutboxEntry {

@@ -5,7 +5,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { getConfig } from '../config.js';
-import { REQUEST_TYPE_IDS } from '../records/vocabulary.js';
+import { REQUEST_TYPE_IDS } from '@optimesys/privacy-records/vocabulary';
 import { heading } from '../ui/heading.js';
 import { safeHref } from '../ui/safe-href.js';
 import type { Sent } from '../ui/send-record.js';

@@ -1,8 +1,8 @@
 import { html, LitElement, nothing, type TemplateResult, type PropertyDeclarations } from 'lit';
 import type { Locale } from '../i18n.js';
 import { noticeRef } from '../notice/notice-ref.js';
-import { createDataRequest } from '../records/create.js';
-import type { DataRequest } from '../records/schemas.js';
+import { createDataRequest } from '@optimesys/privacy-records/create';
+import type { DataRequest } from '@optimesys/privacy-records/schemas';
 import { clampLevel, heading } from '../ui/heading.js';
 import { LocaleController } from '../ui/locale-controller.js';
 import { loadSender, sourceUrl } from '../ui/lazy.js';

@@ -1,4 +1,4 @@
-import type { ConfirmedReceipt } from '../records/schemas.js';
+import type { ConfirmedReceipt } from '@optimesys/privacy-records/schemas';
 import type { Sent } from '../ui/send-record.js';
 
 /** The file a requester keeps: the signed request and the receiver's countersigned receipt. */

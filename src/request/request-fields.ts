@@ -1,4 +1,4 @@
-import { REQUEST_TYPES, type RequestType } from '../records/vocabulary.js';
+import { REQUEST_TYPES, type RequestType } from '@optimesys/privacy-records/vocabulary';
 
 // The form's fields without the schemas: what the element needs to render
 // (the zod checks in request-input.ts load when the visitor starts typing).

@@ -1,6 +1,6 @@
-import { normalizeEmail } from '../records/create.js';
-import { Details, Email, Organisation, PersonName, Phone, RequiredDetails, type DataRequest } from '../records/schemas.js';
-import type { RequestType } from '../records/vocabulary.js';
+import { normalizeEmail } from '@optimesys/privacy-records/create';
+import { Details, Email, Organisation, PersonName, Phone, RequiredDetails, type DataRequest } from '@optimesys/privacy-records/schemas';
+import type { RequestType } from '@optimesys/privacy-records/vocabulary';
 import { detailsRequired, isRequestType, MAX_LENGTH, type FieldProblem, type RequestField, type RequestInput } from './request-fields.js';
 
 function check(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, field: RequestField, value: string): FieldProblem | undefined {

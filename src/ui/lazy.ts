@@ -1,4 +1,4 @@
-import type * as Schemas from '../records/schemas.js';
+import type * as Schemas from '@optimesys/privacy-records/schemas';
 import type * as Sender from './send-record.js';
 
 type Loaded = typeof Sender & { Email: typeof Schemas.Email };
@@ -11,7 +11,7 @@ let loaded: Loaded | undefined;
  * none of its first render.
  */
 export function loadSender(): Promise<Loaded> {
-  return (loading ??= Promise.all([import('./send-record.js'), import('../records/schemas.js')]).then(
+  return (loading ??= Promise.all([import('./send-record.js'), import('@optimesys/privacy-records/schemas')]).then(
     ([sender, schemas]) => (loaded = { ...sender, Email: schemas.Email }),
   ));
 }

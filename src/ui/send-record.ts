@@ -2,9 +2,10 @@ import { httpAdapter } from '../adapters/http.js';
 import type { BackendAdapter } from '../adapters/types.js';
 import { getConfig } from '../config.js';
 import { RecordFailedEvent, RecordQueuedEvent, RecordSentEvent } from '../events.js';
-import { createOutbox, type Outbox, type Rejection, type SendResult } from '../records/outbox.js';
-import type { PrivacyRecord, Receipt, UnsignedRecord } from '../records/schemas.js';
-import { deviceSigner, signRecord, type Signer } from '../records/sign.js';
+import { createOutbox, type Outbox, type Rejection, type SendResult } from '../outbox/outbox.js';
+import type { PrivacyRecord, Receipt, UnsignedRecord } from '@optimesys/privacy-records/schemas';
+import { signRecord, type Signer } from '@optimesys/privacy-records/sign';
+import { deviceSigner } from '../outbox/device-signer.js';
 
 let defaultSigner: Signer | undefined;
 

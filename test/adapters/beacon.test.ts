@@ -1,9 +1,10 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import { beaconAdapter } from '../../src/adapters/beacon.js';
 import { AdapterError } from '../../src/adapters/types.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { endpoint, unique } from '../records/frames.js';
-import { consentSample } from '../records/samples.js';
+import { signRecord } from '@optimesys/privacy-records/sign';
+import { deviceSigner } from '../../src/outbox/device-signer.js';
+import { endpoint, unique } from '../outbox/frames.js';
+import { consentSample } from '../../packages/records/test/samples.js';
 
 describe('beaconAdapter', () => {
   it('hands the JWS to the browser as application/jose and says only that: an unconfirmed receipt', async () => {

@@ -1,9 +1,10 @@
 import { expect } from '@open-wc/testing';
 import { httpAdapter } from '../../src/adapters/http.js';
 import { AdapterError } from '../../src/adapters/types.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { endpoint, unique } from '../records/frames.js';
-import { consentSample } from '../records/samples.js';
+import { signRecord } from '@optimesys/privacy-records/sign';
+import { deviceSigner } from '../../src/outbox/device-signer.js';
+import { endpoint, unique } from '../outbox/frames.js';
+import { consentSample } from '../../packages/records/test/samples.js';
 
 const signer = deviceSigner();
 

@@ -1,8 +1,9 @@
 import { expect } from '@open-wc/testing';
 import { memoryAdapter } from '../../src/adapters/memory.js';
 import { AdapterError } from '../../src/adapters/types.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { consentSample } from '../records/samples.js';
+import { signRecord } from '@optimesys/privacy-records/sign';
+import { deviceSigner } from '../../src/outbox/device-signer.js';
+import { consentSample } from '../../packages/records/test/samples.js';
 
 describe('memoryAdapter', () => {
   it('keeps what it receives, fails and rejects on demand, and knows a resend', async () => {

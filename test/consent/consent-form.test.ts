@@ -5,9 +5,9 @@ import '../../src/consent/consent-form.define.js';
 import type { ConsentForm } from '../../src/consent/consent-form.js';
 import type { ConsentToggle } from '../../src/consent/consent-toggle.js';
 import type { RecordFailedEvent, RecordQueuedEvent, RecordSentEvent } from '../../src/events.js';
-import { openDb } from '../../src/records/idb.js';
-import { noticeDigest } from '../../src/records/digest.js';
-import type { ConsentRecord } from '../../src/records/schemas.js';
+import { openDb } from '../../src/outbox/idb.js';
+import { noticeDigest } from '@optimesys/privacy-records/digest';
+import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
 import fiNotice from '../../locales/fi/notice.json';
 import { focused, recordEvents, rendered } from '../helpers/consent.js';
 

@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../src/consent/consent-preferences.define.js';
 import type { ConsentPreferences } from '../../src/consent/consent-preferences.js';
 import type { ConsentToggle } from '../../src/consent/consent-toggle.js';
-import type { ConsentRecord } from '../../src/records/schemas.js';
+import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
 import fiPreferences from '../../locales/fi/preferences.json';
 import enPreferences from '../../locales/en/preferences.json';
 import { rendered } from '../helpers/consent.js';
@@ -121,7 +121,7 @@ for (const lang of ['fi', 'en'] as const) {
 describe('<consent-form> on a new device offers the mailed link', () => {
   for (const lang of ['fi', 'en'] as const) {
     it(`${lang}: after the first record from this browser, one button asks for the link; the same for any address`, async () => {
-      const { openDb } = await import('../../src/records/idb.js');
+      const { openDb } = await import('../../src/outbox/idb.js');
       const db = await openDb();
       await db.delete('choices', 'consent');
       db.close();

@@ -5,11 +5,12 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
-import { demoSite } from '../../src/server/receiver/demo.js';
-import { startReceiver, type RunningReceiver } from '../../src/server/receiver/receiver.js';
-import { currentConsents } from '../../src/server/receiver/derive.js';
-import { config } from '../receiver/helpers.js';
-import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
+import { mailboxRoute } from '../../packages/receiver/src/receiver/mailbox-route.js';
+import { demoSite } from '../../scripts/demo-site.mjs';
+import { startReceiver, type RunningReceiver } from '../../packages/receiver/src/receiver/receiver.js';
+import { currentConsents } from '../../packages/receiver/src/receiver/derive.js';
+import { config } from '../../packages/receiver/test/receiver/helpers.js';
+import { startTestSmtp, type TestSmtp } from '../../packages/receiver/test/helpers/smtp.js';
 
 interface Watched {
   page: Page;
@@ -232,12 +233,13 @@ describe('demo pages against the receiver', { skip: !existsSync('dist/cdn/define
     await page.close();
   });
 
-  it('mailbox: without SMTP the mails are files, shown at /mailbox.html with their links, only with --demo', async () => {
+  it('mailbox: without SMTP the mails are files, shown at /mailbox.html with their links, only with --mailbox', async () => {
     const base = config({ rateLimit: false });
-    const local = await startReceiver(base, demoSite(process.cwd(), { mailbox: base.dataDir }));
+    const site = demoSite(process.cwd());
+    const local = await startReceiver(base, { ...site, routes: { ...site.routes, ...mailboxRoute(base.dataDir) } });
     const plain = await startReceiver(config({ rateLimit: false }), demoSite(process.cwd()));
     try {
-      const { jws } = await (await import('../receiver/helpers.js')).signed((await import('../receiver/helpers.js')).consentRecord('mailbox@example.fi'));
+      const { jws } = await (await import('../../packages/receiver/test/receiver/helpers.js')).signed((await import('../../packages/receiver/test/receiver/helpers.js')).consentRecord('mailbox@example.fi'));
       await fetch(new URL('/api/records', local.url), { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
       const context = await browser.createBrowserContext();
       const page = await context.newPage();

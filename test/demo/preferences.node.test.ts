@@ -7,12 +7,12 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
-import { demoSite } from '../../src/server/receiver/demo.js';
-import { currentConsents } from '../../src/server/receiver/derive.js';
-import { startReceiver, type RunningReceiver } from '../../src/server/receiver/receiver.js';
-import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
-import { config } from '../receiver/helpers.js';
-import { unsubscribeHeaders } from '../../src/server/unsubscribe.js';
+import { demoSite } from '../../scripts/demo-site.mjs';
+import { currentConsents } from '../../packages/receiver/src/receiver/derive.js';
+import { startReceiver, type RunningReceiver } from '../../packages/receiver/src/receiver/receiver.js';
+import { startTestSmtp, type TestSmtp } from '../../packages/receiver/test/helpers/smtp.js';
+import { config } from '../../packages/receiver/test/receiver/helpers.js';
+import { unsubscribeHeaders } from '../../packages/receiver/src/unsubscribe.js';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

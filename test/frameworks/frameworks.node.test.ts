@@ -20,8 +20,8 @@ import type { BuildOptions, Plugin } from 'esbuild';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { PrivacyNotice } from '../../src/notice/privacy-notice.js';
-import { startReceiver, type RunningReceiver } from '../../src/server/receiver/receiver.js';
-import { config } from '../receiver/helpers.js';
+import { startReceiver, type RunningReceiver } from '../../packages/receiver/src/receiver/receiver.js';
+import { config } from '../../packages/receiver/test/receiver/helpers.js';
 import { isCustomElement } from '../../examples/vue/custom-elements.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

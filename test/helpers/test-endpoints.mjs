@@ -17,10 +17,10 @@ import { calculateJwkThumbprint, compactVerify, EmbeddedJWK } from 'jose';
 import { tsImport } from 'tsx/esm/api';
 
 let serverHalf;
-/** src/server (TypeScript), loaded once through tsx. */
+/** The receiver's source (TypeScript), loaded once through tsx. */
 async function server() {
   serverHalf ??= (async () => {
-    const api = await tsImport('../../src/server/index.ts', import.meta.url);
+    const api = await tsImport('../../packages/receiver/src/index.ts', import.meta.url);
     const key = await api.loadServerKey(await api.createServerKey());
     return { api, key };
   })();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
-import { noticeDigest } from '../../src/records/digest.js';
+import { noticeDigest } from '@optimesys/privacy-records/digest';
 
 it('the notice references the forms record match the notices they name', async () => {
   const refs = JSON.parse(readFileSync('src/notice/notice-refs.json', 'utf8')) as Record<string, { version: string; digest: string }>;

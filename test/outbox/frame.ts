@@ -2,9 +2,10 @@
 // page with its own modules, like a reload or a second tab.
 import { httpAdapter } from '../../src/adapters/http.js';
 import { AdapterError, type BackendAdapter } from '../../src/adapters/types.js';
-import { createOutbox, type Outbox } from '../../src/records/outbox.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { consentSample } from './samples.js';
+import { createOutbox, type Outbox } from '../../src/outbox/outbox.js';
+import { signRecord } from '@optimesys/privacy-records/sign';
+import { deviceSigner } from '../../src/outbox/device-signer.js';
+import { consentSample } from '../../packages/records/test/samples.js';
 
 export interface FrameOutboxOptions {
   dbName: string;

@@ -2,10 +2,11 @@
 // that counts, per record id, what reached it (test/helpers/test-endpoints.mjs).
 import { expect, waitUntil } from '@open-wc/testing';
 import { httpAdapter } from '../../src/adapters/http.js';
-import { createOutbox } from '../../src/records/outbox.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
+import { createOutbox } from '../../src/outbox/outbox.js';
+import { signRecord } from '@optimesys/privacy-records/sign';
+import { deviceSigner } from '../../src/outbox/device-signer.js';
 import { call, endpoint, openFrame, reloadFrame, unique } from './frames.js';
-import { consentSample } from './samples.js';
+import { consentSample } from '../../packages/records/test/samples.js';
 
 interface Counts {
   attempts: Record<string, number>;

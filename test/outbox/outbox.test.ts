@@ -1,10 +1,11 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import { memoryAdapter } from '../../src/adapters/memory.js';
 import type { BackendAdapter } from '../../src/adapters/types.js';
-import { createOutbox, defaultBackoff, type Outbox, type OutboxOptions } from '../../src/records/outbox.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
+import { createOutbox, defaultBackoff, type Outbox, type OutboxOptions } from '../../src/outbox/outbox.js';
+import { signRecord } from '@optimesys/privacy-records/sign';
+import { deviceSigner } from '../../src/outbox/device-signer.js';
 import { unique } from './frames.js';
-import { consentSample } from './samples.js';
+import { consentSample } from '../../packages/records/test/samples.js';
 
 /** A clock and timers the test moves by hand; `delays` lists every delay the outbox asked for. */
 function manualTimers() {

@@ -3,9 +3,9 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../src/request/data-request-form.define.js';
 import type { DataRequestForm } from '../../src/request/data-request-form.js';
 import type { RecordQueuedEvent, RecordSentEvent } from '../../src/events.js';
-import { openDb } from '../../src/records/idb.js';
-import type { DataRequest } from '../../src/records/schemas.js';
-import { REQUEST_TYPE_IDS } from '../../src/records/vocabulary.js';
+import { openDb } from '../../src/outbox/idb.js';
+import type { DataRequest } from '@optimesys/privacy-records/schemas';
+import { REQUEST_TYPE_IDS } from '@optimesys/privacy-records/vocabulary';
 import { focused, recordEvents, rendered } from '../helpers/consent.js';
 
 let bucket = '';

@@ -6,7 +6,7 @@ import { expect, waitUntil } from '@open-wc/testing';
 import '../../src/define.js';
 import type { ConsentToggle } from '../../src/consent/consent-toggle.js';
 import { noticeRef } from '../../src/notice/notice-ref.js';
-import { openDb } from '../../src/records/idb.js';
+import { openDb } from '../../src/outbox/idb.js';
 import { parse, serverRender } from './ssr-helpers.js';
 
 /** A first visit: no choices remembered by an earlier test file on this origin (IndexedDB outlives pages). */

@@ -1,5 +1,5 @@
 // One receiver per server process, shared by the route handlers below.
-import { createReceiver } from '@optimesys/privacy-widgets/server';
+import { createReceiver } from '@optimesys/privacy-receiver';
 
 export const receiver = createReceiver({
   dataDir: process.env.PRIVACY_DATA_DIR ?? './data/privacy',

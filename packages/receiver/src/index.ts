@@ -1,6 +1,7 @@
 /**
- * `@optimesys/privacy-widgets/server` (Node 20): verify signed records, issue
- * countersigned receipts, and the record schemas for the site's backend.
+ * `@optimesys/privacy-receiver` (Node 20): the receiver to run or mount, and what a site's backend
+ * uses beside it: record verification, receipts, webhooks and the CRM mappers. The records
+ * themselves (schemas, signing) are `@optimesys/privacy-records`.
  */
 export { createReceiver, type Receiver, type ReceiverOptions } from './receiver/receiver.js';
 export { unsubscribeHeaders, type UnsubscribeHeaders, type UnsubscribeHeadersOptions } from './unsubscribe.js';
@@ -14,14 +15,6 @@ export {
   type ReceiptOptions,
   type ServerKey,
 } from './receipt.js';
-export { easterSunday, finnishHolidays, isFinnishNonWorkingDay, nextFinnishWorkingDay } from './calendar.js';
-export * from '../records/schemas.js';
-export * from '../records/vocabulary.js';
-export { canonicalJson } from '../records/canonical.js';
-export { hmacSigner, signRecord, type Signer, type SignerKey } from '../records/sign.js';
-export { createConsentRecord, createDataRequest, normalizeEmail, processingNotice } from '../records/create.js';
-export { noticeDigest } from '../records/digest.js';
-export { verifyReceipt, type Jwks, type ReceiptCheck } from '../records/receipt.js';
 export { toHubSpotSubmission, type HubSpotOptions, type HubSpotSubmission } from './integrations/hubspot.js';
 export { mailchimpSubscriberHash, toMailchimpMember, type MailchimpMember, type MailchimpOptions } from './integrations/mailchimp.js';
 export type { ConsentEventInput, ConsentInput } from './integrations/consent-state.js';
@@ -41,6 +34,8 @@ export {
 export { startWebhookSender, STANDARD_RETRY_SCHEDULE, type WebhookSender, type WebhookSenderOptions } from './webhooks/sender.js';
 export { deliveriesFor, memoryWebhookQueue, type WebhookDelivery, type WebhookQueue } from './webhooks/queue.js';
 export { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from './receiver/openapi.js';
+export { startReceiver, type RunningReceiver } from './receiver/receiver.js';
+export { parseConfig, type ReceiverConfig } from './receiver/config.js';
 export {
   consentConfirmedEvent,
   linkWithdrawalEvent,

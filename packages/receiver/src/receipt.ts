@@ -3,12 +3,14 @@
  * ES256 key, so a visitor (or a DPO) can later prove the server got exactly
  * that JWS, when, and by when a data request must be answered.
  */
-import { createHash, KeyObject, sign } from 'node:crypto';
+import { createHash, KeyObject, sign, type webcrypto } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { canonicalJson } from '../records/canonical.js';
-import type { PublicJwk } from '../records/jws.js';
-import type { ConfirmedReceipt, PrivacyRecord, ReceiptPayload } from '../records/schemas.js';
+import { canonicalJson } from '@optimesys/privacy-records/canonical';
+import type { PublicJwk } from '@optimesys/privacy-records/jws';
+import type { ConfirmedReceipt, PrivacyRecord, ReceiptPayload } from '@optimesys/privacy-records/schemas';
 import { isFinnishNonWorkingDay } from './calendar.js';
+
+type CryptoKey = webcrypto.CryptoKey;
 
 /** A loaded server signing key. */
 export interface ServerKey {

@@ -5,9 +5,9 @@
 import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { compactVerify } from 'jose';
 import canonicalize from 'canonicalize';
-import { PrivacyRecord } from '../records/schemas.js';
-import { isCalendarTimestamp } from '../records/timestamp.js';
-import type { PublicJwk } from '../records/jws.js';
+import { PrivacyRecord } from '@optimesys/privacy-records/schemas';
+import { isCalendarTimestamp } from '@optimesys/privacy-records/timestamp';
+import type { PublicJwk } from '@optimesys/privacy-records/jws';
 
 export type VerifyErrorCode =
   | 'too-large'

@@ -51,7 +51,7 @@ export async function jwkThumbprint(jwk: PublicJwk): Promise<string> {
 }
 
 /** The public JWK members a header carries (drops `ext`, `key_ops` and anything private). */
-export function publicJwk(jwk: JsonWebKey): PublicJwk {
+export function publicJwk(jwk: { kty?: string; crv?: string; x?: string; y?: string }): PublicJwk {
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.x || !jwk.y) throw new TypeError('Not a P-256 public key');
   return { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
 }

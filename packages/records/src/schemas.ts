@@ -1,7 +1,7 @@
 /**
  * Record schemas (zod/mini, so they ship to browsers cheaply). The same
  * schemas validate visitor input in the forms, records before signing, and
- * records on the server; `scripts/build-schemas.ts` writes them as JSON Schema.
+ * records on the server; `packages/records/src/json-schema.ts` writes them as JSON Schema.
  *
  * Every rule is written as a type, length or pattern check (never a custom
  * refinement) so that the JSON Schema says exactly what zod says. Issue

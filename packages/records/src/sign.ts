@@ -1,9 +1,9 @@
 /**
  * Signing records as compact JWS (RFC 7515) over their RFC 8785 canonical
- * JSON. Browser code: WebCrypto only, no JOSE library (see jws.ts).
+ * JSON. WebCrypto only, no JOSE library (see jws.ts): runs in browsers, Node
+ * and edge runtimes alike.
  */
 import { canonicalJson } from './canonical.js';
-import { openDb, type Db } from './idb.js';
 import { b64urlDecode, compactSign, ES256, jwkThumbprint, publicJwk, utf8, type PublicJwk } from './jws.js';
 import { PrivacyRecord, type UnsignedRecord } from './schemas.js';
 import { isCalendarTimestamp } from './timestamp.js';
@@ -26,6 +26,9 @@ export interface Signer {
   /** Signs the JWS signing input; for ES256 the raw 64-byte r||s signature. */
   sign(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array>;
 }
+
+/** A WebCrypto key handle, named through the one global every runtime has (`crypto`), not a lib's type name. */
+export type KeyHandle = Parameters<typeof crypto.subtle.sign>[1];
 
 /** Thrown by `signRecord` for a record the schemas refuse: it would be rejected anyway. */
 export class InvalidRecordError extends Error {
@@ -62,73 +65,32 @@ export async function signRecord<R extends UnsignedRecord>(
   return { jws, record: JSON.parse(payload) as R & { signer: { persistent: boolean } } };
 }
 
-interface StoredKey {
-  privateKey: CryptoKey;
-  jwk: PublicJwk;
-  kid: string;
-  createdAt: string;
-}
-
-const isStoredKey = (value: unknown): value is StoredKey =>
-  !!value && typeof value === 'object' && (value as StoredKey).privateKey instanceof CryptoKey && typeof (value as StoredKey).kid === 'string';
-
-async function generateKey(): Promise<StoredKey> {
-  // Non-extractable: script on the page can use the key but never read it out.
-  const pair = await crypto.subtle.generateKey(ES256, false, ['sign', 'verify']);
-  const jwk = publicJwk(await crypto.subtle.exportKey('jwk', pair.publicKey));
-  return { privateKey: pair.privateKey, jwk, kid: await jwkThumbprint(jwk), createdAt: new Date().toISOString() };
-}
-
-async function loadDeviceKey(dbName?: string, factory?: IDBFactory | null): Promise<StoredKey & { persistent: boolean }> {
-  let db: Db;
-  try {
-    db = await openDb(dbName, factory);
-  } catch {
-    return { ...(await generateKey()), persistent: false };
-  }
-  try {
-    const existing = await db.get('keys', 'device');
-    if (isStoredKey(existing)) return { ...existing, persistent: true };
-    // Generate outside the transaction (it would auto-commit while awaiting
-    // WebCrypto), then store it unless another tab stored one meanwhile.
-    const stored = await db.getOrPut('keys', 'device', await generateKey(), isStoredKey);
-    return { ...stored, persistent: true };
-  } catch {
-    return { ...(await generateKey()), persistent: false };
-  } finally {
-    db.close();
-  }
-}
-
-export interface DeviceSignerOptions {
-  /** Database name (tests use their own). */
-  dbName?: string;
-  /** IndexedDB to use; `null` simulates a browser without it. */
-  indexedDB?: IDBFactory | null;
-}
-
 /**
- * The browser's own ES256 key: one non-extractable P-256 key pair per browser
- * profile and origin, kept in IndexedDB, created on first use and the same
- * after reloads, so later records (a withdrawal too) provably come from the
- * browser that made the earlier ones. Without IndexedDB the key lives only
- * as long as the page and records say `signer.persistent: false`.
- * Needs a secure context (HTTPS or localhost): WebCrypto exists only there.
+ * An ES256 signer with a key that lives as long as this signer: a new
+ * non-extractable P-256 key pair made on first use. For servers and tests
+ * that sign as a device would; a browser keeps its key with `deviceSigner`
+ * (`@optimesys/privacy-widgets`), so that later records come from the same key.
  */
-export function deviceSigner(options: DeviceSignerOptions = {}): Signer {
-  let loaded: Promise<StoredKey & { persistent: boolean }> | undefined;
-  const load = () => (loaded ??= loadDeviceKey(options.dbName, options.indexedDB));
+export function keySigner(): Signer {
+  let made: Promise<{ privateKey: KeyHandle; jwk: PublicJwk; kid: string }> | undefined;
+  const load = () => (made ??= generateSigningKey());
   return {
     alg: 'ES256',
     async key() {
-      const { persistent, kid, jwk } = await load();
-      return { persistent, kid, jwk };
+      const { kid, jwk } = await load();
+      return { persistent: false, kid, jwk };
     },
     async sign(data) {
-      const { privateKey } = await load();
-      return new Uint8Array(await crypto.subtle.sign(ES256, privateKey, data));
+      return new Uint8Array(await crypto.subtle.sign(ES256, (await load()).privateKey, data));
     },
   };
+}
+
+/** A new non-extractable P-256 key pair: script can sign with it but never read the private key out. */
+export async function generateSigningKey(): Promise<{ privateKey: KeyHandle; jwk: PublicJwk; kid: string }> {
+  const pair = await crypto.subtle.generateKey(ES256, false, ['sign', 'verify']);
+  const jwk = publicJwk(await crypto.subtle.exportKey('jwk', pair.publicKey));
+  return { privateKey: pair.privateKey, jwk, kid: await jwkThumbprint(jwk) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
-import { canonicalJson } from '../../src/records/canonical.js';
-import { noticeDigest } from '../../src/records/digest.js';
+import { canonicalJson } from '../src/canonical.js';
+import { noticeDigest } from '../src/digest.js';
 
 // Examples from RFC 8785 (JSON Canonicalization Scheme).
 describe('canonicalJson (RFC 8785)', () => {

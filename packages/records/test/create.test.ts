@@ -1,9 +1,9 @@
 // The record helpers, as the forms use them in the browser.
 import { expect } from '@open-wc/testing';
-import { canonicalJson } from '../../src/records/canonical.js';
-import { normalizeEmail } from '../../src/records/create.js';
-import { Email } from '../../src/records/schemas.js';
-import { hmacSigner, signRecord } from '../../src/records/sign.js';
+import { canonicalJson } from '../src/canonical.js';
+import { normalizeEmail } from '../src/create.js';
+import { Email } from '../src/schemas.js';
+import { hmacSigner, signRecord } from '../src/sign.js';
 import { requestSample } from './samples.js';
 
 const valid = (email: string) => Email.safeParse(email).success;

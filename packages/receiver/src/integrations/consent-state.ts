@@ -5,8 +5,8 @@
  * confirmed or not, as the caller says) or from a webhook event's `data`,
  * which already carries that state per purpose.
  */
-import { normalizeEmail } from '../../records/create.js';
-import type { ConsentRecord, ProcessingNotice } from '../../records/schemas.js';
+import { normalizeEmail } from '@optimesys/privacy-records/create';
+import type { ConsentRecord, ProcessingNotice } from '@optimesys/privacy-records/schemas';
 import type { PurposeState } from '../webhooks/events.js';
 
 /** A consent webhook event's `data`, or the part of it the mappers read. */

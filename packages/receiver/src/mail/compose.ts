@@ -10,11 +10,11 @@
  * Whatever is shown is escaped in the HTML part and never becomes a link or
  * a header: only the URLs the receiver made are links.
  */
-import enMail from '../../../locales/en/mail.json';
-import fiMail from '../../../locales/fi/mail.json';
-import enRequest from '../../../locales/en/request.json';
-import fiRequest from '../../../locales/fi/request.json';
-import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
+import enMail from '../../locales/en/mail.json' with { type: 'json' };
+import fiMail from '../../locales/fi/mail.json' with { type: 'json' };
+import enRequest from '../../locales/en/labels.json' with { type: 'json' };
+import fiRequest from '../../locales/fi/labels.json' with { type: 'json' };
+import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 import { dueDate } from '../receipt.js';
 import { SITE_DEFAULT, type SiteText } from './site.js';
 

@@ -3,9 +3,9 @@
  * passes the method, the token from the path and `Accept-Language`, and
  * sends back the page. GET and HEAD only look; POST confirms, once.
  */
-import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
-import enRequest from '../../../locales/en/request.json';
-import fiRequest from '../../../locales/fi/request.json';
+import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
+import enRequest from '../../locales/en/labels.json' with { type: 'json' };
+import fiRequest from '../../locales/fi/labels.json' with { type: 'json' };
 import { grantsToConfirm } from './compose.js';
 import { pageLocale, renderLinkPage, type LinkPage, type RenderedPage } from './pages.js';
 import { SITE_DEFAULT, type SiteText } from './site.js';

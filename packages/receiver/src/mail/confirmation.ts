@@ -4,7 +4,7 @@
  * row and the per-address cap by. Pure (given `now`), so the store can call it
  * inside the transaction that stores the record.
  */
-import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
+import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 import { composeConfirmation, composeKnownAddress, composeWithdrawalNotice, needsConfirmation, type KnownChoice, type MailMessage } from './compose.js';
 import type { SiteText } from './site.js';
 import type { LinkTokens } from './tokens.js';

@@ -11,8 +11,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import enMail from '../../../locales/en/mail.json';
-import fiMail from '../../../locales/fi/mail.json';
+import enMail from '../../locales/en/mail.json' with { type: 'json' };
+import fiMail from '../../locales/fi/mail.json' with { type: 'json' };
 import { escapeHtml, type MailLocale } from './compose.js';
 import { PAGES_CSS_PATH, type RenderedPage } from './pages.js';
 

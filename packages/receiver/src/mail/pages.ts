@@ -8,8 +8,8 @@
  * strict CSP, and ship their own stricter one (`PAGE_HEADERS`). The styles are
  * `PAGES_CSS`, for the receiver to serve at `PAGES_CSS_PATH`.
  */
-import enMail from '../../../locales/en/mail.json';
-import fiMail from '../../../locales/fi/mail.json';
+import enMail from '../../locales/en/mail.json' with { type: 'json' };
+import fiMail from '../../locales/fi/mail.json' with { type: 'json' };
 import { escapeHtml, type MailLocale } from './compose.js';
 
 export type LinkPage =

@@ -6,8 +6,8 @@
  * reach a mail: otherwise the receiver would relay a stranger's words, under
  * the site's name and DKIM signature, to any address.
  */
-import enConsent from '../../../locales/en/consent.json';
-import fiConsent from '../../../locales/fi/consent.json';
+import enConsent from '../../locales/en/labels.json' with { type: 'json' };
+import fiConsent from '../../locales/fi/labels.json' with { type: 'json' };
 import type { MailLocale } from './compose.js';
 
 /** Labels of purposes a site adds to the built-in catalogue, per language. */

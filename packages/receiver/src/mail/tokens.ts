@@ -24,7 +24,7 @@
  * to the MAC] | MAC 16 (HMAC-SHA256 truncated to 128 bits, NIST SP 800-107).
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { normalizeEmail } from '../../records/create.js';
+import { normalizeEmail } from '@optimesys/privacy-records/create';
 
 export type TokenKind = 'confirm' | 'prefs' | 'unsubscribe' | 'restore';
 export type TokenLocale = 'fi' | 'en';

@@ -6,8 +6,8 @@
  * flag a row changed behind the store's back.
  */
 import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
-import { canonicalJson } from '../../records/canonical.js';
-import type { PrivacyRecord } from '../../records/schemas.js';
+import { canonicalJson } from '@optimesys/privacy-records/canonical';
+import type { PrivacyRecord } from '@optimesys/privacy-records/schemas';
 import type { ServerKey } from '../receipt.js';
 import { verifyRecord } from '../verify.js';
 import { emailKey, type ReceiverEvent, type StoredRecord } from './store.js';

@@ -1,35 +1,33 @@
-#!/usr/bin/env node
 /**
  * `privacy-receiver`: the reference receiver and what a data protection
- * officer needs from its records. See `privacy-receiver --help`.
+ * officer needs from its records. See `privacy-receiver --help`. `bin.ts`
+ * runs it; a site's own script can too, with pages of its own beside it.
  */
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { auditEvent, auditRow, fromSigned, type AuditOptions, type ReceiverPublicKey } from './audit.js';
 import { ConfigError, FULL_USAGE, parseConfig, type ReceiverConfig } from './config.js';
 import { currentConsents, openRequests } from './derive.js';
-import { demoSite } from './demo.js';
+import { mailboxRoute } from './mailbox-route.js';
 import { closureMessages, webhookJobs, webhookQueue } from './hooks.js';
 import { isWorker, runPrimary } from './cluster.js';
 import { openServerKey, openStore, readServerKey, ReceiverStartError } from './open.js';
-import { startReceiver, type RunningReceiver } from './receiver.js';
+import { startReceiver, type ReceiverOptions, type RunningReceiver } from './receiver.js';
 import { openStoreWhenReachable } from './store-wait.js';
 import { emailKey, type ReceiverEvent, type StoredRecord } from './store.js';
 import { unsubscribeHeaders } from '../unsubscribe.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
-/** The package root (two levels above dist/server/receiver or src/server/receiver). */
-function packageRoot(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-}
+/** Pages and routes a site serves beside the receiver (the demo site of `npm start`). */
+export type SiteExtras = Pick<ReceiverOptions, 'staticRoots' | 'routes'>;
 
-async function serve(config: ReceiverConfig): Promise<void> {
-  // The demo pages, and the mailbox of written mails, only when asked for (npm start): never in production.
-  const demo = config.demo ? demoSite(packageRoot(), { mailbox: config.mail.transport.smtpUrl ? undefined : config.dataDir }) : {};
+async function serve(config: ReceiverConfig, site: SiteExtras): Promise<void> {
+  // The mailbox of written mails only when asked for (npm start) and only with no SMTP: never in production.
+  const mailbox = config.mailbox && !config.mail.transport.smtpUrl;
+  const demo: SiteExtras = { ...site, routes: { ...site.routes, ...(mailbox ? mailboxRoute(config.dataDir) : {}) } };
   const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite ${join(config.dataDir, 'records.db')}`;
   const mail = config.mail.transport.smtpUrl ? 'mail over SMTP' : `mail written to ${join(config.dataDir, 'mail')}`;
-  const pages = (url: string) => (config.demo ? `; demo pages at ${url}${config.mail.transport.smtpUrl ? '' : `, mailbox at ${url}mailbox.html`}` : '');
+  const pages = (url: string) => `${site.staticRoots?.length ? `; pages at ${url}` : ''}${mailbox ? `, mailbox at ${url}mailbox.html` : ''}`;
   if (config.workers > 1 && !isWorker()) {
     // The primary migrates and makes the key once, so start-up errors are one line here; then it supervises.
     // A database that cannot be reached yet is waited for (store-wait.ts); SIGTERM meanwhile stops at once.
@@ -246,10 +244,11 @@ async function report(config: ReceiverConfig): Promise<number> {
   }
 }
 
-async function main(): Promise<void> {
+/** Runs one command line (`argv` without `node` and the script), as `privacy-receiver` does. */
+export async function runCli(argv: readonly string[], { site = {} }: { site?: SiteExtras } = {}): Promise<void> {
   let config: ReceiverConfig;
   try {
-    config = parseConfig(process.argv.slice(2), process.env);
+    config = parseConfig([...argv], process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`privacy-receiver: ${error.message}\n\n${FULL_USAGE()}`);
@@ -271,7 +270,7 @@ async function main(): Promise<void> {
     }
   }
   try {
-    if (config.command === 'serve') return await serve(config);
+    if (config.command === 'serve') return await serve(config, site);
     if (config.command === 'migrate') {
       // Opening the store migrates it (under an advisory lock, or SQLite's write lock); the check proves it current.
       const store = await openStore(config);
@@ -291,5 +290,3 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 }
-
-await main();

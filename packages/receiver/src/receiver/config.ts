@@ -20,8 +20,8 @@ export interface ReceiverConfig {
   id: string | undefined;
   note: string;
   open: boolean;
-  /** `serve --demo`: also the demo pages and, without SMTP, the mailbox of written mails (`npm start`). */
-  demo: boolean;
+  /** `serve --mailbox`: without SMTP, the mails written as files at `/mailbox.html`, for this machine only (`npm start`). */
+  mailbox: boolean;
   /** `webhooks --failed` lists given-up deliveries, `--retry` sends them again. */
   failed: boolean;
   retry: boolean;
@@ -71,7 +71,7 @@ Options (environment variable in brackets):
   --workers N                [WORKERS] with serve: processes sharing the port, default the available cores;
                              a worker that dies is replaced at once, then after 1 s, 2 s, 4 s … up to 60 s
                              while replacements keep dying within 60 s; after 15 minutes of that, exit 1
-  --demo                     with serve: also the demo pages and /mailbox.html (npm start)
+  --mailbox                  with serve and no SMTP_URL: the mails written as files at /mailbox.html, to loopback only (npm start)
   --trust-proxy [N]          [TRUST_PROXY=N] behind N proxies of your own (default 1 when given): rate-limit by
                              the address the last of them appended to X-Forwarded-For
 `;
@@ -124,7 +124,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
         id: { type: 'string' },
         note: { type: 'string' },
         open: { type: 'boolean' },
-        demo: { type: 'boolean' },
+        mailbox: { type: 'boolean' },
         failed: { type: 'boolean' },
         retry: { type: 'boolean' },
         purpose: { type: 'string' },
@@ -170,7 +170,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
     id: values.id,
     note: values.note ?? '',
     open: values.open ?? false,
-    demo: values.demo ?? false,
+    mailbox: values.mailbox ?? false,
     failed: values.failed ?? false,
     retry: values.retry ?? false,
     // Without PUBLIC_URL (and so without SMTP: mails are files for the demo's mailbox) links open the

@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
-import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
+import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 import { mailCaps, type MailCap } from '../mail/caps.js';
 import { handleConfirmLink, type ConfirmStore } from '../mail/confirm-link.js';
 import { confirmationMail, withdrawalNoticeMail, CONFIRM_PATH, type KnownAddress } from '../mail/confirmation.js';

@@ -4,7 +4,7 @@
  * queue in the same transaction as what caused it, and delivered by the
  * webhook sender with the spec's retry schedule.
  */
-import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
+import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 import { consentConfirmedEvent, linkWithdrawalEvent, requestClosedEvent, requestConfirmedEvent, requestReceivedEvent, restorationEvent } from '../webhooks/builders.js';
 import { consentRecordEvents, type WebhookMessage } from '../webhooks/events.js';
 import { deliveriesFor, type FailedDelivery, type WebhookDelivery, type WebhookQueue } from '../webhooks/queue.js';

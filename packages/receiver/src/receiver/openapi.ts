@@ -6,7 +6,7 @@
  * to it. Served at `/openapi.json` and written to `dist/openapi.json`.
  */
 import * as z from 'zod/mini';
-import { PrivacyRecord, Receipt, CompactJws } from '../../records/schemas.js';
+import { PrivacyRecord, Receipt, CompactJws } from '@optimesys/privacy-records/schemas';
 import type { VerifyErrorCode } from '../verify.js';
 
 // A Record over the union makes the compiler flag a code added to verify.ts and missing here.

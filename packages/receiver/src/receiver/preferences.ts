@@ -17,7 +17,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { Email, type ConsentRecord } from '../../records/schemas.js';
+import { Email, type ConsentRecord } from '@optimesys/privacy-records/schemas';
 import { mailCaps, type MailCap } from '../mail/caps.js';
 import { composePreferencesLink, grantsToConfirm } from '../mail/compose.js';
 import { pageLocale, renderLinkPage, type LinkPage } from '../mail/pages.js';

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
@@ -13,7 +14,6 @@ import { confirmations, type MailSettings } from './confirm.js';
 import { webhooks, type WebhookOptions } from './hooks.js';
 import { background } from './background.js';
 import { preferences, unsubscribeHeadersWith, type UnsubscribeHeaders } from './preferences.js';
-import pkg from '../../../package.json';
 import type { ReceiverConfig } from './config.js';
 import { openServerKey, openStore, ReceiverStartError } from './open.js';
 import type { RecordStore } from './store.js';
@@ -74,6 +74,9 @@ export interface Receiver {
   /** RFC 8058 headers for a newsletter to `email` about `purpose`; needs `mail.publicUrl` (https). */
   unsubscribeHeaders(input: { email: string; purpose: string; locale?: 'fi' | 'en' }): UnsubscribeHeaders;
 }
+
+/** This package's version, for the OpenAPI document (the package names itself: the same from src/ and dist/). */
+const PACKAGE_VERSION = (createRequire(import.meta.url)('@optimesys/privacy-receiver/package.json') as { version: string }).version;
 
 const DEFAULTS = { rateLimit: { burst: 30, perSecond: 5 }, maxBytes: 16_384, maxSkewSeconds: 600 } as const;
 
@@ -156,7 +159,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     routes: options.routes,
     features: [mail, prefs, hooks].filter((f) => f !== undefined),
     onLoad: (n) => load.busy(n),
-    version: pkg.version,
+    version: PACKAGE_VERSION,
     verify: async (jws) => {
       const result = await verifyRecord(jws, { maxBytes, maxSkewSeconds });
       return result.ok ? { ok: true, record: result.record, kid: result.kid } : { ok: false, error: result.error };

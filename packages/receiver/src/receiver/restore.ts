@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
-import type { ConsentRecord } from '../../records/schemas.js';
+import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
 import { RESTORE_PATH } from '../mail/confirmation.js';
 import { pageLocale, renderLinkPage, type LinkPage } from '../mail/pages.js';
 import type { SiteText } from '../mail/site.js';

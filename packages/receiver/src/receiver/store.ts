@@ -2,7 +2,7 @@
  * Append-only storage of verified records. A store never updates or deletes
  * a record; everything else (current consent, open requests) is derived.
  */
-import { normalizeEmail } from '../../records/create.js';
+import { normalizeEmail } from '@optimesys/privacy-records/create';
 
 export interface StoredRecord {
   id: string;

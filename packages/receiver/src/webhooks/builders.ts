@@ -3,8 +3,8 @@
  * enqueue (in the transaction that records the event, one row per endpoint
  * with `deliveriesFor`). Stored consent records: `consentRecordEvents` in events.ts.
  */
-import { normalizeEmail } from '../../records/create.js';
-import type { DataRequest } from '../../records/schemas.js';
+import { normalizeEmail } from '@optimesys/privacy-records/create';
+import type { DataRequest } from '@optimesys/privacy-records/schemas';
 import { consentRecordEvents, webhookMessage, type PurposeState, type StoredConsent, type WebhookData, type WebhookMessage } from './events.js';
 
 const address = (email: string) => normalizeEmail(email).toLowerCase();

@@ -1,5 +1,5 @@
 /**
- * Webhook event types and their payloads (zod/mini; `scripts/build-schemas.ts`
+ * Webhook event types and their payloads (zod/mini; `json-schema.ts`
  * writes them as JSON Schema, `dist/schema/webhook-<type>.json`, and all of
  * them as one `oneOf` in `dist/schema/webhook-event.json`).
  *
@@ -10,7 +10,7 @@
  * its JWS and the signing key's thumbprint, so the consumer can keep proof.
  */
 import * as z from 'zod/mini';
-import { normalizeEmail } from '../../records/create.js';
+import { normalizeEmail } from '@optimesys/privacy-records/create';
 import {
   CalendarDate,
   CompactJws,
@@ -23,8 +23,8 @@ import {
   RecordId,
   Timestamp,
   VocabularyTerm,
-} from '../../records/schemas.js';
-import { REQUEST_TYPE_IDS, type RequestType } from '../../records/vocabulary.js';
+} from '@optimesys/privacy-records/schemas';
+import { REQUEST_TYPE_IDS, type RequestType } from '@optimesys/privacy-records/vocabulary';
 import { webhookMessageId } from './sign.js';
 
 export const WEBHOOK_EVENT_TYPES = [

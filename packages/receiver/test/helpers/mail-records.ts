@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConsentRecord, createDataRequest, processingNotice } from '../../src/records/create.js';
-import type { ConsentRecord, DataRequest } from '../../src/records/schemas.js';
+import { createConsentRecord, createDataRequest, processingNotice } from '@optimesys/privacy-records/create';
+import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 
 export type Lang = 'fi' | 'en';
 const consentStrings = (lang: Lang) =>

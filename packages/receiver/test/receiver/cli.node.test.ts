@@ -4,16 +4,16 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { normalizeEmail } from '../../src/records/create.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { createReceiver } from '../../src/server/receiver/receiver.js';
-import { sqliteStore } from '../../src/server/receiver/sqlite-store.js';
-import { unsubscribeHeaders } from '../../src/server/unsubscribe.js';
-import type { StoredRecord } from '../../src/server/receiver/store.js';
-import { verifyRecord } from '../../src/server/verify.js';
+import { normalizeEmail } from '@optimesys/privacy-records/create';
+import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
+import { createReceiver } from '../../src/receiver/receiver.js';
+import { sqliteStore } from '../../src/receiver/sqlite-store.js';
+import { unsubscribeHeaders } from '../../src/unsubscribe.js';
+import type { StoredRecord } from '../../src/receiver/store.js';
+import { verifyRecord } from '../../src/verify.js';
 import { captureTransport, consentRecord, dataRequest, signed, tempDir } from './helpers.js';
 
-const CLI = ['--import', 'tsx', 'src/server/receiver/cli.ts'];
+const CLI = ['--import', 'tsx', 'packages/receiver/src/receiver/bin.ts'];
 
 function cli(dataDir: string, ...args: string[]) {
   const result = spawnSync('node', [...CLI, ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
@@ -186,8 +186,8 @@ describe('privacy-receiver close-request with ids unique per key (#11.10)', () =
     const request = dataRequest('anna@example.fi');
     const [first, second] = await stored(
       dataDir,
-      (await signRecord(request, deviceSigner({ indexedDB: null }))).jws,
-      (await signRecord(request, deviceSigner({ indexedDB: null }))).jws,
+      (await signRecord(request, keySigner())).jws,
+      (await signRecord(request, keySigner())).jws,
     );
     assert.equal(first!.id, second!.id);
     assert.notEqual(first!.kid, second!.kid);

@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { createConsentRecord, createDataRequest, processingNotice } from '../../src/records/create.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import type { ConsentRecord } from '../../src/records/schemas.js';
-import { createMailTransport } from '../../src/server/mail/transport.js';
-import { createLinkTokens } from '../../src/server/mail/tokens.js';
-import { currentConsents, openRequests } from '../../src/server/receiver/derive.js';
+import { createConsentRecord, createDataRequest, processingNotice } from '@optimesys/privacy-records/create';
+import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
+import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
+import { createMailTransport } from '../../src/mail/transport.js';
+import { createLinkTokens } from '../../src/mail/tokens.js';
+import { currentConsents, openRequests } from '../../src/receiver/derive.js';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.js';
 import { tempDir } from './helpers.js';
 import { serveReceiver, type Served } from './serve.js';
@@ -33,7 +33,7 @@ function consent(email: string, lang: Lang, granted: Record<string, boolean>, op
     options.now ? { now: options.now } : {},
   );
 }
-const sign = (record: Parameters<typeof signRecord>[0], signer = deviceSigner({ indexedDB: null })) => signRecord(record, signer);
+const sign = (record: Parameters<typeof signRecord>[0], signer = keySigner()) => signRecord(record, signer);
 
 const linkIn = (mail: ReceivedMail) => {
   const url = String(mail.parsed.text).match(/https?:\/\/\S+\/confirm\/[A-Za-z0-9_-]+/)?.[0];
@@ -110,7 +110,7 @@ describe('double opt-in through the receiver (#12)', () => {
 
   it('never counts a grant from an unknown key for somebody else, nor one dated ahead over a withdrawal', async () => {
     const email = address('victim');
-    const owner = deviceSigner({ indexedDB: null });
+    const owner = keySigner();
     const first = await sign(consent(email, 'fi', { newsletter: true }), owner);
     await post(first.jws);
     await fetch(linkIn(await smtp.waitFor((m) => m.envelope.to.includes(email))), { method: 'POST' });

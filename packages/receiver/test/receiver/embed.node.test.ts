@@ -1,6 +1,6 @@
 // createReceiver().fetch mounted in a site's own server: called directly, as a Next.js route
 // handler (examples/nextjs) and behind Express (examples/express). The examples import the
-// package by name; here that name is bundled from the source (src/server/index.ts), so they
+// package by name; here that name is bundled from the source (packages/receiver/src/index.ts), so they
 // run as a site would run them without a build.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import { createReceiver } from '../../src/server/index.js';
+import { createReceiver } from '../../src/index.js';
 import { captureTransport, consentRecord, dataRequest, signed, tempDir } from './helpers.js';
 
 const root = process.cwd();
@@ -33,7 +33,7 @@ async function load<T>(entry: string): Promise<T> {
       {
         name: 'package-from-source',
         setup(b) {
-          b.onResolve({ filter: /^@optimesys\/privacy-widgets\/server$/ }, () => ({ path: join(root, 'src/server/index.ts') }));
+          b.onResolve({ filter: /^@optimesys\/privacy-receiver$/ }, () => ({ path: join(root, 'packages/receiver/src/index.ts') }));
           b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@optimesys/') ? undefined : { external: true }));
         },
       },

@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
-import { canonicalJson } from '../../src/records/canonical.js';
-import { createConsentRecord, createDataRequest } from '../../src/records/create.js';
-import { deviceSigner, signRecord, type Signer } from '../../src/records/sign.js';
-import type { MailTransport, OutgoingMail } from '../../src/server/mail/transport.js';
-import { parseConfig, type ReceiverConfig } from '../../src/server/receiver/config.js';
+import { canonicalJson } from '@optimesys/privacy-records/canonical';
+import { createConsentRecord, createDataRequest } from '@optimesys/privacy-records/create';
+import { keySigner, signRecord, type Signer } from '@optimesys/privacy-records/sign';
+import type { MailTransport, OutgoingMail } from '../../src/mail/transport.js';
+import { parseConfig, type ReceiverConfig } from '../../src/receiver/config.js';
 
 export const tempDir = (prefix = 'pw-receiver-') => mkdtempSync(join(tmpdir(), prefix));
 
@@ -19,7 +19,7 @@ const SOURCE = { url: 'https://www.optimesys.fi/webinaari', element: 'consent-fo
 
 /** A signer per test run: in Node the device signer keeps its key for this process (no IndexedDB). */
 let signer: Signer | undefined;
-export const nodeSigner = () => (signer ??= deviceSigner());
+export const nodeSigner = () => (signer ??= keySigner());
 
 export function consentRecord(email = 'maija.meikalainen@example.fi', granted = true, now = new Date()) {
   return createConsentRecord(

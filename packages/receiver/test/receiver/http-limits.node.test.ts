@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { demoSite } from '../../src/server/receiver/demo.js';
-import { startReceiver, type RunningReceiver } from '../../src/server/receiver/receiver.js';
-import { sqliteStore } from '../../src/server/receiver/sqlite-store.js';
-import type { RecordStore } from '../../src/server/receiver/store.js';
+import { mailboxRoute } from '../../src/receiver/mailbox-route.js';
+import { startReceiver, type RunningReceiver } from '../../src/receiver/receiver.js';
+import { sqliteStore } from '../../src/receiver/sqlite-store.js';
+import type { RecordStore } from '../../src/receiver/store.js';
 import { captureTransport, config, consentRecord, post, signed, tempDir } from './helpers.js';
 import { serveReceiver, type Served } from './serve.js';
 
@@ -207,7 +207,7 @@ describe('every route is limited per client', () => {
 describe('the demo mailbox', () => {
   it('answers only a loopback client that named a loopback host', async () => {
     const cfg = config({ rateLimit: false });
-    const receiver = await startReceiver(cfg, demoSite(process.cwd(), { mailbox: cfg.dataDir }));
+    const receiver = await startReceiver(cfg, { routes: mailboxRoute(cfg.dataDir) });
     try {
       const { port } = new URL(receiver.url);
       const get = (host: string, extra = '') =>

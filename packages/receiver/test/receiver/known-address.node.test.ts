@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { createConsentRecord, processingNotice } from '../../src/records/create.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { createMailTransport } from '../../src/server/mail/transport.js';
-import { currentConsents } from '../../src/server/receiver/derive.js';
+import { createConsentRecord, processingNotice } from '@optimesys/privacy-records/create';
+import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
+import { createMailTransport } from '../../src/mail/transport.js';
+import { currentConsents } from '../../src/receiver/derive.js';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.js';
 import { tempDir } from './helpers.js';
 import { serveReceiver, type Served } from './serve.js';
@@ -40,7 +40,7 @@ function consent(email: string, lang: Lang, granted: Record<string, boolean>, we
 }
 /** One device: one key for every record it signs, as the browser's signer keeps one. */
 const device = () => {
-  const signer = deviceSigner({ indexedDB: null });
+  const signer = keySigner();
   return (record: Parameters<typeof signRecord>[0]) => signRecord(record, signer);
 };
 const text = (mail: ReceivedMail) => String(mail.parsed.text);

@@ -8,14 +8,14 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { createConsentRecord, createDataRequest } from '../../src/records/create.js';
-import { Email } from '../../src/records/schemas.js';
-import { deviceSigner, signRecord, type Signer } from '../../src/records/sign.js';
-import { escapeHtml } from '../../src/server/mail/compose.js';
-import { serializeMail } from '../../src/server/mail/mime.js';
-import { createMailTransport } from '../../src/server/mail/transport.js';
-import { currentConsents } from '../../src/server/receiver/derive.js';
-import { createReceiver, startReceiver } from '../../src/server/receiver/receiver.js';
+import { createConsentRecord, createDataRequest } from '@optimesys/privacy-records/create';
+import { Email } from '@optimesys/privacy-records/schemas';
+import { keySigner, signRecord, type Signer } from '@optimesys/privacy-records/sign';
+import { escapeHtml } from '../../src/mail/compose.js';
+import { serializeMail } from '../../src/mail/mime.js';
+import { createMailTransport } from '../../src/mail/transport.js';
+import { currentConsents } from '../../src/receiver/derive.js';
+import { createReceiver, startReceiver } from '../../src/receiver/receiver.js';
 import { startPostgres, pgTestsDisabled } from '../helpers/postgres.js';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.js';
 import { config, signRaw, tempDir } from './helpers.js';
@@ -27,7 +27,7 @@ const label = (lang: 'fi' | 'en', purpose: string) =>
   (JSON.parse(readFileSync(`locales/${lang}/consent.json`, 'utf8')) as { purposes: Record<string, { label: string }> }).purposes[purpose]!.label;
 let n = 0;
 const unique = (what: string) => `${what}-${++n}-${Date.now()}@example.fi`;
-const freshKey = () => deviceSigner({ indexedDB: null });
+const freshKey = () => keySigner();
 
 function consent(email: string, granted: Record<string, boolean>, options: { text?: string; url?: string } = {}) {
   return createConsentRecord({

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { pgStore } from '../../src/server/receiver/pg-store.js';
-import { sqliteStore } from '../../src/server/receiver/sqlite-store.js';
-import type { NewJob, ReceiverEvent, RecordStore, StoredRecord } from '../../src/server/receiver/store.js';
+import { pgStore } from '../../src/receiver/pg-store.js';
+import { sqliteStore } from '../../src/receiver/sqlite-store.js';
+import type { NewJob, ReceiverEvent, RecordStore, StoredRecord } from '../../src/receiver/store.js';
 import { pgTestsDisabled, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { tempDir } from './helpers.js';
 

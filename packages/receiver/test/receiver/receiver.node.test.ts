@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
-import { verifyReceipt } from '../../src/records/receipt.js';
-import { startReceiver, type RunningReceiver } from '../../src/server/receiver/receiver.js';
+import { verifyReceipt } from '@optimesys/privacy-records/receipt';
+import { startReceiver, type RunningReceiver } from '../../src/receiver/receiver.js';
 import { config, consentRecord, dataRequest, post, signRaw, signed } from './helpers.js';
 
 describe('receiver: POST /api/records', () => {

@@ -7,11 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { MIGRATIONS as PG_MIGRATIONS, pgStore } from '../../src/server/receiver/pg-store.js';
-import { MIGRATIONS as SQLITE_MIGRATIONS, sqliteStore } from '../../src/server/receiver/sqlite-store.js';
-import type { RecordStore, StoredRecord } from '../../src/server/receiver/store.js';
-import { verifyRecord } from '../../src/server/verify.js';
+import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
+import { MIGRATIONS as PG_MIGRATIONS, pgStore } from '../../src/receiver/pg-store.js';
+import { MIGRATIONS as SQLITE_MIGRATIONS, sqliteStore } from '../../src/receiver/sqlite-store.js';
+import type { RecordStore, StoredRecord } from '../../src/receiver/store.js';
+import { verifyRecord } from '../../src/verify.js';
 import { pgTestsDisabled, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { consentRecord } from './helpers.js';
 
@@ -160,7 +160,7 @@ function storeContract(
     });
 
     it('answers the (r, n−s) copy of a stored record as a duplicate, whichever came first (#11.10)', async () => {
-      const { jws } = await signRecord(consentRecord(), deviceSigner({ indexedDB: null }));
+      const { jws } = await signRecord(consentRecord(), keySigner());
       const copy = malleate(jws);
       assert.notEqual(copy, jws);
       assert.ok((await verifyRecord(copy)).ok, 'the copy verifies: the store cannot rely on JWS strings');
@@ -170,7 +170,7 @@ function storeContract(
       assert.equal(genuine.status, 'duplicate');
       assert.equal(genuine.row.receipt.receipt, 'first', 'answered with the receipt already given');
       // Same key, same id, other payload: a conflict.
-      const other = await signRecord({ ...(await signedRow(jws)).record, decisions: [] } as never, deviceSigner({ indexedDB: null }));
+      const other = await signRecord({ ...(await signedRow(jws)).record, decisions: [] } as never, keySigner());
       const otherRow = await signedRow(other.jws);
       assert.equal((await store.put({ ...otherRow, kid: genuine.row.kid })).status, 'conflict');
     });

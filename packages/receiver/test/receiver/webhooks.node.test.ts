@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { createConsentRecord } from '../../src/records/create.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { createMailTransport } from '../../src/server/mail/transport.js';
+import { createConsentRecord } from '@optimesys/privacy-records/create';
+import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
+import { createMailTransport } from '../../src/mail/transport.js';
 import { OTHER_SECRET, SECRET, until, webhookEndpoint, type Delivery } from '../server/webhook-helpers.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { tempDir } from './helpers.js';
@@ -52,7 +52,7 @@ describe('webhooks from the receiver (#14)', () => {
   const post = (jws: string) => fetch(new URL('/api/records', receiver.url), { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
 
   it('delivers consent.granted after failed attempts under one webhook-id, then consent.confirmed after the link', async () => {
-    const signer = deviceSigner({ indexedDB: null });
+    const signer = keySigner();
     const email = `hooks-${Date.now()}@example.fi`;
     const { jws, record } = await signRecord(consent(email, true), signer);
     assert.equal((await post(jws)).status, 201);
@@ -77,7 +77,7 @@ describe('webhooks from the receiver (#14)', () => {
     const email = `down-${Date.now()}@example.fi`;
     const port = endpoint.port;
     await endpoint.close();
-    const { jws } = await signRecord(consent(email, false), deviceSigner({ indexedDB: null }));
+    const { jws } = await signRecord(consent(email, false), keySigner());
     assert.equal((await post(jws)).status, 201);
     await new Promise((r) => setTimeout(r, 400)); // attempts against a closed port
     await receiver.close();
@@ -92,9 +92,9 @@ describe('webhooks from the receiver (#14)', () => {
     const port = endpoint.port;
     await endpoint.close(); // down for the whole (short) schedule
     const email = `given-up-${Date.now()}@example.fi`;
-    await post((await signRecord(consent(email, false), deviceSigner({ indexedDB: null }))).jws);
+    await post((await signRecord(consent(email, false), keySigner())).jws);
     await until(async () => (await receiver.store.jobs({ kind: 'webhook', email })).every((j) => j.gaveUpAt), 15_000, 'given up');
-    const cli = (...args: string[]) => spawnSync('node', ['--import', 'tsx', 'src/server/receiver/cli.ts', 'webhooks', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
+    const cli = (...args: string[]) => spawnSync('node', ['--import', 'tsx', 'packages/receiver/src/receiver/bin.ts', 'webhooks', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
     const failed = JSON.parse(cli('--failed').stdout) as { type: string; messageId: string; attempts: number }[];
     const mine = failed.filter((f) => f.type === 'consent.withdrawn');
     assert.equal(mine.length, 1);

@@ -2,9 +2,9 @@
 // (test/fixtures/vendors/, with their source URLs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mailchimpSubscriberHash, toMailchimpMember } from '../../src/server/integrations/mailchimp.js';
-import { toHubSpotSubmission } from '../../src/server/integrations/hubspot.js';
-import { consentRecordEvents } from '../../src/server/webhooks/events.js';
+import { mailchimpSubscriberHash, toMailchimpMember } from '../../src/integrations/mailchimp.js';
+import { toHubSpotSubmission } from '../../src/integrations/hubspot.js';
+import { consentRecordEvents } from '../../src/webhooks/events.js';
 import { HUBSPOT_LEGAL_BASES, HUBSPOT_REQUIRED, HUBSPOT_SUBMISSION_EXAMPLE } from '../fixtures/vendors/hubspot.js';
 import { MAILCHIMP_MEMBER_EXAMPLE, MAILCHIMP_REQUIRED, MAILCHIMP_STATUSES } from '../fixtures/vendors/mailchimp.js';
 import { shapeErrors } from '../fixtures/vendors/shape.js';

@@ -8,9 +8,9 @@ import {
   composeRequestConfirmation,
   formatDateTime,
   needsConfirmation,
-} from '../../src/server/mail/compose.js';
-import { siteText } from '../../src/server/mail/site.js';
-import { ConsentRecord, DataRequest } from '../../src/records/schemas.js';
+} from '../../src/mail/compose.js';
+import { siteText } from '../../src/mail/site.js';
+import { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 import { consentRecord, label, requestRecord, webinarRecord, type Lang } from '../helpers/mail-records.js';
 
 const confirmUrl = 'https://privacy.optimesys.fi/confirm/AbC_-123';

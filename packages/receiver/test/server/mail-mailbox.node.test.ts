@@ -9,12 +9,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import type { Browser } from 'puppeteer-core';
-import { launchChromium } from '../../scripts/chromium.mjs';
-import { composeConfirmation } from '../../src/server/mail/compose.js';
-import { siteText } from '../../src/server/mail/site.js';
-import { decodeWords, linkify, readEml, renderMailbox } from '../../src/server/mail/mailbox.js';
-import { PAGES_CSS, PAGES_CSS_PATH } from '../../src/server/mail/pages.js';
-import { createMailTransport } from '../../src/server/mail/transport.js';
+import { launchChromium } from '../../../../scripts/chromium.mjs';
+import { composeConfirmation } from '../../src/mail/compose.js';
+import { siteText } from '../../src/mail/site.js';
+import { decodeWords, linkify, readEml, renderMailbox } from '../../src/mail/mailbox.js';
+import { PAGES_CSS, PAGES_CSS_PATH } from '../../src/mail/pages.js';
+import { createMailTransport } from '../../src/mail/transport.js';
 import { consentRecord, requestRecord, webinarRecord, tempDir } from '../helpers/mail-records.js';
 
 const FROM = 'OptimeSys Tietosuoja <tietosuoja@optimesys.fi>';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { composeConfirmation } from '../../src/server/mail/compose.js';
-import { parseMailbox, serializeMail, type MailToSerialize } from '../../src/server/mail/mime.js';
+import { composeConfirmation } from '../../src/mail/compose.js';
+import { parseMailbox, serializeMail, type MailToSerialize } from '../../src/mail/mime.js';
 import { consentRecord, requestRecord } from '../helpers/mail-records.js';
 
 const FROM = 'OptimeSys Tietosuoja <tietosuoja@optimesys.fi>';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createMemoryMailQueue } from '../../src/server/mail/memory-queue.js';
-import { backoffDelay, DEFAULT_BACKOFF, startMailSender } from '../../src/server/mail/sender.js';
-import { createMailTransport, type MailTransport, type OutgoingMail } from '../../src/server/mail/transport.js';
+import { createMemoryMailQueue } from '../../src/mail/memory-queue.js';
+import { backoffDelay, DEFAULT_BACKOFF, startMailSender } from '../../src/mail/sender.js';
+import { createMailTransport, type MailTransport, type OutgoingMail } from '../../src/mail/transport.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 const FROM = 'OptimeSys <tietosuoja@optimesys.fi>';

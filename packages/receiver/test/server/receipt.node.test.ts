@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
-import { verifyReceipt } from '../../src/records/receipt.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { createServerKey, dueDate, easterSunday, finnishHolidays, loadServerKey, publicJwks, signReceipt } from '../../src/server/index.js';
-import { consentSample, requestSample } from '../records/samples.js';
+import { verifyReceipt } from '@optimesys/privacy-records/receipt';
+import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
+import { createServerKey, dueDate, easterSunday, finnishHolidays, loadServerKey, publicJwks, signReceipt } from '../../src/index.js';
+import { consentSample, requestSample } from '../../../records/test/samples.js';
 
 const serverKey = loadServerKey(await createServerKey());
-const signer = deviceSigner({ indexedDB: null });
+const signer = keySigner();
 
 describe('receipts', () => {
   test('a receipt names the record and the SHA-256 of exactly the JWS received, and jose verifies it against the JWKS', async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { calculateJwkThumbprint, CompactSign, compactVerify, EmbeddedJWK, exportJWK, generateKeyPair } from 'jose';
-import { canonicalJson } from '../../src/records/canonical.js';
-import { deviceSigner, hmacSigner, InvalidRecordError, signRecord } from '../../src/records/sign.js';
-import { verifyRecord } from '../../src/server/index.js';
-import { isCanonicalJson } from '../../src/server/verify.js';
-import { consentSample, requestSample } from '../records/samples.js';
+import { canonicalJson } from '@optimesys/privacy-records/canonical';
+import { keySigner, hmacSigner, InvalidRecordError, signRecord } from '@optimesys/privacy-records/sign';
+import { verifyRecord } from '../../src/index.js';
+import { isCanonicalJson } from '../../src/verify.js';
+import { consentSample, requestSample } from '../../../records/test/samples.js';
 
 const enc = new TextEncoder();
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
@@ -24,7 +24,7 @@ async function es256Key() {
 
 /** A browser-made ES256 record (Node's WebCrypto, per-page key). */
 async function signed(record = consentSample()) {
-  return signRecord(record, deviceSigner({ indexedDB: null }));
+  return signRecord(record, keySigner());
 }
 
 describe('verifyRecord', () => {
@@ -305,7 +305,7 @@ describe('verifyRecord', () => {
     test('signRecord refuses such a record before signing', async () => {
       const record = { ...consentSample(), issuedAt: '2026-11-31T12:00:00Z' };
       await assert.rejects(
-        () => signRecord(record, deviceSigner({ indexedDB: null })),
+        () => signRecord(record, keySigner()),
         (error: unknown) => error instanceof InvalidRecordError && error.issues[0]!.path[0] === 'issuedAt',
       );
     });
@@ -367,7 +367,7 @@ describe('ES256 fast path (node:crypto) agrees with jose (#17)', () => {
   });
 
   test('the fast path refuses a key off the curve even with a matching kid', async () => {
-    const { verifyES256 } = await import('../../src/server/verify.js');
+    const { verifyES256 } = await import('../../src/verify.js');
     const { jws } = await signed();
     const [h, p, sig] = jws.split('.') as [string, string, string];
     const { jwk } = JSON.parse(Buffer.from(h, 'base64url').toString()) as { jwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string } };

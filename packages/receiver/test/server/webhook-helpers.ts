@@ -3,16 +3,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import type { ConsentRecord } from '../../src/records/schemas.js';
-import type { StoredConsent } from '../../src/server/webhooks/events.js';
-import { createWebhookSecret } from '../../src/server/webhooks/sign.js';
-import { consentSample } from '../records/samples.js';
+import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
+import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
+import type { StoredConsent } from '../../src/webhooks/events.js';
+import { createWebhookSecret } from '../../src/webhooks/sign.js';
+import { consentSample } from '../../../records/test/samples.js';
 
 export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 export const OTHER_SECRET = createWebhookSecret();
 
-const signer = deviceSigner();
+const signer = keySigner();
 
 /** A consent record signed by a device key, as the receiver stores it. */
 export async function storedConsent(decisions?: ConsentRecord['decisions'], email?: string): Promise<StoredConsent> {

@@ -2,8 +2,8 @@
 // its schema, carries what a CRM needs, and keeps a stable id.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import type { DataRequest } from '../../src/records/schemas.js';
+import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
+import type { DataRequest } from '@optimesys/privacy-records/schemas';
 import {
   consentConfirmedEvent,
   linkWithdrawalEvent,
@@ -11,9 +11,9 @@ import {
   requestConfirmedEvent,
   requestReceivedEvent,
   type StoredRequest,
-} from '../../src/server/webhooks/builders.js';
-import { WebhookEvent } from '../../src/server/webhooks/events.js';
-import { requestSample } from '../records/samples.js';
+} from '../../src/webhooks/builders.js';
+import { WebhookEvent } from '../../src/webhooks/events.js';
+import { requestSample } from '../../../records/test/samples.js';
 import { storedConsent } from './webhook-helpers.js';
 
 const parse = (m: { body: string }) => WebhookEvent.parse(JSON.parse(m.body));
@@ -45,7 +45,7 @@ test('consent.withdrawn from a mailed link (one-click, preferences)', () => {
 });
 
 test('request.received, request.confirmed and request.closed', async () => {
-  const { jws, record } = await signRecord(requestSample(), deviceSigner());
+  const { jws, record } = await signRecord(requestSample(), keySigner());
   const stored: StoredRequest = { record: record as DataRequest, jws, kid: 'kid-1', receivedAt: '2026-12-03T06:00:00.000Z', dueBy: '2027-01-04' };
   const received = parse(requestReceivedEvent(stored));
   const confirmed = parse(requestConfirmedEvent(stored, '2026-12-03T06:05:00.000Z'));
@@ -64,13 +64,13 @@ test('request.received, request.confirmed and request.closed', async () => {
 });
 
 test('a builder refuses data that breaks the schema (here a confirmation time that is not a timestamp)', async () => {
-  const { jws, record } = await signRecord(requestSample(), deviceSigner());
+  const { jws, record } = await signRecord(requestSample(), keySigner());
   const stored: StoredRequest = { record: record as DataRequest, jws, kid: 'kid-1', receivedAt: '2026-12-03T06:00:00.000Z', dueBy: '2027-01-04' };
   assert.throws(() => requestConfirmedEvent(stored, 'yesterday'));
 });
 
 test('WEBHOOK_URL and WEBHOOK_SECRET are checked at start-up', async () => {
-  const { webhookSettings } = await import('../../src/server/webhooks/settings.js');
+  const { webhookSettings } = await import('../../src/webhooks/settings.js');
   const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
   assert.equal(webhookSettings({}), undefined);
   assert.equal(webhookSettings({ WEBHOOK_URL: ' , ' }), undefined);

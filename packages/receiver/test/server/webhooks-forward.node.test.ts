@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { consentRecordEvents, webhookMessage } from '../../src/server/webhooks/events.js';
-import { deliveriesFor, memoryWebhookQueue } from '../../src/server/webhooks/queue.js';
-import { startWebhookSender } from '../../src/server/webhooks/sender.js';
-import { webhookHeaders, parseWebhookSecret, createWebhookSecret } from '../../src/server/webhooks/sign.js';
+import { consentRecordEvents, webhookMessage } from '../../src/webhooks/events.js';
+import { deliveriesFor, memoryWebhookQueue } from '../../src/webhooks/queue.js';
+import { startWebhookSender } from '../../src/webhooks/sender.js';
+import { webhookHeaders, parseWebhookSecret, createWebhookSecret } from '../../src/webhooks/sign.js';
 import { HUBSPOT_PATH, HUBSPOT_REQUIRED, HUBSPOT_SUBMISSION_EXAMPLE } from '../fixtures/vendors/hubspot.js';
 import { MAILCHIMP_MEMBER_EXAMPLE, MAILCHIMP_PATH, MAILCHIMP_REQUIRED } from '../fixtures/vendors/mailchimp.js';
 import { shapeErrors } from '../fixtures/vendors/shape.js';
@@ -33,7 +33,7 @@ async function loadExample() {
     plugins: [{
       name: 'package-from-source',
       setup(b) {
-        b.onResolve({ filter: /^@optimesys\/privacy-widgets\/server$/ }, () => ({ path: join(root, 'src/server/index.ts') }));
+        b.onResolve({ filter: /^@optimesys\/privacy-receiver$/ }, () => ({ path: join(root, 'packages/receiver/src/index.ts') }));
         b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@optimesys/') ? undefined : { external: true }));
       },
     }],

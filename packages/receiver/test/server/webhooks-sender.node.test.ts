@@ -2,9 +2,9 @@
 // verified by the spec's `standardwebhooks` package on the receiving side.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { consentRecordEvents } from '../../src/server/webhooks/events.js';
-import { deliveriesFor, memoryWebhookQueue, type WebhookQueue } from '../../src/server/webhooks/queue.js';
-import { STANDARD_RETRY_SCHEDULE, startWebhookSender, type AttemptOutcome } from '../../src/server/webhooks/sender.js';
+import { consentRecordEvents } from '../../src/webhooks/events.js';
+import { deliveriesFor, memoryWebhookQueue, type WebhookQueue } from '../../src/webhooks/queue.js';
+import { STANDARD_RETRY_SCHEDULE, startWebhookSender, type AttemptOutcome } from '../../src/webhooks/sender.js';
 import { OTHER_SECRET, SECRET, closedPort, storedConsent, until, webhookEndpoint } from './webhook-helpers.js';
 
 const FAST = { schedule: [30, 30, 30, 30], jitter: 0, pollMs: 10, timeoutMs: 300, onError: () => undefined };

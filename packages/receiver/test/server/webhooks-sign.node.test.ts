@@ -9,9 +9,9 @@ import {
   WebhookEvent,
   consentRecordEvents,
   webhookMessage,
-} from '../../src/server/webhooks/events.js';
-import { requestClosedEvent, requestConfirmedEvent } from '../../src/server/webhooks/builders.js';
-import { createWebhookSecret, parseWebhookSecret, webhookHeaders, webhookMessageId } from '../../src/server/webhooks/sign.js';
+} from '../../src/webhooks/events.js';
+import { requestClosedEvent, requestConfirmedEvent } from '../../src/webhooks/builders.js';
+import { createWebhookSecret, parseWebhookSecret, webhookHeaders, webhookMessageId } from '../../src/webhooks/sign.js';
 import { OTHER_SECRET, SECRET, storedConsent } from './webhook-helpers.js';
 
 const BODY = JSON.stringify({ type: 'consent.granted', timestamp: '2026-12-03T05:00:00.000Z', data: { ä: 'Ö ✓' } });
@@ -118,7 +118,7 @@ test('every event type has a schema, and a payload breaking it is refused before
 });
 
 test('the JSON Schemas in dist/schema accept what we send and refuse a broken payload', async () => {
-  const { jsonSchemas } = await import('../../scripts/build-schemas.js');
+  const { webhookJsonSchemas: jsonSchemas } = await import('../../src/webhooks/json-schema.js');
   const { default: Ajv2020 } = (await import('ajv/dist/2020.js')) as unknown as {
     default: new (o: object) => { compile(s: object): (d: unknown) => boolean };
   };

@@ -1,11 +1,12 @@
 import { expect } from '@open-wc/testing';
 import { base64url, calculateJwkThumbprint, compactVerify, decodeProtectedHeader, EmbeddedJWK } from 'jose';
-import { canonicalJson } from '../../src/records/canonical.js';
-import { openDb } from '../../src/records/idb.js';
-import { b64url, b64urlDecode, jwkThumbprint, publicJwk } from '../../src/records/jws.js';
-import { deviceSigner, hmacSigner, InvalidRecordError, signRecord } from '../../src/records/sign.js';
+import { canonicalJson } from '@optimesys/privacy-records/canonical';
+import { openDb } from '../../src/outbox/idb.js';
+import { b64url, b64urlDecode, jwkThumbprint, publicJwk } from '@optimesys/privacy-records/jws';
+import { hmacSigner, InvalidRecordError, signRecord } from '@optimesys/privacy-records/sign';
+import { deviceSigner } from '../../src/outbox/device-signer.js';
 import { call, endpoint, openFrame, reloadFrame, unique } from './frames.js';
-import { consentSample, requestSample } from './samples.js';
+import { consentSample, requestSample } from '../../packages/records/test/samples.js';
 
 const decoder = new TextDecoder();
 

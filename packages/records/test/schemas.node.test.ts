@@ -10,8 +10,8 @@ import {
   Phone,
   PrivacyRecord,
   RequiredDetails,
-} from '../../src/records/schemas.js';
-import { consentSample, requestSample } from '../records/samples.js';
+} from '../src/schemas.js';
+import { consentSample, requestSample } from './samples.js';
 
 /** The first issue's code, or 'ok'. */
 function verdict(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, value: unknown) {

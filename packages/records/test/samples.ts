@@ -1,6 +1,6 @@
 // Sample records for tests (browser and Node): valid, built with the public helpers.
-import { createConsentRecord, createDataRequest, processingNotice } from '../../src/records/create.js';
-import type { ConsentRecord, DataRequest, UnsignedRecord } from '../../src/records/schemas.js';
+import { createConsentRecord, createDataRequest, processingNotice } from '../src/create.js';
+import type { ConsentRecord, DataRequest, UnsignedRecord } from '../src/schemas.js';
 
 export const DIGEST = '3f79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonSchemas } from '../../scripts/build-schemas.js';
-import { ConsentRecord, DataRequest, PrivacyRecord, Receipt, ReceiptPayload } from '../../src/records/schemas.js';
-import { consentSample, requestSample } from '../records/samples.js';
+import { recordJsonSchemas as jsonSchemas } from '../src/json-schema.js';
+import { ConsentRecord, DataRequest, PrivacyRecord, Receipt, ReceiptPayload } from '../src/schemas.js';
+import { consentSample, requestSample } from './samples.js';
 
 // ajv is a dev dependency the lead adds; until then this test is skipped, not failed.
 let Ajv2020: (new (options: object) => { compile(schema: object): (data: unknown) => boolean }) | undefined;

@@ -1,15 +1,15 @@
 import { expect } from '@open-wc/testing';
 import { httpAdapter } from '../../src/adapters/http.js';
-import { verifyReceipt } from '../../src/records/receipt.js';
-import type { ConfirmedReceipt } from '../../src/records/schemas.js';
-import { deviceSigner, signRecord } from '../../src/records/sign.js';
-import { endpoint, unique } from './frames.js';
-import { consentSample, requestSample } from './samples.js';
+import { verifyReceipt } from '@optimesys/privacy-records/receipt';
+import type { ConfirmedReceipt } from '@optimesys/privacy-records/schemas';
+import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
+import { endpoint, unique } from '../outbox/frames.js';
+import { consentSample, requestSample } from '../../packages/records/test/samples.js';
 
 describe('verifyReceipt (in the browser, against the server JWKS)', () => {
   it('accepts the countersigned receipt of our own record, with its answer date for a data request', async () => {
     const bucket = unique('receipt');
-    const { jws, record } = await signRecord(requestSample(), deviceSigner());
+    const { jws, record } = await signRecord(requestSample(), keySigner());
     const receipt = (await httpAdapter({ endpoint: `/test-api/records?bucket=${bucket}` }).send(jws, record)) as ConfirmedReceipt;
     expect(receipt.status).to.equal('stored');
     const checked = await verifyReceipt(receipt.receipt, await endpoint('jwks'), jws);
@@ -23,8 +23,8 @@ describe('verifyReceipt (in the browser, against the server JWKS)', () => {
   it('refuses a tampered receipt, a receipt for another record, and an unknown server key', async () => {
     const bucket = unique('receipt');
     const adapter = httpAdapter({ endpoint: `/test-api/records?bucket=${bucket}` });
-    const mine = await signRecord(consentSample(), deviceSigner());
-    const other = await signRecord(consentSample(), deviceSigner());
+    const mine = await signRecord(consentSample(), keySigner());
+    const other = await signRecord(consentSample(), keySigner());
     const receipt = ((await adapter.send(mine.jws, mine.record)) as ConfirmedReceipt).receipt;
     const jwks = await endpoint('jwks');
     const [header, payload, signature] = receipt.split('.') as [string, string, string];
