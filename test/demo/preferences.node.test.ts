@@ -180,7 +180,7 @@ describe('preferences from another device, in Chromium', { skip: !existsSync('di
       // The form sent every toggle: the untouched newsletter as a refusal, which (a withdrawal) counts at once
       // from any device; the mail says so. The blog waits for a link.
       assert.deepEqual(await rows(email), { newsletter: false, blog: false, events: false }, 'the blog waits');
-      const strings = JSON.parse(readFileSync(`locales/${lang}/mail.json`, 'utf8')) as { known: { turnedOff: string } };
+      const strings = JSON.parse(readFileSync(`packages/receiver/locales/${lang}/mail.json`, 'utf8')) as { known: { turnedOff: string } };
       assert.ok(known.parsed.text!.includes(strings.known.turnedOff), 'the mail tells what the form turned off');
 
       // The preference link from that mail, in the new device's profile: the current state; both changes at once.

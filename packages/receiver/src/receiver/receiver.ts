@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { publicJwks, signReceipt, type ServerKey } from '../receipt.js';
@@ -75,8 +76,18 @@ export interface Receiver {
   unsubscribeHeaders(input: { email: string; purpose: string; locale?: 'fi' | 'en' }): UnsubscribeHeaders;
 }
 
-/** This package's version, for the OpenAPI document (the package names itself: the same from src/ and dist/). */
-const PACKAGE_VERSION = (createRequire(import.meta.url)('@optimesys/privacy-receiver/package.json') as { version: string }).version;
+/** This package's version, for the OpenAPI document: from the package.json above this module (in src/ or dist/src/). */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@optimesys/privacy-receiver' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here: look further up
+    }
+  }
+  return 'unknown'; // bundled into another program
+}
 
 const DEFAULTS = { rateLimit: { burst: 30, perSecond: 5 }, maxBytes: 16_384, maxSkewSeconds: 600 } as const;
 
@@ -159,7 +170,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     routes: options.routes,
     features: [mail, prefs, hooks].filter((f) => f !== undefined),
     onLoad: (n) => load.busy(n),
-    version: PACKAGE_VERSION,
+    version: packageVersion(),
     verify: async (jws) => {
       const result = await verifyRecord(jws, { maxBytes, maxSkewSeconds });
       return result.ok ? { ok: true, record: result.record, kid: result.kid } : { ok: false, error: result.error };

@@ -6,7 +6,7 @@ import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/sche
 
 export type Lang = 'fi' | 'en';
 const consentStrings = (lang: Lang) =>
-  JSON.parse(readFileSync(`locales/${lang}/consent.json`, 'utf8')) as { purposes: Record<string, { label: string }> };
+  JSON.parse(readFileSync(`packages/receiver/locales/${lang}/labels.json`, 'utf8')) as { purposes: Record<string, { label: string }> };
 
 /** The catalogue label of a purpose, as the form showed it. */
 export const label = (lang: Lang, purpose: string) => consentStrings(lang).purposes[purpose]!.label;

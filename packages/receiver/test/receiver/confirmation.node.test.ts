@@ -15,7 +15,7 @@ import { tempDir } from './helpers.js';
 import { serveReceiver, type Served } from './serve.js';
 
 type Lang = 'fi' | 'en';
-const labels = (lang: Lang) => (JSON.parse(readFileSync(`locales/${lang}/consent.json`, 'utf8')) as { purposes: Record<string, { label: string }> }).purposes;
+const labels = (lang: Lang) => (JSON.parse(readFileSync(`packages/receiver/locales/${lang}/labels.json`, 'utf8')) as { purposes: Record<string, { label: string }> }).purposes;
 const NOTICE = { version: '2018-05-24', digest: 'a'.repeat(64) };
 let n = 0;
 const address = (what: string) => `${what}-${++n}-${Date.now()}@example.fi`;

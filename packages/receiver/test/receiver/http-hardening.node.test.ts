@@ -154,8 +154,8 @@ describe('receiver HTTP: static files (#2, #14)', () => {
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      external: ['better-sqlite3', 'pg'],
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      external: ['better-sqlite3', 'pg-native'],
+      banner: { js: "import { createRequire as fixtureRequire } from 'node:module'; const require = fixtureRequire(import.meta.url);" },
       logLevel: 'silent',
     });
     for (const name of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
@@ -166,7 +166,9 @@ describe('receiver HTTP: static files (#2, #14)', () => {
     child = spawn(process.execPath, [fixture, folder, data], { ...ids, cwd: base, stdio: ['ignore', 'pipe', 'pipe'] });
     url = await new Promise((resolve, reject) => {
       child!.stdout!.once('data', (d: Buffer) => resolve(String(d).trim()));
-      child!.once('exit', (code) => reject(new Error(`exited ${code}`)));
+      let stderr = '';
+      child!.stderr!.on('data', (d: Buffer) => (stderr += d));
+      child!.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
     });
   });
   after(() => void child?.kill('SIGTERM'));

@@ -17,8 +17,8 @@ import { serveReceiver, type Served } from './serve.js';
 
 type Lang = 'fi' | 'en';
 type Known = { subject: string; on: string; off: string; requested: string; turnedOff: string; button: string; confirmInstead: string };
-const locale = (lang: Lang, file: string) => JSON.parse(readFileSync(`locales/${lang}/${file}.json`, 'utf8'));
-const labels = (lang: Lang) => (locale(lang, 'consent') as { purposes: Record<string, { label: string }> }).purposes;
+const locale = (lang: Lang, file: string) => JSON.parse(readFileSync(`packages/receiver/locales/${lang}/${file}.json`, 'utf8'));
+const labels = (lang: Lang) => (locale(lang, 'labels') as { purposes: Record<string, { label: string }> }).purposes;
 const mailStrings = (lang: Lang) => locale(lang, 'mail') as { known: Known; consent: { subject: string }; webinar: { subject: string } };
 const NOTICE = { version: '2018-05-24', digest: 'a'.repeat(64) };
 let n = 0;

@@ -16,7 +16,7 @@ import { consentRecord, label, requestRecord, webinarRecord, type Lang } from '.
 const confirmUrl = 'https://privacy.optimesys.fi/confirm/AbC_-123';
 const expiresAt = new Date('2026-12-10T05:02:00Z');
 const LANGS: Lang[] = ['fi', 'en'];
-const mailStrings = (lang: Lang) => JSON.parse(readFileSync(`locales/${lang}/mail.json`, 'utf8'));
+const mailStrings = (lang: Lang) => JSON.parse(readFileSync(`packages/receiver/locales/${lang}/mail.json`, 'utf8'));
 /** Tags stripped and entities decoded: what a reader of the HTML part sees. */
 const visible = (html: string) =>
   html
@@ -128,7 +128,7 @@ describe('data request confirmation mail', () => {
       DataRequest.parse(record);
       const mail = composeRequestConfirmation({ record, confirmUrl, expiresAt, site });
       const s = mailStrings(lang);
-      const typeLabel = JSON.parse(readFileSync(`locales/${lang}/request.json`, 'utf8')).types.erasure.label;
+      const typeLabel = JSON.parse(readFileSync(`packages/receiver/locales/${lang}/labels.json`, 'utf8')).types.erasure.label;
       assert.equal(mail.subject, s.request.subject);
       for (const part of [mail.text, visible(mail.html)]) {
         assert.ok(part.includes(typeLabel));

@@ -21,7 +21,7 @@ const STRICT_CSP =
 const RECORD = '0b6f3c1e-8a41-4c52-9d3e-2f7a6b1c9e04';
 const REQUEST = '7c0e9a52-3d1f-4b8e-a6c2-5e4d3b2a1f09';
 const ADDRESS = 'maija.meikalainen@example.fi';
-const strings = (lang: string) => JSON.parse(readFileSync(`locales/${lang}/mail.json`, 'utf8')).pages;
+const strings = (lang: string) => JSON.parse(readFileSync(`packages/receiver/locales/${lang}/mail.json`, 'utf8')).pages;
 const LANGS = ['fi', 'en'] as const;
 
 /** The route as the receiver will mount it: handleConfirmLink over an in-memory store. */

@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { verifyReceipt } from '@optimesys/privacy-records/receipt';
 import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
-import { createServerKey, dueDate, easterSunday, finnishHolidays, loadServerKey, publicJwks, signReceipt } from '../../src/index.js';
+import { easterSunday, finnishHolidays } from '../../src/calendar.js';
+import { createServerKey, dueDate, loadServerKey, publicJwks, signReceipt } from '../../src/index.js';
 import { consentSample, requestSample } from '../../../records/test/samples.js';
 
 const serverKey = loadServerKey(await createServerKey());
