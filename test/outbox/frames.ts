@@ -25,7 +25,7 @@ async function ready(frame: HTMLIFrameElement, previous?: FrameApi) {
 /** A new same-origin page in an iframe, ready to call. */
 export async function openFrame(): Promise<HTMLIFrameElement> {
   const frame = document.createElement('iframe');
-  frame.src = '/test/records/frame.html';
+  frame.src = '/test/outbox/frame.html';
   document.body.append(frame);
   await ready(frame);
   return frame;
