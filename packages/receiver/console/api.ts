@@ -98,7 +98,7 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   constructor(status: number, code: string, message: string) {
-    super(message || code);
+    super(message || (status ? `HTTP ${status}` : code));
     this.name = 'ApiError';
     this.status = status;
     this.code = code;

@@ -67,6 +67,7 @@ export class ConsoleConsents extends LitElement {
   async #onSearch(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const input = this.renderRoot.querySelector<HTMLInputElement>('#email')!;
+    // Any address the receiver stored is searchable, also one the browser's check would refuse.
     const email = input.value.trim();
     if (!email) {
       input.focus();
@@ -97,7 +98,7 @@ export class ConsoleConsents extends LitElement {
         ${s.state === 'shown' ? this.#renderStats(t, s.stats) : nothing}
       </div>
       <h2 id="search-title">${t('consents.search.title')}</h2>
-      <form class="search" aria-labelledby="search-title" @submit=${this.#onSearch}>
+      <form class="search" novalidate aria-labelledby="search-title" @submit=${this.#onSearch}>
         <label for="email">${t('consents.search.email')}</label>
         <input id="email" name="email" type="email" autocomplete="off" inputmode="email" required />
         <button type="submit" ?disabled=${this.#search.state === 'searching'}>${t('consents.search.submit')}</button>
@@ -142,7 +143,7 @@ export class ConsoleConsents extends LitElement {
     const { result } = s;
     if (result.purposes.length === 0) return html`<p>${t('consents.search.nothing', { email: result.email })}</p>`;
     return html`<div class="table-wrap">
-      <table>
+      <table id="results">
         <caption>
           ${t('consents.search.caption', { email: result.email })}
         </caption>
