@@ -147,7 +147,14 @@ export class ConsoleConsentChart extends LitElement {
           ...STATES.map((state) => ({ label: t(`consents.states.${state}`), stroke: color(state), width: 2, dash: DASH[state], points: { show: true } })),
         ],
         axes: [
-          { stroke: text, grid, ticks: grid, values: (_u: uPlot, splits: number[]) => splits.map((s) => formatAxisDay(locale, s)) },
+          {
+            stroke: text,
+            grid,
+            ticks: grid,
+            // One tick per week (at most about eight): uPlot's own ticks would fall on days between the data.
+            splits: () => data[0].filter((_, i) => i % Math.ceil(data[0].length / 8) === 0),
+            values: (_u: uPlot, splits: number[]) => splits.map((s) => formatAxisDay(locale, s)),
+          },
           { stroke: text, grid, ticks: grid, values: (_u: uPlot, splits: number[]) => splits.map((s) => formatNumber(locale, s)) },
         ],
       },

@@ -1,7 +1,8 @@
-import { css, html, LitElement, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
+import { html, LitElement, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
 import { httpApi, type ConsoleApi, type SignInOptions } from './api.js';
 import { AUTONYMS, LOCALES, toLocale, translator, type Locale } from './i18n.js';
 import { parseRoute, type Route } from './route.js';
+import { styles } from './privacy-console.styles.js';
 import { tokens, viewStyles } from './styles.js';
 
 type SessionState =
@@ -12,67 +13,6 @@ type SessionState =
 
 // Remembered for this browser only (no cookie): the office reads in the language it chose last.
 const STORED_LOCALE = 'privacy-console-locale';
-
-const styles = css`
-  :host {
-    max-width: 72rem;
-    margin-inline: auto;
-    padding: 0 1rem 2rem;
-  }
-  header {
-    display: flex;
-    flex-wrap: wrap;
-    align-items: center;
-    gap: 0.5rem 1.5rem;
-    padding-block: 0.75rem;
-    margin-bottom: 1.5rem;
-    border-bottom: 1px solid var(--_border);
-  }
-  .brand {
-    margin: 0;
-    font-weight: 700;
-  }
-  nav ul {
-    display: flex;
-    gap: 1rem;
-    margin: 0;
-    padding: 0;
-    list-style: none;
-  }
-  nav a[aria-current='page'] {
-    font-weight: 700;
-    text-decoration-thickness: 0.15em;
-  }
-  .account {
-    display: flex;
-    flex-wrap: wrap;
-    align-items: center;
-    gap: 0.5rem 1rem;
-    margin-inline-start: auto;
-  }
-  .languages {
-    display: flex;
-    gap: 0.25rem;
-  }
-  .languages button {
-    min-height: 2.25rem;
-    padding: 0.25rem 0.75rem;
-  }
-  .languages button[aria-pressed='false'] {
-    background: transparent;
-    color: var(--_accent);
-  }
-  .skip:not(:focus) {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip-path: inset(50%);
-  }
-  main:focus {
-    outline: none;
-  }
-`;
 
 /**
  * The privacy office's console: signs in, then shows the data requests, one
@@ -98,6 +38,11 @@ export class PrivacyConsole extends LitElement {
     this.api = httpApi();
   }
 
+  /** The language shown: the element's `lang`, else the one chosen last in this browser, else the page's, else Finnish. */
+  get locale(): Locale {
+    return toLocale(this.getAttribute('lang')) ?? toLocale(storedLocale()) ?? toLocale(document.documentElement.lang) ?? 'fi';
+  }
+
   #session: SessionState = { state: 'loading' };
   #route: Route = parseRoute(location.hash);
   #listening: ConsoleApi | undefined;
@@ -106,14 +51,10 @@ export class PrivacyConsole extends LitElement {
     return [...super.observedAttributes, 'lang'];
   }
 
-  /** The language shown: the element's `lang`, else the one chosen last in this browser, else the page's, else Finnish. */
-  get locale(): Locale {
-    return toLocale(this.getAttribute('lang')) ?? toLocale(storedLocale()) ?? toLocale(document.documentElement.lang) ?? 'fi';
-  }
-
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('hashchange', this.#onHashChange);
+    this.#route = parseRoute(location.hash);
     void this.#loadSession();
   }
 
