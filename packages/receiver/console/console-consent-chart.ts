@@ -201,27 +201,25 @@ export class ConsoleConsentChart extends LitElement {
               ${STATES.map((state) => html`<li><span class="swatch ${state}"></span>${t(`consents.states.${state}`)}</li>`)}
             </ul>
             <div class="plot" role="img" aria-labelledby="chart-caption" aria-describedby="chart-table"></div>
-            <div class="table-wrap">
-              <table id="chart-table">
-                <caption>
-                  ${t('consents.chart.tableCaption', { purpose: label })}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${t('consents.chart.week')}</th>
-                    ${STATES.map((state) => html`<th scope="col" class="number">${t(`consents.states.${state}`)}</th>`)}
-                  </tr>
-                </thead>
-                <tbody>
-                  ${rows.map(
-                    (w) => html`<tr>
-                      <th scope="row">${t('consents.chart.weekOf', { week: w.week, date: formatDay(locale, w.start) })}</th>
-                      ${STATES.map((state) => html`<td class="number">${formatNumber(locale, w[state])}</td>`)}
-                    </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>
+            <table id="chart-table">
+              <caption>
+                ${t('consents.chart.tableCaption', { purpose: label })}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">${t('consents.chart.week')}</th>
+                  ${STATES.map((state) => html`<th scope="col" class="number">${t(`consents.states.${state}`)}</th>`)}
+                </tr>
+              </thead>
+              <tbody>
+                ${rows.map(
+                  (w) => html`<tr>
+                    <th scope="row">${t('consents.chart.weekOf', { week: w.week, date: formatDay(locale, w.start) })}</th>
+                    ${STATES.map((state) => html`<td class="number">${formatNumber(locale, w[state])}</td>`)}
+                  </tr>`,
+                )}
+              </tbody>
+            </table>
           </figure>`}
     </div>`;
   }

@@ -103,7 +103,8 @@ export class ConsoleConsents extends LitElement {
         <input id="email" name="email" type="email" autocomplete="off" inputmode="email" required />
         <button type="submit" ?disabled=${this.#search.state === 'searching'}>${t('consents.search.submit')}</button>
       </form>
-      <div aria-live="polite">${this.#renderSearch(t)}</div>
+      <p class="visually-hidden" role="status">${this.#searchSummary(t)}</p>
+      ${this.#renderSearch(t)}
     </section>`;
   }
 
@@ -112,26 +113,32 @@ export class ConsoleConsents extends LitElement {
     return html`<h2 id="totals-title">${t('consents.totals')}</h2>
       ${stats.purposes.length === 0
         ? html`<p>${t('consents.none')}</p>`
-        : html`<div class="table-wrap">
-            <table aria-labelledby="totals-title">
-              <thead>
-                <tr>
-                  <th scope="col">${t('consents.purpose')}</th>
-                  ${STATES.map((state) => html`<th scope="col" class="number">${t(`consents.states.${state}`)}</th>`)}
-                </tr>
-              </thead>
-              <tbody>
-                ${stats.purposes.map(
-                  (p) => html`<tr>
-                    <th scope="row">${p.label}</th>
-                    ${STATES.map((state) => html`<td class="number">${formatNumber(locale, p[state])}</td>`)}
-                  </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`}
+        : html`<table aria-labelledby="totals-title">
+            <thead>
+              <tr>
+                <th scope="col">${t('consents.purpose')}</th>
+                ${STATES.map((state) => html`<th scope="col" class="number">${t(`consents.states.${state}`)}</th>`)}
+              </tr>
+            </thead>
+            <tbody>
+              ${stats.purposes.map(
+                (p) => html`<tr>
+                  <th scope="row">${p.label}</th>
+                  ${STATES.map((state) => html`<td class="number">${formatNumber(locale, p[state])}</td>`)}
+                </tr>`,
+              )}
+            </tbody>
+          </table>`}
       <h2>${t('consents.weekly')}</h2>
       <console-consent-chart .locale=${locale} .purposes=${stats.purposes} .weeks=${stats.weeks}></console-consent-chart>`;
+  }
+
+  /** The search's outcome in one sentence, for the live region (the table itself is not read out whole). */
+  #searchSummary(t: Translate): string {
+    const s = this.#search;
+    if (s.state !== 'found') return '';
+    const { email, purposes } = s.result;
+    return purposes.length ? t('consents.search.caption', { email }) : t('consents.search.nothing', { email });
   }
 
   #renderSearch(t: Translate): TemplateResult | typeof nothing {
@@ -142,29 +149,27 @@ export class ConsoleConsents extends LitElement {
     if (s.state === 'failed') return html`<p class="error" role="alert">${errorText(t, s.error)}</p>`;
     const { result } = s;
     if (result.purposes.length === 0) return html`<p>${t('consents.search.nothing', { email: result.email })}</p>`;
-    return html`<div class="table-wrap">
-      <table id="results">
-        <caption>
-          ${t('consents.search.caption', { email: result.email })}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">${t('consents.purpose')}</th>
-            <th scope="col">${t('consents.search.state')}</th>
-            <th scope="col">${t('consents.search.since')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${result.purposes.map(
-            (p) => html`<tr>
-              <th scope="row">${p.label}</th>
-              <td>${t(`consents.states.${consentState(p)}`)}</td>
-              <td>${formatTime(locale, p.decidedAt)}</td>
-            </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>`;
+    return html`<table id="results">
+      <caption>
+        ${t('consents.search.caption', { email: result.email })}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">${t('consents.purpose')}</th>
+          <th scope="col">${t('consents.search.state')}</th>
+          <th scope="col">${t('consents.search.since')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${result.purposes.map(
+          (p) => html`<tr>
+            <th scope="row">${p.label}</th>
+            <td>${t(`consents.states.${consentState(p)}`)}</td>
+            <td>${formatTime(locale, p.decidedAt)}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>`;
   }
 }
 

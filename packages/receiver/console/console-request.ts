@@ -119,6 +119,12 @@ export class ConsoleRequest extends LitElement {
     this.renderRoot.querySelector<HTMLElement>('#outcome')?.focus();
   }
 
+  /** Typing in a field marked as missing clears the mark. */
+  #onFixing = (): void => {
+    this.#invalid = undefined;
+    this.requestUpdate();
+  };
+
   // --- render ---
 
   protected override render(): TemplateResult {
@@ -209,7 +215,7 @@ export class ConsoleRequest extends LitElement {
       novalidate
       aria-labelledby="${action}-title"
       @submit=${(event: SubmitEvent) => this.#act(event, action)}
-      @input=${() => invalid && ((this.#invalid = undefined), this.requestUpdate())}
+      @input=${invalid ? this.#onFixing : nothing}
     >
       <h3 id="${action}-title">${t(`request.${action}.title`)}</h3>
       <label for="${action}-value">${t(`request.${action}.label`)}</label>

@@ -102,6 +102,7 @@ export class ConsoleRequests extends LitElement {
   protected override render(): TemplateResult {
     const t = translator(this.locale);
     const v = this.#view;
+    // What a filter change found is said once, in the status line: a live table would be read out whole.
     return html`<section lang=${this.locale} aria-labelledby="title">
       <h1 id="title" tabindex="-1">${t('requests.title')}</h1>
       <fieldset>
@@ -113,7 +114,8 @@ export class ConsoleRequests extends LitElement {
           </label>`,
         )}
       </fieldset>
-      <div aria-live="polite" aria-busy=${v.state === 'loading' ? 'true' : 'false'}>
+      <p class="visually-hidden" role="status">${v.state === 'list' ? this.#summary(t, v.rows) : ''}</p>
+      <div aria-busy=${v.state === 'loading' ? 'true' : 'false'}>
         ${v.state === 'loading'
           ? html`<p class="muted">${t('app.loading')}</p>`
           : v.state === 'failed'
@@ -123,29 +125,32 @@ export class ConsoleRequests extends LitElement {
     </section>`;
   }
 
+  #summary(t: Translate, rows: RequestRow[]): string {
+    if (rows.length === 0) return t(`requests.empty.${this.status}`);
+    return t('requests.caption', { filter: t(`requests.filters.${this.status}`), count: rows.length });
+  }
+
   #renderTable(t: Translate, rows: RequestRow[]): TemplateResult {
-    if (rows.length === 0) return html`<p>${t(`requests.empty.${this.status}`)}</p>`;
-    return html`<div class="table-wrap">
-      <table>
-        <caption>
-          ${t('requests.caption', { filter: t(`requests.filters.${this.status}`), count: rows.length })}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">${t('requests.columns.type')}</th>
-            <th scope="col">${t('requests.columns.requester')}</th>
-            <th scope="col">${t('requests.columns.received')}</th>
-            <th scope="col">${t('requests.columns.due')}</th>
-            <th scope="col">${t('requests.columns.identity')}</th>
-            <th scope="col">${t('requests.columns.language')}</th>
-            <th scope="col">${t('requests.columns.status')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows.map((row) => this.#renderRow(t, row))}
-        </tbody>
-      </table>
-    </div>`;
+    if (rows.length === 0) return html`<p>${this.#summary(t, rows)}</p>`;
+    return html`<table>
+      <caption>
+        ${this.#summary(t, rows)}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">${t('requests.columns.type')}</th>
+          <th scope="col">${t('requests.columns.requester')}</th>
+          <th scope="col">${t('requests.columns.received')}</th>
+          <th scope="col">${t('requests.columns.due')}</th>
+          <th scope="col">${t('requests.columns.identity')}</th>
+          <th scope="col">${t('requests.columns.language')}</th>
+          <th scope="col">${t('requests.columns.status')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map((row) => this.#renderRow(t, row))}
+      </tbody>
+    </table>`;
   }
 
   #renderRow(t: Translate, row: RequestRow): TemplateResult {

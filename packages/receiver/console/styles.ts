@@ -77,9 +77,6 @@ export const viewStyles = css`
     margin: 0 0 0.25rem;
     font-size: 1rem;
   }
-  .table-wrap {
-    overflow-x: auto;
-  }
   table {
     border-collapse: collapse;
     width: 100%;
