@@ -16,4 +16,5 @@ for (const [name, schema] of Object.entries(webhookJsonSchemas())) writeFileSync
 const { openApiDocument } = await import('./dist/src/receiver/openapi.js');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 writeFileSync(join(dist, 'openapi.json'), `${JSON.stringify(openApiDocument({ version }), null, 2)}\n`);
-console.log('receiver: dist/, dist/schema/, dist/openapi.json');
+execFileSync('node', [join(root, 'console/build.mjs')], { stdio: 'inherit' });
+console.log('receiver: dist/, dist/schema/, dist/openapi.json, dist/console/');
