@@ -35,7 +35,7 @@ const PACKAGES = [
   {
     name: '@optimesys/privacy-receiver',
     dir: 'packages/receiver',
-    needed: ['dist/src/index.js', 'dist/src/receiver/bin.js', 'dist/openapi.json', 'dist/schema/webhook-event.json', 'dist/locales/fi/mail.json', 'README.md'],
+    needed: ['dist/src/index.js', 'dist/src/cli/bin.js', 'dist/openapi.json', 'dist/schema/webhook-event.json', 'dist/locales/fi/mail.json', 'README.md'],
     stray: /^(test|src)\//,
   },
 ];

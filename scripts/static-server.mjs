@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { tsImport } from 'tsx/esm/api';
 
 // The receiver's own static file middleware, so scripts and the server serve files alike.
-const { staticFiles } = await tsImport('../packages/receiver/src/receiver/static.ts', import.meta.url);
+const { staticFiles } = await tsImport('../packages/receiver/src/http/static.ts', import.meta.url);
 
 /** A static file server on a free loopback port; resolves with its origin and a close(). */
 export function startStaticServer(root, { strictCsp = false } = {}) {

@@ -7,7 +7,7 @@ import { tsImport } from 'tsx/esm/api';
 import { launchChromium } from '../chromium.mjs';
 import { median, table } from './util.mjs';
 
-const { staticFiles, STRICT_CSP } = await tsImport('../../packages/receiver/src/receiver/static.ts', import.meta.url);
+const { staticFiles, STRICT_CSP } = await tsImport('../../packages/receiver/src/http/static.ts', import.meta.url);
 const { Hono } = await import('hono');
 const { getRequestListener } = await import('@hono/node-server');
 

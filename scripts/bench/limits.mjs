@@ -14,7 +14,7 @@ const cpuMs = (since) => {
 };
 
 async function linkTiming({ known = 100, requests = 400 } = {}) {
-  const { createReceiver } = await tsImport('../../packages/receiver/src/receiver/receiver.ts', import.meta.url);
+  const { createReceiver } = await tsImport('../../packages/receiver/src/receiver.ts', import.meta.url);
   const { createAdaptorServer } = await import('@hono/node-server');
   const dir = mkdtempSync(join(tmpdir(), 'pw-bench-link-'));
   const transport = { kind: 'file', timeoutMs: 30_000, async send() { return { messageId: '<x@bench>' }; }, async check() { return { ok: true }; }, close() {} };
@@ -46,7 +46,7 @@ async function linkTiming({ known = 100, requests = 400 } = {}) {
 }
 
 async function limitsCost({ records = 2000, rounds = 5 } = {}) {
-  const { createReceiver } = await tsImport('../../packages/receiver/src/receiver/receiver.ts', import.meta.url);
+  const { createReceiver } = await tsImport('../../packages/receiver/src/receiver.ts', import.meta.url);
   const bodies = await signConsentRecords(records * 2 * rounds, { prefix: `limits-${Date.now()}` });
   let cursor = 0;
   // Limits on, wide enough that none refuses: what counting costs, not what refusing saves.
@@ -76,9 +76,9 @@ async function limitsCost({ records = 2000, rounds = 5 } = {}) {
 }
 
 async function capsCost({ records = 3000, rounds = 5 } = {}) {
-  const { sqliteStore } = await tsImport('../../packages/receiver/src/receiver/sqlite-store.ts', import.meta.url);
+  const { sqliteStore } = await tsImport('../../packages/receiver/src/store/sqlite-store.ts', import.meta.url);
   const { mailCaps } = await tsImport('../../packages/receiver/src/mail/caps.ts', import.meta.url);
-  const { createLinkTokens } = await tsImport('../../packages/receiver/src/mail/tokens.ts', import.meta.url);
+  const { createLinkTokens } = await tsImport('../../packages/receiver/src/mail/link-tokens.ts', import.meta.url);
   const tokens = createLinkTokens(new Uint8Array(32).fill(3));
   const cap = { max: 3, windowMs: 86_400_000, clientMax: 1e9, keyMax: 1e9 };
   const variants = {

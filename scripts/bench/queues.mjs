@@ -14,7 +14,7 @@ const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 export const BENCH_MAIL = { publicUrl: 'http://127.0.0.1', cap: { max: 3, windowMs: 86_400_000, clientMax: 1e9, keyMax: 1e9 } };
 
 async function run(bodies, options, concurrency = 32) {
-  const { createReceiver } = await tsImport('../../packages/receiver/src/receiver/receiver.ts', import.meta.url);
+  const { createReceiver } = await tsImport('../../packages/receiver/src/receiver.ts', import.meta.url);
   const dir = mkdtempSync(join(tmpdir(), 'pw-bench-q-'));
   const receiver = await createReceiver({ dataDir: dir, rateLimit: false, ...options });
   let next = 0;

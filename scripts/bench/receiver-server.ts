@@ -4,9 +4,9 @@
 // `srcDir` runs another copy of the sources (the baseline commit the bench compares with).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type * as Config from '../../packages/receiver/src/receiver/config.js';
-import type * as Receiver from '../../packages/receiver/src/receiver/receiver.js';
-import type { RecordStore } from '../../packages/receiver/src/receiver/store.js';
+import type * as Config from '../../packages/receiver/src/cli/options.js';
+import type * as Receiver from '../../packages/receiver/src/receiver.js';
+import type { RecordStore } from '../../packages/receiver/src/store/store.js';
 
 const [kind, dataDir, databaseUrl, srcDir] = process.argv.slice(2);
 const src = (path: string) => (srcDir ? pathToFileURL(resolve(srcDir, path)).href : `../../src/${path}`);

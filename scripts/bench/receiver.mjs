@@ -69,7 +69,7 @@ function baselineSources() {
 
 /** The same records through `createReceiver().fetch` in this process: no sockets, no HTTP parsing. */
 async function inProcess(bodies, concurrency = 32) {
-  const { createReceiver } = await tsImport('../../packages/receiver/src/receiver/receiver.ts', import.meta.url);
+  const { createReceiver } = await tsImport('../../packages/receiver/src/receiver.ts', import.meta.url);
   const dir = mkdtempSync(join(tmpdir(), 'pw-bench-'));
   const receiver = await createReceiver({ dataDir: dir, rateLimit: false, mail: BENCH_MAIL });
   const latencies = [];
@@ -94,7 +94,7 @@ async function inProcess(bodies, concurrency = 32) {
 
 /** Nanoseconds per `take()` with one address, and cycling through 100k distinct ones. */
 async function limiterCost() {
-  const { rateLimiter } = await tsImport('../../packages/receiver/src/receiver/rate-limit.ts', import.meta.url);
+  const { rateLimiter } = await tsImport('../../packages/receiver/src/http/rate-limit.ts', import.meta.url);
   const keys = Array.from({ length: 100_000 }, (_, i) => `2001:db8::${i.toString(16)}`);
   const time = (limiter, key) => {
     const n = 1_000_000;

@@ -6,8 +6,8 @@ import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { createMailTransport } from '../../packages/receiver/src/mail/transport.js';
-import { createReceiver } from '../../packages/receiver/src/receiver/receiver.js';
-import { openServerKey, openStore } from '../../packages/receiver/src/receiver/open.js';
+import { createReceiver } from '../../packages/receiver/src/receiver.js';
+import { openServerKey, openStore } from '../../packages/receiver/src/store/open.js';
 
 const [workersText, kind, dataDir, databaseUrl, features, smtpUrl, webhookUrl] = process.argv.slice(2);
 const workers = Number(workersText);

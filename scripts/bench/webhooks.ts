@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deviceSigner, signRecord } from '@optimesys/privacy-records/sign';
-import { verifyRecord } from '../../packages/receiver/src/verify.js';
+import { verifyRecord } from '../../packages/receiver/src/records/verify.js';
 import { consentRecordEvents } from '../../packages/receiver/src/webhooks/events.js';
 import { deliveriesFor, memoryWebhookQueue } from '../../packages/receiver/src/webhooks/queue.js';
 import { startWebhookSender } from '../../packages/receiver/src/webhooks/sender.js';

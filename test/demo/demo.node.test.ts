@@ -5,10 +5,10 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
-import { mailboxRoute } from '../../packages/receiver/src/receiver/mailbox-route.js';
+import { mailboxRoute } from '../../packages/receiver/src/cli/mailbox-route.js';
 import { demoSite } from '../../scripts/demo-site.mjs';
-import { startReceiver, type RunningReceiver } from '../../packages/receiver/src/receiver/receiver.js';
-import { currentConsents } from '../../packages/receiver/src/receiver/derive.js';
+import { startReceiver, type RunningReceiver } from '../../packages/receiver/src/receiver.js';
+import { currentConsents } from '../../packages/receiver/src/derive.js';
 import { config } from '../../packages/receiver/test/receiver/helpers.js';
 import { startTestSmtp, type TestSmtp } from '../../packages/receiver/test/helpers/smtp.js';
 

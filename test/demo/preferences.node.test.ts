@@ -8,11 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { demoSite } from '../../scripts/demo-site.mjs';
-import { currentConsents } from '../../packages/receiver/src/receiver/derive.js';
-import { startReceiver, type RunningReceiver } from '../../packages/receiver/src/receiver/receiver.js';
+import { currentConsents } from '../../packages/receiver/src/derive.js';
+import { startReceiver, type RunningReceiver } from '../../packages/receiver/src/receiver.js';
 import { startTestSmtp, type TestSmtp } from '../../packages/receiver/test/helpers/smtp.js';
 import { config } from '../../packages/receiver/test/receiver/helpers.js';
-import { unsubscribeHeaders } from '../../packages/receiver/src/unsubscribe.js';
+import { unsubscribeHeaders } from '../../packages/receiver/src/preferences/unsubscribe-headers.js';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

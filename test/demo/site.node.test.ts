@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { startReceiver } from '../../packages/receiver/src/receiver/receiver.js';
+import { startReceiver } from '../../packages/receiver/src/receiver.js';
 import { config } from '../../packages/receiver/test/receiver/helpers.js';
 import { demoSite } from '../../scripts/demo-site.mjs';
 

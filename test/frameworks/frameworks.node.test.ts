@@ -20,7 +20,7 @@ import type { BuildOptions, Plugin } from 'esbuild';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { PrivacyNotice } from '../../src/notice/privacy-notice.js';
-import { startReceiver, type RunningReceiver } from '../../packages/receiver/src/receiver/receiver.js';
+import { startReceiver, type RunningReceiver } from '../../packages/receiver/src/receiver.js';
 import { config } from '../../packages/receiver/test/receiver/helpers.js';
 import { isCustomElement } from '../../examples/vue/custom-elements.js';
 

@@ -3,11 +3,11 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { completeJson, isComplete, securityHeaders } from './headers.js';
+import { completeJson, isComplete, securityHeaders } from './http/headers.js';
 import { openApiDocument } from './openapi.js';
-import { clientKey, forwardedClient, rateLimiter } from './rate-limit.js';
-import { staticFiles, STRICT_CSP, type StaticRoot } from './static.js';
-import { emailKey, type NewJob, type RecordStore, type StoredRecord } from './store.js';
+import { clientKey, forwardedClient, rateLimiter } from './http/rate-limit.js';
+import { staticFiles, STRICT_CSP, type StaticRoot } from './http/static.js';
+import { emailKey, type NewJob, type RecordStore, type StoredRecord } from './store/store.js';
 
 /**
  * A mailed link presented with a record (`Authorization: Bearer <token>`, the

@@ -1,4 +1,4 @@
-import type { ReceiverEvent, RequestClosure, StoredRecord } from './store.js';
+import type { ReceiverEvent, RequestClosure, StoredRecord } from './store/store.js';
 
 /** The current state of one consent purpose for one person, derived from their records and the receiver's events. */
 export interface ConsentState {

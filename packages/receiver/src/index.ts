@@ -3,9 +3,9 @@
  * uses beside it: record verification, receipts, webhooks and the CRM mappers. The records
  * themselves (schemas, signing) are `@optimesys/privacy-records`.
  */
-export { createReceiver, type Receiver, type ReceiverOptions } from './receiver/receiver.js';
-export { unsubscribeHeaders, type UnsubscribeHeaders, type UnsubscribeHeadersOptions } from './unsubscribe.js';
-export { verifyRecord, type VerifyError, type VerifyErrorCode, type VerifyOptions, type VerifyResult } from './verify.js';
+export { createReceiver, type Receiver, type ReceiverOptions } from './receiver.js';
+export { unsubscribeHeaders, type UnsubscribeHeaders, type UnsubscribeHeadersOptions } from './preferences/unsubscribe-headers.js';
+export { verifyRecord, type VerifyError, type VerifyErrorCode, type VerifyOptions, type VerifyResult } from './records/verify.js';
 export {
   createServerKey,
   dueDate,
@@ -14,7 +14,7 @@ export {
   signReceipt,
   type ReceiptOptions,
   type ServerKey,
-} from './receipt.js';
+} from './records/countersign.js';
 export { toHubSpotSubmission, type HubSpotOptions, type HubSpotSubmission } from './integrations/hubspot.js';
 export { mailchimpSubscriberHash, toMailchimpMember, type MailchimpMember, type MailchimpOptions } from './integrations/mailchimp.js';
 export type { ConsentEventInput, ConsentInput } from './integrations/consent-state.js';
@@ -33,9 +33,9 @@ export {
 } from './webhooks/events.js';
 export { startWebhookSender, STANDARD_RETRY_SCHEDULE, type WebhookSender, type WebhookSenderOptions } from './webhooks/sender.js';
 export { deliveriesFor, memoryWebhookQueue, type WebhookDelivery, type WebhookQueue } from './webhooks/queue.js';
-export { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from './receiver/openapi.js';
-export { startReceiver, type RunningReceiver } from './receiver/receiver.js';
-export { parseConfig, type ReceiverConfig } from './receiver/config.js';
+export { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from './openapi.js';
+export { startReceiver, type RunningReceiver } from './receiver.js';
+export { parseConfig, type ReceiverConfig } from './cli/options.js';
 export {
   consentConfirmedEvent,
   linkWithdrawalEvent,

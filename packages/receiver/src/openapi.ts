@@ -7,7 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { PrivacyRecord, Receipt, CompactJws } from '@optimesys/privacy-records/schemas';
-import type { VerifyErrorCode } from '../verify.js';
+import type { VerifyErrorCode } from './records/verify.js';
 
 // A Record over the union makes the compiler flag a code added to verify.ts and missing here.
 const VERIFY_CODES: Record<VerifyErrorCode, true> = {

@@ -4,22 +4,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { publicJwks, signReceipt, type ServerKey } from '../receipt.js';
-import { verifyRecord } from '../verify.js';
-import { createMailTransport, DEFAULT_SEND_TIMEOUT_MS } from '../mail/transport.js';
-import { DEFAULT_MAIL_CAP } from '../mail/caps.js';
-import { siteText, type PurposeLabels } from '../mail/site.js';
-import { createLinkTokens } from '../mail/tokens.js';
+import { publicJwks, signReceipt, type ServerKey } from './records/countersign.js';
+import { verifyRecord } from './records/verify.js';
+import { createMailTransport, DEFAULT_SEND_TIMEOUT_MS } from './mail/transport.js';
+import { DEFAULT_MAIL_CAP } from './mail/caps.js';
+import { siteText, type PurposeLabels } from './mail/site.js';
+import { createLinkTokens } from './mail/link-tokens.js';
 import { createApp, type AppOptions } from './app.js';
-import { confirmations, type MailSettings } from './confirm.js';
-import { webhooks, type WebhookOptions } from './hooks.js';
-import { background } from './background.js';
-import { preferences, unsubscribeHeadersWith, type UnsubscribeHeaders } from './preferences.js';
-import type { ReceiverConfig } from './config.js';
-import { openServerKey, openStore, ReceiverStartError } from './open.js';
-import type { RecordStore } from './store.js';
+import { confirmations, type MailSettings } from './confirmation/feature.js';
+import { webhooks, type WebhookOptions } from './webhooks/feature.js';
+import { background } from './http/background.js';
+import { preferences, unsubscribeHeadersWith, type UnsubscribeHeaders } from './preferences/feature.js';
+import type { ReceiverConfig } from './cli/options.js';
+import { openServerKey, openStore, ReceiverStartError } from './store/open.js';
+import type { RecordStore } from './store/store.js';
 
-export { openStore, openServerKey } from './open.js';
+export { openStore, openServerKey } from './store/open.js';
 
 /** Settings of an embedded receiver; every one has the default `privacy-receiver serve` has. */
 export interface ReceiverOptions {

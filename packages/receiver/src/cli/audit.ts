@@ -8,9 +8,9 @@
 import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
 import { canonicalJson } from '@optimesys/privacy-records/canonical';
 import type { PrivacyRecord } from '@optimesys/privacy-records/schemas';
-import type { ServerKey } from '../receipt.js';
-import { verifyRecord } from '../verify.js';
-import { emailKey, type ReceiverEvent, type StoredRecord } from './store.js';
+import type { ServerKey } from '../records/countersign.js';
+import { verifyRecord } from '../records/verify.js';
+import { emailKey, type ReceiverEvent, type StoredRecord } from '../store/store.js';
 
 export interface AuditOptions {
   /** The receiver's accepted clock difference (`serve`'s `maxSkewSeconds`), so an audit judges as the receiver did. */

@@ -5,16 +5,16 @@
  */
 import { join } from 'node:path';
 import { auditEvent, auditRow, fromSigned, type AuditOptions, type ReceiverPublicKey } from './audit.js';
-import { ConfigError, FULL_USAGE, parseConfig, type ReceiverConfig } from './config.js';
-import { currentConsents, openRequests } from './derive.js';
+import { ConfigError, FULL_USAGE, parseConfig, type ReceiverConfig } from './options.js';
+import { currentConsents, openRequests } from '../derive.js';
 import { mailboxRoute } from './mailbox-route.js';
-import { closureMessages, webhookJobs, webhookQueue } from './hooks.js';
+import { closureMessages, webhookJobs, webhookQueue } from '../webhooks/feature.js';
 import { isWorker, runPrimary } from './cluster.js';
-import { openServerKey, openStore, readServerKey, ReceiverStartError } from './open.js';
-import { startReceiver, type ReceiverOptions, type RunningReceiver } from './receiver.js';
-import { openStoreWhenReachable } from './store-wait.js';
-import { emailKey, type ReceiverEvent, type StoredRecord } from './store.js';
-import { unsubscribeHeaders } from '../unsubscribe.js';
+import { openServerKey, openStore, readServerKey, ReceiverStartError } from '../store/open.js';
+import { startReceiver, type ReceiverOptions, type RunningReceiver } from '../receiver.js';
+import { openStoreWhenReachable } from '../store/store-wait.js';
+import { emailKey, type ReceiverEvent, type StoredRecord } from '../store/store.js';
+import { unsubscribeHeaders } from '../preferences/unsubscribe-headers.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MAIL_USAGE, MailConfigError, parseMailConfig, type MailConfig } from '../mail/config.js';
+import { MAIL_USAGE, MailConfigError, parseMailConfig, type MailConfig } from '../mail/settings.js';
 import { webhookSettings, type WebhookSettings } from '../webhooks/settings.js';
 
 /** Receiver settings: flags win over environment variables, which win over defaults. */

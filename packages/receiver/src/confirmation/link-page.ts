@@ -6,10 +6,10 @@
 import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 import enRequest from '../../locales/en/labels.json' with { type: 'json' };
 import fiRequest from '../../locales/fi/labels.json' with { type: 'json' };
-import { grantsToConfirm } from './compose.js';
-import { pageLocale, renderLinkPage, type LinkPage, type RenderedPage } from './pages.js';
-import { SITE_DEFAULT, type SiteText } from './site.js';
-import type { LinkTokens } from './tokens.js';
+import { grantsToConfirm } from '../mail/compose.js';
+import { pageLocale, renderLinkPage, type LinkPage, type RenderedPage } from '../mail/pages.js';
+import { SITE_DEFAULT, type SiteText } from '../mail/site.js';
+import type { LinkTokens } from '../mail/link-tokens.js';
 
 /** What the route needs from the store. */
 export interface ConfirmStore {

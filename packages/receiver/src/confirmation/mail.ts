@@ -5,9 +5,9 @@
  * inside the transaction that stores the record.
  */
 import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
-import { composeConfirmation, composeKnownAddress, composeWithdrawalNotice, needsConfirmation, type KnownChoice, type MailMessage } from './compose.js';
-import type { SiteText } from './site.js';
-import type { LinkTokens } from './tokens.js';
+import { composeConfirmation, composeKnownAddress, composeWithdrawalNotice, needsConfirmation, type KnownChoice, type MailMessage } from '../mail/compose.js';
+import type { SiteText } from '../mail/site.js';
+import type { LinkTokens } from '../mail/link-tokens.js';
 
 /** Route of the confirmation pages: GET shows the button, POST confirms. */
 export const CONFIRM_PATH = '/confirm/';

@@ -11,14 +11,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
-import { RESTORE_PATH } from '../mail/confirmation.js';
+import { RESTORE_PATH } from './mail.js';
 import { pageLocale, renderLinkPage, type LinkPage } from '../mail/pages.js';
 import type { SiteText } from '../mail/site.js';
-import type { LinkTokens } from '../mail/tokens.js';
-import { signEvent, type ServerKey } from '../receipt.js';
-import type { RouteTools } from './app.js';
-import { currentConsents } from './derive.js';
-import type { NewJob, RecordStore, ReceiverEvent, StoredRecord } from './store.js';
+import type { LinkTokens } from '../mail/link-tokens.js';
+import { signEvent, type ServerKey } from '../records/countersign.js';
+import type { RouteTools } from '../app.js';
+import { currentConsents } from '../derive.js';
+import type { NewJob, RecordStore, ReceiverEvent, StoredRecord } from '../store/store.js';
 
 /** What a restoration raises for the site's other tools (`consent.restored`). */
 export interface Restoration {

@@ -17,8 +17,8 @@
  * many networks can still use up the per-mailbox ceiling of one kind; that
  * ceiling is what keeps the mailbox from a flood.
  */
-import type { MailCapCount } from '../receiver/store.js';
-import type { LinkTokens } from './tokens.js';
+import type { MailCapCount } from '../store/store.js';
+import type { LinkTokens } from './link-tokens.js';
 
 export interface MailCap {
   /** Mails to one mailbox from one client in `windowMs` (`MAIL_CAP`). */

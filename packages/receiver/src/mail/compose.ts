@@ -15,7 +15,7 @@ import fiMail from '../../locales/fi/mail.json' with { type: 'json' };
 import enRequest from '../../locales/en/labels.json' with { type: 'json' };
 import fiRequest from '../../locales/fi/labels.json' with { type: 'json' };
 import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
-import { dueDate } from '../receipt.js';
+import { dueDate } from '../records/countersign.js';
 import { SITE_DEFAULT, type SiteText } from './site.js';
 
 export type MailLocale = 'fi' | 'en';

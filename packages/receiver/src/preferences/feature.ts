@@ -22,11 +22,11 @@ import { mailCaps, type MailCap } from '../mail/caps.js';
 import { composePreferencesLink, grantsToConfirm } from '../mail/compose.js';
 import { pageLocale, renderLinkPage, type LinkPage } from '../mail/pages.js';
 import type { SiteText } from '../mail/site.js';
-import type { LinkTokens, TokenResult } from '../mail/tokens.js';
-import { signEvent, type ServerKey } from '../receipt.js';
-import type { ReceiverFeature, RouteTools, Vouch } from './app.js';
-import { currentConsents, type ConsentState } from './derive.js';
-import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from './store.js';
+import type { LinkTokens, TokenResult } from '../mail/link-tokens.js';
+import { signEvent, type ServerKey } from '../records/countersign.js';
+import type { ReceiverFeature, RouteTools, Vouch } from '../app.js';
+import { currentConsents, type ConsentState } from '../derive.js';
+import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from '../store/store.js';
 
 export const PREFERENCES_API = '/api/preferences';
 export const UNSUBSCRIBE_PATH = '/unsubscribe/';

@@ -4,11 +4,11 @@
  * (`<dataDir>/receiver-key.json`), so the receiver that shares that folder
  * (or a copy of the key file) accepts the URLs.
  */
-import { createLinkTokens } from './mail/tokens.js';
-import { openServerKey } from './receiver/open.js';
-import { unsubscribeHeadersWith, type UnsubscribeHeaders } from './receiver/preferences.js';
+import { createLinkTokens } from '../mail/link-tokens.js';
+import { openServerKey } from '../store/open.js';
+import { unsubscribeHeadersWith, type UnsubscribeHeaders } from './feature.js';
 
-export type { UnsubscribeHeaders } from './receiver/preferences.js';
+export type { UnsubscribeHeaders } from './feature.js';
 
 export interface UnsubscribeHeadersOptions {
   /** The receiver's data folder (its key); default `DATA_DIR` or `./data`. */

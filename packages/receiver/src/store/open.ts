@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServerKey, loadServerKey, type ServerKey } from '../receipt.js';
-import type { ReceiverConfig } from './config.js';
+import { createServerKey, loadServerKey, type ServerKey } from '../records/countersign.js';
+import type { ReceiverConfig } from '../cli/options.js';
 import type { RecordStore } from './store.js';
 
 /**

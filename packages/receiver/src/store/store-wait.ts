@@ -25,7 +25,7 @@
  * SQLite is never waited for: its file is there or it is not.
  */
 import { openStore, ReceiverStartError } from './open.js';
-import type { ReceiverConfig } from './config.js';
+import type { ReceiverConfig } from '../cli/options.js';
 import type { RecordStore } from './store.js';
 
 /** Waits between attempts: doubling from the first to the cap, each shortened by up to a fifth so that many processes spread out. */

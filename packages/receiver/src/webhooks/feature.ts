@@ -5,12 +5,12 @@
  * webhook sender with the spec's retry schedule.
  */
 import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
-import { consentConfirmedEvent, linkWithdrawalEvent, requestClosedEvent, requestConfirmedEvent, requestReceivedEvent, restorationEvent } from '../webhooks/builders.js';
-import { consentRecordEvents, type WebhookMessage } from '../webhooks/events.js';
-import { deliveriesFor, type FailedDelivery, type WebhookDelivery, type WebhookQueue } from '../webhooks/queue.js';
-import { startWebhookSender, type WebhookSender, type WebhookSenderOptions } from '../webhooks/sender.js';
-import type { Background } from './background.js';
-import type { Job, JobQueue, NewJob, StoredRecord } from './store.js';
+import { consentConfirmedEvent, linkWithdrawalEvent, requestClosedEvent, requestConfirmedEvent, requestReceivedEvent, restorationEvent } from './builders.js';
+import { consentRecordEvents, type WebhookMessage } from './events.js';
+import { deliveriesFor, type FailedDelivery, type WebhookDelivery, type WebhookQueue } from './queue.js';
+import { startWebhookSender, type WebhookSender, type WebhookSenderOptions } from './sender.js';
+import type { Background } from '../http/background.js';
+import type { Job, JobQueue, NewJob, StoredRecord } from '../store/store.js';
 
 export interface WebhookOptions {
   endpoints: readonly string[];

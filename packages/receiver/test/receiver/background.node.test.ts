@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { background } from '../../src/receiver/background.js';
+import { background } from '../../src/http/background.js';
 
 describe('background work gives way to requests', () => {
   it('defers claims while requests are in flight, at most maxDeferMs at a time, and wakes the senders when idle', async () => {

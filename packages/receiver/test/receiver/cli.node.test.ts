@@ -6,14 +6,14 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { normalizeEmail } from '@optimesys/privacy-records/create';
 import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
-import { createReceiver } from '../../src/receiver/receiver.js';
-import { sqliteStore } from '../../src/receiver/sqlite-store.js';
-import { unsubscribeHeaders } from '../../src/unsubscribe.js';
-import type { StoredRecord } from '../../src/receiver/store.js';
-import { verifyRecord } from '../../src/verify.js';
+import { createReceiver } from '../../src/receiver.js';
+import { sqliteStore } from '../../src/store/sqlite-store.js';
+import { unsubscribeHeaders } from '../../src/preferences/unsubscribe-headers.js';
+import type { StoredRecord } from '../../src/store/store.js';
+import { verifyRecord } from '../../src/records/verify.js';
 import { captureTransport, consentRecord, dataRequest, signed, tempDir } from './helpers.js';
 
-const CLI = ['--import', 'tsx', 'packages/receiver/src/receiver/bin.ts'];
+const CLI = ['--import', 'tsx', 'packages/receiver/src/cli/bin.ts'];
 
 function cli(dataDir: string, ...args: string[]) {
   const result = spawnSync('node', [...CLI, ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });

@@ -8,8 +8,8 @@ import { createConsentRecord, createDataRequest, processingNotice } from '@optim
 import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
 import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
 import { createMailTransport } from '../../src/mail/transport.js';
-import { createLinkTokens } from '../../src/mail/tokens.js';
-import { currentConsents, openRequests } from '../../src/receiver/derive.js';
+import { createLinkTokens } from '../../src/mail/link-tokens.js';
+import { currentConsents, openRequests } from '../../src/derive.js';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.js';
 import { tempDir } from './helpers.js';
 import { serveReceiver, type Served } from './serve.js';

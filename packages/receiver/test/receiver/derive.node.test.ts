@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { currentConsents, openRequests } from '../../src/receiver/derive.js';
-import type { ReceiverEvent, StoredRecord } from '../../src/receiver/store.js';
+import { currentConsents, openRequests } from '../../src/derive.js';
+import type { ReceiverEvent, StoredRecord } from '../../src/store/store.js';
 
 let n = 0;
 const uuid = () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;

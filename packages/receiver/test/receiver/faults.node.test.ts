@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createReceiver } from '../../src/receiver/receiver.js';
-import { startReceiver, type RunningReceiver } from '../../src/receiver/receiver.js';
+import { createReceiver } from '../../src/receiver.js';
+import { startReceiver, type RunningReceiver } from '../../src/receiver.js';
 import { pgTestsDisabled, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { config, consentRecord, post, signed, tempDir } from './helpers.js';
 

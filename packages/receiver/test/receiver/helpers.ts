@@ -6,7 +6,7 @@ import { canonicalJson } from '@optimesys/privacy-records/canonical';
 import { createConsentRecord, createDataRequest } from '@optimesys/privacy-records/create';
 import { keySigner, signRecord, type Signer } from '@optimesys/privacy-records/sign';
 import type { MailTransport, OutgoingMail } from '../../src/mail/transport.js';
-import { parseConfig, type ReceiverConfig } from '../../src/receiver/config.js';
+import { parseConfig, type ReceiverConfig } from '../../src/cli/options.js';
 
 export const tempDir = (prefix = 'pw-receiver-') => mkdtempSync(join(tmpdir(), prefix));
 

@@ -8,8 +8,8 @@ import { build } from 'esbuild';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { rateLimiter } from '../../src/receiver/rate-limit.js';
-import { startReceiver, type RunningReceiver } from '../../src/receiver/receiver.js';
+import { rateLimiter } from '../../src/http/rate-limit.js';
+import { startReceiver, type RunningReceiver } from '../../src/receiver.js';
 import { config, consentRecord, post, signed, tempDir } from './helpers.js';
 
 /** Sends raw bytes (no client-side URL parsing) and resolves with the status line. */

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { mailboxRoute } from '../../src/receiver/mailbox-route.js';
-import { startReceiver, type RunningReceiver } from '../../src/receiver/receiver.js';
-import { sqliteStore } from '../../src/receiver/sqlite-store.js';
-import type { RecordStore } from '../../src/receiver/store.js';
+import { mailboxRoute } from '../../src/cli/mailbox-route.js';
+import { startReceiver, type RunningReceiver } from '../../src/receiver.js';
+import { sqliteStore } from '../../src/store/sqlite-store.js';
+import type { RecordStore } from '../../src/store/store.js';
 import { captureTransport, config, consentRecord, post, signed, tempDir } from './helpers.js';
 import { serveReceiver, type Served } from './serve.js';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verifyReceipt, type Jwks } from '@optimesys/privacy-records/receipt';
-import { createReceiver, type Receiver } from '../../src/receiver/receiver.js';
+import { createReceiver, type Receiver } from '../../src/receiver.js';
 import { consentRecord, signRaw, signed, tempDir } from './helpers.js';
 
 // P-256 group order: (r, n − s) verifies as well as (r, s) (ECDSA malleability).

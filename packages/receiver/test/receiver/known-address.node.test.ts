@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { createConsentRecord, processingNotice } from '@optimesys/privacy-records/create';
 import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
 import { createMailTransport } from '../../src/mail/transport.js';
-import { currentConsents } from '../../src/receiver/derive.js';
+import { currentConsents } from '../../src/derive.js';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.js';
 import { tempDir } from './helpers.js';
 import { serveReceiver, type Served } from './serve.js';

@@ -14,8 +14,8 @@ import { keySigner, signRecord, type Signer } from '@optimesys/privacy-records/s
 import { escapeHtml } from '../../src/mail/compose.js';
 import { serializeMail } from '../../src/mail/mime.js';
 import { createMailTransport } from '../../src/mail/transport.js';
-import { currentConsents } from '../../src/receiver/derive.js';
-import { createReceiver, startReceiver } from '../../src/receiver/receiver.js';
+import { currentConsents } from '../../src/derive.js';
+import { createReceiver, startReceiver } from '../../src/receiver.js';
 import { startPostgres, pgTestsDisabled } from '../helpers/postgres.js';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.js';
 import { config, signRaw, tempDir } from './helpers.js';

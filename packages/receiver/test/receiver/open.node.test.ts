@@ -3,12 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openServerKey, openStore } from '../../src/receiver/receiver.js';
-import { sqliteStore } from '../../src/receiver/sqlite-store.js';
+import { openServerKey, openStore } from '../../src/receiver.js';
+import { sqliteStore } from '../../src/store/sqlite-store.js';
 import { tempDir } from './helpers.js';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
-const CLI = ['--import', 'tsx', 'packages/receiver/src/receiver/bin.ts'];
+const CLI = ['--import', 'tsx', 'packages/receiver/src/cli/bin.ts'];
 
 describe('data directory and file modes (#11.4)', () => {
   const umask = process.umask();

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createConsentRecord } from '@optimesys/privacy-records/create';
-import { createReceiver, type Receiver } from '../../src/receiver/receiver.js';
-import { currentConsents } from '../../src/receiver/derive.js';
-import { parseConfig } from '../../src/receiver/config.js';
-import { unsubscribeHeaders } from '../../src/unsubscribe.js';
+import { createReceiver, type Receiver } from '../../src/receiver.js';
+import { currentConsents } from '../../src/derive.js';
+import { parseConfig } from '../../src/cli/options.js';
+import { unsubscribeHeaders } from '../../src/preferences/unsubscribe-headers.js';
 import type { OutgoingMail } from '../../src/mail/transport.js';
-import { createLinkTokens } from '../../src/mail/tokens.js';
+import { createLinkTokens } from '../../src/mail/link-tokens.js';
 import { escapeHtml } from '../../src/mail/compose.js';
 import { captureTransport, signed, tempDir } from './helpers.js';
 import { label } from '../helpers/mail-records.js';
@@ -169,7 +169,7 @@ for (const lang of (process.env.LANGS?.split(',') ?? ['fi', 'en']) as ('fi' | 'e
     });
 
     it('a record with a token for another address, an expired or a forged token is refused (typed 4xx)', async () => {
-      const tokens = createLinkTokens((await import('../../src/receiver/open.js').then((m) => m.openServerKey(dataDir))).secret);
+      const tokens = createLinkTokens((await import('../../src/store/open.js').then((m) => m.openServerKey(dataDir))).secret);
       const other = tokens.issue({ kind: 'prefs', address: `someone-else-${lang}@example.fi`, locale: lang });
       const expired = tokens.issue({ kind: 'prefs', address: `x-${lang}@example.fi`, locale: lang }, { now: new Date(Date.now() - 2 * 3600_000) });
       const unsub = tokens.issue({ kind: 'unsubscribe', address: `x-${lang}@example.fi`, purpose: 'newsletter', locale: lang });
@@ -234,7 +234,7 @@ for (const lang of (process.env.LANGS?.split(',') ?? ['fi', 'en']) as ('fi' | 'e
       assert.deepEqual(oneClick.map((h) => h.data.purposes.map((p) => p.purpose)), [['newsletter'], ['blog']]);
 
       // The command line a DPO uses: `consents` and `export` show the receiver-signed withdrawals.
-      const cli = (...args: string[]) => spawnSync('node', ['--import', 'tsx', 'packages/receiver/src/receiver/bin.ts', ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
+      const cli = (...args: string[]) => spawnSync('node', ['--import', 'tsx', 'packages/receiver/src/cli/bin.ts', ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
       const consentsOut = JSON.parse(cli('consents', '--email', email).stdout) as { purpose: string; granted: boolean; channel?: string }[];
       assert.deepEqual(consentsOut.map((c) => [c.purpose, c.granted, c.channel]), [['blog', false, 'one-click'], ['newsletter', false, 'one-click']]);
       const exported = JSON.parse(cli('export', '--email', email).stdout) as { events: { kind: string; jws: string; data: { purposes?: string[] } }[] };
@@ -276,7 +276,7 @@ describe('unsubscribeHeaders() and `privacy-receiver unsubscribe-headers`', () =
 
   it('`privacy-receiver unsubscribe-headers` prints both headers', () => {
     const dataDir = tempDir();
-    const run = spawnSync('node', ['--import', 'tsx', 'packages/receiver/src/receiver/bin.ts', 'unsubscribe-headers', '--email', 'a@b.fi', '--purpose', 'newsletter', '--data-dir', dataDir], {
+    const run = spawnSync('node', ['--import', 'tsx', 'packages/receiver/src/cli/bin.ts', 'unsubscribe-headers', '--email', 'a@b.fi', '--purpose', 'newsletter', '--data-dir', dataDir], {
       encoding: 'utf8',
       timeout: 60_000,
       env: { ...process.env, PUBLIC_URL: ORIGIN, MAIL_UNSUBSCRIBE_TO: 'u@optimesys.fi' },

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { consentRecord, dataRequest, post, signed, tempDir } from './helpers.js';
 
-const CLI = ['--import', 'tsx', 'packages/receiver/src/receiver/bin.ts'];
+const CLI = ['--import', 'tsx', 'packages/receiver/src/cli/bin.ts'];
 
 /** Starts the receiver's command line in its own process; resolves with its URL from the startup line. */
 function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
@@ -75,7 +75,7 @@ describe('receiver process', () => {
       await exited(second.child);
     }
     // every accepted id is in the store
-    const { sqliteStore } = await import('../../src/receiver/sqlite-store.js');
+    const { sqliteStore } = await import('../../src/store/sqlite-store.js');
     const store = sqliteStore(`${dir}/records.db`);
     const missing = [];
     for (const id of accepted) if (!(await store.get(id))) missing.push(id);

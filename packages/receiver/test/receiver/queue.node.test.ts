@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { pgStore } from '../../src/receiver/pg-store.js';
-import { sqliteStore } from '../../src/receiver/sqlite-store.js';
-import type { NewJob, ReceiverEvent, RecordStore, StoredRecord } from '../../src/receiver/store.js';
+import { pgStore } from '../../src/store/pg-store.js';
+import { sqliteStore } from '../../src/store/sqlite-store.js';
+import type { NewJob, ReceiverEvent, RecordStore, StoredRecord } from '../../src/store/store.js';
 import { pgTestsDisabled, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { tempDir } from './helpers.js';
 

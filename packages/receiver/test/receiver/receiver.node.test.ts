@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { verifyReceipt } from '@optimesys/privacy-records/receipt';
-import { startReceiver, type RunningReceiver } from '../../src/receiver/receiver.js';
+import { startReceiver, type RunningReceiver } from '../../src/receiver.js';
 import { config, consentRecord, dataRequest, post, signRaw, signed } from './helpers.js';
 
 describe('receiver: POST /api/records', () => {

@@ -15,7 +15,7 @@ import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { SECRET, until, webhookEndpoint } from '../server/webhook-helpers.js';
 import { consentRecord, post, signed, tempDir } from './helpers.js';
 
-const CLI = ['--import', 'tsx', 'packages/receiver/src/receiver/bin.ts'];
+const CLI = ['--import', 'tsx', 'packages/receiver/src/cli/bin.ts'];
 
 interface Instance {
   child: ChildProcess;
@@ -264,7 +264,7 @@ describe('several instances on one PostgreSQL (#17)', { skip: pgTestsDisabled },
 
   it('a database that goes away: /readyz 503 and posts 503 with Retry-After, never a crash; ready again once it is back', async () => {
     const own = await startPostgres(); // paused and resumed: its own server
-    const { createReceiver } = await import('../../src/receiver/receiver.js');
+    const { createReceiver } = await import('../../src/receiver.js');
     const receiver = await createReceiver({ dataDir: tempDir(), databaseUrl: own.url, rateLimit: false, mail: false });
     const logged = console.error;
     console.error = () => undefined;
@@ -420,7 +420,7 @@ describe('SQLite shared by several processes (#17)', () => {
     await Promise.all(workers);
     assert.equal(code, 0, instance.log());
     assert.equal(instance.log().match(/stopped on SIGTERM/g)?.length, 3, 'both workers and the primary stopped cleanly');
-    const { sqliteStore } = await import('../../src/receiver/sqlite-store.js');
+    const { sqliteStore } = await import('../../src/store/sqlite-store.js');
     const store = sqliteStore(`${dataDir}/records.db`);
     const missing = [];
     for (const id of accepted) if (!(await store.get(id))) missing.push(id);
@@ -472,7 +472,7 @@ describe('SQLite shared by several processes, slow SMTP', () => {
 
 describe('/readyz (#17)', () => {
   it('is 503 while the schema is older than this receiver needs (SQLite), and 200 again once it is current', async () => {
-    const { createReceiver } = await import('../../src/receiver/receiver.js');
+    const { createReceiver } = await import('../../src/receiver.js');
     const { default: Database } = await import('better-sqlite3');
     const dataDir = tempDir();
     const receiver = await createReceiver({ dataDir, rateLimit: false, mail: false });

@@ -3,8 +3,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import type { MailSettings } from '../../src/receiver/confirm.js';
-import { createReceiver, type Receiver, type ReceiverOptions } from '../../src/receiver/receiver.js';
+import type { MailSettings } from '../../src/confirmation/feature.js';
+import { createReceiver, type Receiver, type ReceiverOptions } from '../../src/receiver.js';
 
 export interface Served extends Receiver {
   url: string;

@@ -8,10 +8,10 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
-import { MIGRATIONS as PG_MIGRATIONS, pgStore } from '../../src/receiver/pg-store.js';
-import { MIGRATIONS as SQLITE_MIGRATIONS, sqliteStore } from '../../src/receiver/sqlite-store.js';
-import type { RecordStore, StoredRecord } from '../../src/receiver/store.js';
-import { verifyRecord } from '../../src/verify.js';
+import { MIGRATIONS as PG_MIGRATIONS, pgStore } from '../../src/store/pg-store.js';
+import { MIGRATIONS as SQLITE_MIGRATIONS, sqliteStore } from '../../src/store/sqlite-store.js';
+import type { RecordStore, StoredRecord } from '../../src/store/store.js';
+import { verifyRecord } from '../../src/records/verify.js';
 import { pgTestsDisabled, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { consentRecord } from './helpers.js';
 

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { respawnDelay } from '../../src/receiver/cluster.js';
-import { unreachable } from '../../src/receiver/store-wait.js';
+import { respawnDelay } from '../../src/cli/cluster.js';
+import { unreachable } from '../../src/store/store-wait.js';
 import { pgTestsDisabled, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { consentRecord, post, signed, tempDir } from './helpers.js';
 
-const CLI = ['--import', 'tsx', 'packages/receiver/src/receiver/bin.ts'];
+const CLI = ['--import', 'tsx', 'packages/receiver/src/cli/bin.ts'];
 /** The outage the receiver must outlive. */
 const OUTAGE_MS = 60_000;
 

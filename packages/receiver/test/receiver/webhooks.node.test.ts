@@ -94,7 +94,7 @@ describe('webhooks from the receiver (#14)', () => {
     const email = `given-up-${Date.now()}@example.fi`;
     await post((await signRecord(consent(email, false), keySigner())).jws);
     await until(async () => (await receiver.store.jobs({ kind: 'webhook', email })).every((j) => j.gaveUpAt), 15_000, 'given up');
-    const cli = (...args: string[]) => spawnSync('node', ['--import', 'tsx', 'packages/receiver/src/receiver/bin.ts', 'webhooks', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
+    const cli = (...args: string[]) => spawnSync('node', ['--import', 'tsx', 'packages/receiver/src/cli/bin.ts', 'webhooks', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
     const failed = JSON.parse(cli('--failed').stdout) as { type: string; messageId: string; attempts: number }[];
     const mine = failed.filter((f) => f.type === 'consent.withdrawn');
     assert.equal(mine.length, 1);

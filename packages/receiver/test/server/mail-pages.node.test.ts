@@ -10,12 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium } from '../../../../scripts/chromium.mjs';
 import { pageLocale, PAGE_HEADERS, PAGES_CSS, PAGES_CSS_PATH, renderLinkPage, type LinkPage } from '../../src/mail/pages.js';
-import { createLinkTokens } from '../../src/mail/tokens.js';
-import { createMemoryConfirmStore, handleConfirmLink } from '../../src/mail/confirm-link.js';
+import { createLinkTokens } from '../../src/mail/link-tokens.js';
+import { createMemoryConfirmStore, handleConfirmLink } from '../../src/confirmation/link-page.js';
 import { consentRecord, label, requestRecord } from '../helpers/mail-records.js';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-// The receiver's demo policy (STRICT_CSP in src/receiver/static.ts): the pages must work under it too.
+// The receiver's demo policy (STRICT_CSP in src/http/static.ts): the pages must work under it too.
 const STRICT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const RECORD = '0b6f3c1e-8a41-4c52-9d3e-2f7a6b1c9e04';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createServerKey } from '../../src/receipt.js';
-import { createLinkTokens, TOKEN_LIFETIMES } from '../../src/mail/tokens.js';
+import { createServerKey } from '../../src/records/countersign.js';
+import { createLinkTokens, TOKEN_LIFETIMES } from '../../src/mail/link-tokens.js';
 
 const RECORD = '0b6f3c1e-8a41-4c52-9d3e-2f7a6b1c9e04';
 const ADDRESS = 'maija.meikalainen@example.fi';

@@ -4,16 +4,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { createApp, type AppOptions, type Verified } from '../../src/receiver/app.js';
-import { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from '../../src/receiver/openapi.js';
-import { createServerKey, loadServerKey } from '../../src/receipt.js';
-import { confirmations } from '../../src/receiver/confirm.js';
+import { createApp, type AppOptions, type Verified } from '../../src/app.js';
+import { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from '../../src/openapi.js';
+import { createServerKey, loadServerKey } from '../../src/records/countersign.js';
+import { confirmations } from '../../src/confirmation/feature.js';
 import { SITE_DEFAULT } from '../../src/mail/site.js';
-import { preferences } from '../../src/receiver/preferences.js';
-import { sqliteStore } from '../../src/receiver/sqlite-store.js';
-import type { RecordStore } from '../../src/receiver/store.js';
+import { preferences } from '../../src/preferences/feature.js';
+import { sqliteStore } from '../../src/store/sqlite-store.js';
+import type { RecordStore } from '../../src/store/store.js';
 import { createMailTransport } from '../../src/mail/transport.js';
-import { createLinkTokens } from '../../src/mail/tokens.js';
+import { createLinkTokens } from '../../src/mail/link-tokens.js';
 import { tempDir } from '../receiver/helpers.js';
 
 const Ajv2020 = ((await import('ajv/dist/2020.js')) as unknown as { default: new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } } }).default;

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { verifyReceipt } from '@optimesys/privacy-records/receipt';
 import { keySigner, signRecord } from '@optimesys/privacy-records/sign';
-import { easterSunday, finnishHolidays } from '../../src/calendar.js';
+import { easterSunday, finnishHolidays } from '../../src/records/calendar.js';
 import { createServerKey, dueDate, loadServerKey, publicJwks, signReceipt } from '../../src/index.js';
 import { consentSample, requestSample } from '../../../records/test/samples.js';
 

@@ -4,7 +4,7 @@ import { calculateJwkThumbprint, CompactSign, compactVerify, EmbeddedJWK, export
 import { canonicalJson } from '@optimesys/privacy-records/canonical';
 import { keySigner, hmacSigner, InvalidRecordError, signRecord } from '@optimesys/privacy-records/sign';
 import { verifyRecord } from '../../src/index.js';
-import { isCanonicalJson } from '../../src/verify.js';
+import { isCanonicalJson } from '../../src/records/verify.js';
 import { consentSample, requestSample } from '../../../records/test/samples.js';
 
 const enc = new TextEncoder();
@@ -367,7 +367,7 @@ describe('ES256 fast path (node:crypto) agrees with jose (#17)', () => {
   });
 
   test('the fast path refuses a key off the curve even with a matching kid', async () => {
-    const { verifyES256 } = await import('../../src/verify.js');
+    const { verifyES256 } = await import('../../src/records/verify.js');
     const { jws } = await signed();
     const [h, p, sig] = jws.split('.') as [string, string, string];
     const { jwk } = JSON.parse(Buffer.from(h, 'base64url').toString()) as { jwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string } };
