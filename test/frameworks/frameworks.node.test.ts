@@ -1,4 +1,4 @@
-// The usage snippets in examples/ (README "Using it with React, Vue and Svelte"), each tried in its
+// The usage snippets in examples/ (docs/elements.md "Using it with React, Vue and Svelte"), each tried in its
 // framework: compiled with the framework's own compiler, rendered on the server, then run in Chromium
 // against the reference receiver, where each passes a property, hears `consent-change` and
 // `record-sent`, and sends a consent record that the receiver stores.

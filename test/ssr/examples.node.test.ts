@@ -1,4 +1,4 @@
-// The README's server-rendering examples, run as written: the Express handler
+// The server-rendering guide's examples (docs/server-rendering.md), run as written: the Express handler
 // and the static-site build, each page then loaded in Chromium under its policy.
 // Needs `npm run build` first (npm test does it).
 import assert from 'node:assert/strict';
@@ -61,7 +61,7 @@ async function load(browser: Browser, url: string, tags: string[], act?: string)
   return { errors, cls, text };
 }
 
-describe('README: server-rendering examples', { skip: !built && 'run npm run build first' }, () => {
+describe('docs/server-rendering.md: its examples', { skip: !built && 'run npm run build first' }, () => {
   let browser: Browser;
   before(async () => {
     browser = await launchChromium();
@@ -70,10 +70,10 @@ describe('README: server-rendering examples', { skip: !built && 'run npm run bui
     await browser?.close();
   });
 
-  const readme = readFileSync('README.md', 'utf8');
+  const readme = readFileSync('docs/server-rendering.md', 'utf8');
   for (const file of ['examples/ssr/express.mjs', 'examples/ssr/static-build.mjs']) {
-    it(`the README shows ${file} as it is`, () => {
-      assert.ok(readme.includes(readFileSync(file, 'utf8').trim()), `${file} differs from its README copy`);
+    it(`the guide shows ${file} as it is`, () => {
+      assert.ok(readme.includes(readFileSync(file, 'utf8').trim()), `${file} differs from its copy in the guide`);
     });
   }
 

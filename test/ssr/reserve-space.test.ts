@@ -1,4 +1,4 @@
-// The README's reserve-space CSS, as a page would use it: an element keeps its
+// The reserve-space CSS of docs/elements.md, as a page would use it: an element keeps its
 // room from before it is defined until it has rendered, so nothing below it moves.
 import { expect, waitUntil } from '@open-wc/testing';
 import '../../src/define.js';
