@@ -111,9 +111,13 @@ describe('every route is limited per client', () => {
   it('the mailed links\' pages: a wide burst per client, then 429', async () => {
     for (const [n, path] of ['/confirm/', '/unsubscribe/', '/restore/'].entries()) {
       const statuses: number[] = [];
-      for (let i = 0; i < 70; i++) statuses.push((await fetch(new URL(`${path}not-a-token-${i}`, receiver.url), from(`198.51.100.${n + 1}`))).status);
+      const started = performance.now();
+      for (let i = 0; i < 100; i++) statuses.push((await fetch(new URL(`${path}not-a-token-${i}`, receiver.url), from(`198.51.100.${n + 1}`))).status);
+      // A burst of 60, refilled at 10 a second while the requests go (this machine may be slow).
+      const refilled = Math.ceil(((performance.now() - started) / 1000) * 10);
+      const answered = statuses.filter((s) => s === 404).length;
       assert.ok(statuses.slice(0, 60).every((s) => s === 404), `${path}: ${statuses.join()}`);
-      assert.ok(statuses.slice(60).every((s) => s === 429), `${path}: ${statuses.join()}`);
+      assert.ok(answered <= 60 + refilled && statuses.includes(429), `${path}: ${answered} answered, ${refilled} refilled: ${statuses.join()}`);
     }
   });
 
