@@ -6,6 +6,7 @@
 import type { ConsentRecord, DataRequest } from '../../records/schemas.js';
 import enRequest from '../../../locales/en/request.json';
 import fiRequest from '../../../locales/fi/request.json';
+import svRequest from '../../../locales/sv/request.json';
 import { grantsToConfirm } from './compose.js';
 import { pageLocale, renderLinkPage, type LinkPage, type RenderedPage } from './pages.js';
 import { SITE_DEFAULT, type SiteText } from './site.js';
@@ -39,7 +40,7 @@ export interface ConfirmLinkInput {
   homeHref?: string;
 }
 
-const REQUEST_LABELS = { fi: fiRequest.types, en: enRequest.types } as Record<'fi' | 'en', Record<string, { label: string }>>;
+const REQUEST_LABELS = { fi: fiRequest.types, en: enRequest.types, sv: svRequest.types } as Record<'fi' | 'en' | 'sv', Record<string, { label: string }>>;
 
 export async function handleConfirmLink(input: ConfirmLinkInput): Promise<RenderedPage> {
   const now = input.now ?? new Date();

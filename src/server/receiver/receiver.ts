@@ -72,7 +72,7 @@ export interface Receiver {
   store: RecordStore;
   key: ServerKey;
   /** RFC 8058 headers for a newsletter to `email` about `purpose`; needs `mail.publicUrl` (https). */
-  unsubscribeHeaders(input: { email: string; purpose: string; locale?: 'fi' | 'en' }): UnsubscribeHeaders;
+  unsubscribeHeaders(input: { email: string; purpose: string; locale?: 'fi' | 'en' | 'sv' }): UnsubscribeHeaders;
 }
 
 const DEFAULTS = { rateLimit: { burst: 30, perSecond: 5 }, maxBytes: 16_384, maxSkewSeconds: 600 } as const;
