@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createConsentRecord, createDataRequest, processingNotice } from '../../src/records/create.js';
 import type { ConsentRecord, DataRequest } from '../../src/records/schemas.js';
 
-export type Lang = 'fi' | 'en';
+export type Lang = 'fi' | 'en' | 'sv';
 const consentStrings = (lang: Lang) =>
   JSON.parse(readFileSync(`locales/${lang}/consent.json`, 'utf8')) as { purposes: Record<string, { label: string }> };
 
