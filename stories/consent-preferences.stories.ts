@@ -46,7 +46,12 @@ const meta: Meta<Args> = {
 export default meta;
 type Story = StoryObj<Args>;
 
-const element = (canvas: HTMLElement) => canvas.querySelector('consent-preferences')!;
+/** Types an address into the link request and sends it. */
+async function ask(canvas: HTMLElement, address: string) {
+  const el = canvas.querySelector('consent-preferences')!;
+  type(await until(() => el.shadowRoot?.querySelector<HTMLInputElement>('#email')), address);
+  el.shadowRoot!.querySelector('form')!.requestSubmit();
+}
 
 /** Asks for a mailed link: the same answer for any address. */
 export const AskForLink: Story = {};
@@ -56,21 +61,13 @@ export const AskForLinkEnglish: Story = { args: { lang: 'en' } };
 /** After the request: the link is on its way if the address is known. */
 export const LinkAskedSwedish: Story = {
   args: { lang: 'sv' },
-  play: async ({ canvasElement }) => {
-    const el = element(canvasElement);
-    type(await until(() => el.shadowRoot?.querySelector<HTMLInputElement>('#email')), 'maija@example.fi');
-    el.shadowRoot!.querySelector('form')!.requestSubmit();
-  },
+  play: ({ canvasElement }) => ask(canvasElement, 'maija@example.fi'),
 };
 
 /** An address without @: the error says what an address looks like. */
 export const InvalidEmailSwedish: Story = {
   args: { lang: 'sv' },
-  play: async ({ canvasElement }) => {
-    const el = element(canvasElement);
-    type(await until(() => el.shadowRoot?.querySelector<HTMLInputElement>('#email')), 'maija.example.fi');
-    el.shadowRoot!.querySelector('form')!.requestSubmit();
-  },
+  play: ({ canvasElement }) => ask(canvasElement, 'maija.example.fi'),
 };
 
 /** Opened from the mailed link: the address's current choices, every purpose as a switch. */
