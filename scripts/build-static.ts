@@ -1,4 +1,4 @@
-// Writes dist/notice/{fi,en}.html with renderElements(), the same renderer a
+// Writes dist/notice/<lang>.html (fi, sv, en: LOCALES) with renderElements(), the same renderer a
 // site's server uses (Declarative Shadow DOM of <privacy-notice>), each element's
 // stylesheet as dist/cdn/styles/<tag>.css (what a shadow root links under a strict
 // CSP), and the notice references the forms bundle, after checking the notice data.
@@ -64,4 +64,4 @@ writeFileSync(
 .language-links a { color: light-dark(#0b57d0, #8ab4f8); }
 `,
 );
-console.log('build: dist/notice/{fi,en}.html (renderElements), dist/cdn/styles/*.css');
+console.log(`build: dist/notice/{${LOCALES.join(',')}}.html (renderElements), dist/cdn/styles/*.css`);

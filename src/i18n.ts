@@ -1,7 +1,7 @@
 import type { i18n as I18n, InitOptions, TOptions } from 'i18next';
 
-/** The languages every string and the notice exist in. */
-export const LOCALES = ['fi', 'en'] as const;
+/** The languages every string and the notice exist in, in the order the language switch offers them. */
+export const LOCALES = ['fi', 'sv', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'fi';
 
@@ -19,6 +19,13 @@ const loaders: Record<Locale, Record<Namespace, Loader>> = {
     consent: () => import('../locales/fi/consent.json'),
     request: () => import('../locales/fi/request.json'),
     preferences: () => import('../locales/fi/preferences.json'),
+  },
+  sv: {
+    ui: () => import('../locales/sv/ui.json'),
+    notice: () => import('../locales/sv/notice.json'),
+    consent: () => import('../locales/sv/consent.json'),
+    request: () => import('../locales/sv/request.json'),
+    preferences: () => import('../locales/sv/preferences.json'),
   },
   en: {
     ui: () => import('../locales/en/ui.json'),

@@ -9,7 +9,7 @@ import refs from '../src/notice/notice-refs.json';
 import { type, until, useMemoryBackend, useSilentBackend } from './helpers.js';
 
 interface Args {
-  lang: 'fi' | 'en';
+  lang: 'fi' | 'sv' | 'en';
   purposes: string;
 }
 
@@ -17,7 +17,7 @@ const meta: Meta<Args> = {
   title: 'Elements/consent-form',
   component: 'consent-form',
   args: { lang: 'fi', purposes: 'newsletter blog events' },
-  argTypes: { lang: { control: 'inline-radio', options: ['fi', 'en'] } },
+  argTypes: { lang: { control: 'inline-radio', options: ['fi', 'sv', 'en'] } },
   loaders: [
     async () => {
       configure({ notices: {} });
@@ -65,6 +65,7 @@ async function submit(canvas: HTMLElement) {
 }
 
 export const Fresh: Story = { beforeEach: () => void useMemoryBackend() };
+export const FreshSwedish: Story = { args: { lang: 'sv' }, beforeEach: () => void useMemoryBackend() };
 export const FreshEnglish: Story = { args: { lang: 'en' }, beforeEach: () => void useMemoryBackend() };
 
 /** A returning visitor sees their earlier choices and can withdraw them all at once. */
@@ -88,6 +89,7 @@ export const Saved: Story = {
   beforeEach: () => void useMemoryBackend(),
   play: async ({ canvasElement }) => submit(canvasElement),
 };
+export const SavedSwedish: Story = { ...Saved, args: { lang: 'sv' } };
 
 /** Offline: the choice is kept in this browser and sent when the connection returns. */
 export const QueuedOffline: Story = {
@@ -110,6 +112,7 @@ export const InvalidEmail: Story = {
     form.shadowRoot!.querySelector('form')!.requestSubmit();
   },
 };
+export const InvalidEmailSwedish: Story = { ...InvalidEmail, args: { lang: 'sv' } };
 
 /** A webinar signup page: the page's own form, the element, and nothing else. */
 export const WebinarSignup: Story = {

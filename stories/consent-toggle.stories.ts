@@ -4,7 +4,7 @@ import '../src/consent/consent-toggle.define.js';
 import { until } from './helpers.js';
 
 interface Args {
-  lang: 'fi' | 'en';
+  lang: 'fi' | 'sv' | 'en';
   purpose: string;
 }
 
@@ -13,7 +13,7 @@ const meta: Meta<Args> = {
   component: 'consent-toggle',
   args: { lang: 'fi', purpose: 'newsletter' },
   argTypes: {
-    lang: { control: 'inline-radio', options: ['fi', 'en'] },
+    lang: { control: 'inline-radio', options: ['fi', 'sv', 'en'] },
     purpose: { control: 'select', options: ['newsletter', 'blog', 'events'] },
   },
   render: ({ lang, purpose }) => html`<consent-toggle lang=${lang} purpose=${purpose}></consent-toggle>`,
@@ -22,6 +22,7 @@ export default meta;
 type Story = StoryObj<Args>;
 
 export const Off: Story = {};
+export const Swedish: Story = { args: { lang: 'sv', purpose: 'newsletter' } };
 export const English: Story = { args: { lang: 'en', purpose: 'events' } };
 
 /** The info popover: what is sent, how often, the lawful basis, retention and how to withdraw. */
@@ -33,3 +34,4 @@ export const InfoOpen: Story = {
     info.click();
   },
 };
+export const InfoOpenSwedish: Story = { ...InfoOpen, args: { lang: 'sv', purpose: 'blog' } };

@@ -4,7 +4,7 @@ import '../src/request/data-request-form.define.js';
 import { type, until, useMemoryBackend, useSilentBackend } from './helpers.js';
 
 interface Args {
-  lang: 'fi' | 'en';
+  lang: 'fi' | 'sv' | 'en';
   requestType: string;
 }
 
@@ -13,7 +13,7 @@ const meta: Meta<Args> = {
   component: 'data-request-form',
   args: { lang: 'fi', requestType: '' },
   argTypes: {
-    lang: { control: 'inline-radio', options: ['fi', 'en'] },
+    lang: { control: 'inline-radio', options: ['fi', 'sv', 'en'] },
     requestType: {
       control: 'select',
       options: ['', 'access', 'rectification', 'erasure', 'restriction', 'objection', 'portability', 'withdraw-consent'],
@@ -35,11 +35,13 @@ const send = (canvas: HTMLElement) => form(canvas).shadowRoot!.querySelector('fo
 async function fillAndSend(canvas: HTMLElement) {
   type(await field(canvas, 'name'), 'Maija Meikäläinen');
   type(await field(canvas, 'email'), 'maija@example.fi');
-  if (form(canvas).requestType === 'rectification') type(await field(canvas, 'details'), 'Titteli on väärin: oikea on CTO.');
+  const details = { fi: 'Titteli on väärin: oikea on CTO.', sv: 'Titeln är fel: den rätta är CTO.', en: 'The title is wrong: the right one is CTO.' };
+  if (form(canvas).requestType === 'rectification') type(await field(canvas, 'details'), details[form(canvas).lang as keyof typeof details] ?? details.fi);
   send(canvas);
 }
 
 export const Empty: Story = {};
+export const EmptySwedish: Story = { args: { lang: 'sv' } };
 export const EmptyEnglish: Story = { args: { lang: 'en' } };
 
 // One story per request type, preselected as a deep link would.
@@ -53,6 +55,7 @@ export const WithdrawConsent: Story = { args: { requestType: 'withdraw-consent',
 
 /** Nothing filled in: each field says what it needs. */
 export const ErrorsRequired: Story = { play: async ({ canvasElement }) => (await field(canvasElement, 'name'), send(canvasElement)) };
+export const ErrorsRequiredSwedish: Story = { ...ErrorsRequired, args: { lang: 'sv' } };
 export const ErrorsRequiredEnglish: Story = { ...ErrorsRequired, args: { lang: 'en' } };
 
 /** A malformed address, a name with a control character, and details over the limit. */
@@ -66,6 +69,7 @@ export const ErrorsInvalid: Story = {
     send(canvasElement);
   },
 };
+export const ErrorsInvalidSwedish: Story = { ...ErrorsInvalid, args: { requestType: 'erasure', lang: 'sv' } };
 export const ErrorsInvalidEnglish: Story = { ...ErrorsInvalid, args: { requestType: 'erasure', lang: 'en' } };
 
 /** A rectification must say what is wrong and what is right. */
@@ -89,6 +93,7 @@ export const SentWithReceipt: Story = {
   args: { requestType: 'access' },
   play: async ({ canvasElement }) => fillAndSend(canvasElement),
 };
+export const SentWithReceiptSwedish: Story = { ...SentWithReceipt, args: { requestType: 'rectification', lang: 'sv' } };
 export const SentWithReceiptEnglish: Story = { ...SentWithReceipt, args: { requestType: 'portability', lang: 'en' } };
 
 /** Offline or a server error: kept in this browser and sent later, the form as typed. */

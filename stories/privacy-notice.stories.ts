@@ -3,7 +3,7 @@ import { html } from 'lit';
 import '../src/notice/privacy-notice.define.js';
 
 interface Args {
-  lang: 'fi' | 'en';
+  lang: 'fi' | 'sv' | 'en';
   headingLevel: number;
   requestHref: string;
 }
@@ -13,7 +13,7 @@ const meta: Meta<Args> = {
   component: 'privacy-notice',
   args: { lang: 'fi', headingLevel: 2, requestHref: '#data-request' },
   argTypes: {
-    lang: { control: 'inline-radio', options: ['fi', 'en'] },
+    lang: { control: 'inline-radio', options: ['fi', 'sv', 'en'] },
     headingLevel: { control: { type: 'number', min: 1, max: 5 } },
   },
   render: ({ lang, headingLevel, requestHref }) =>
@@ -23,6 +23,8 @@ export default meta;
 type Story = StoryObj<Args>;
 
 export const Finnish: Story = {};
+
+export const Swedish: Story = { args: { lang: 'sv' } };
 
 export const English: Story = { args: { lang: 'en' } };
 

@@ -9,7 +9,7 @@ const cdn = dirname(fileURLToPath(import.meta.resolve('@optimesys/privacy-widget
 app.use('/privacy-widgets', express.static(cdn));
 
 app.get('/privacy', async (req, res) => {
-  const lang = req.acceptsLanguages('fi', 'en') || 'fi';
+  const lang = req.acceptsLanguages('fi', 'sv', 'en') || 'fi';
   const body = await renderElements(
     `<privacy-notice request-href="#data-request"></privacy-notice>
      <data-request-form id="data-request" endpoint="/api/records"></data-request-form>`,

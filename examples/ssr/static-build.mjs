@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { renderElements } from '@optimesys/privacy-widgets/ssr';
 
-// node static-build.mjs public  →  public/fi/privacy.html, public/en/privacy.html
+// node static-build.mjs public  →  public/fi/privacy.html, public/sv/privacy.html, public/en/privacy.html
 const out = process.argv[2] ?? 'public';
-for (const lang of ['fi', 'en']) {
+for (const lang of ['fi', 'sv', 'en']) {
   const page = `<!doctype html>
 <html lang="${lang}">
 <head>

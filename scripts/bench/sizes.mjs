@@ -1,4 +1,4 @@
-// Bytes a page pays for each CDN entry with one language (Finnish), measured
+// Bytes a page pays for each CDN entry with one language (Finnish, or `lang`), measured
 // by loading it in Chromium and adding up the scripts it actually fetched:
 // the scripts requested before the elements first rendered ("first render"),
 // then everything the page fetched once its network is idle with no visitor
@@ -34,16 +34,16 @@ const LABELS = {
   'bundler/three': 'notice + forms, through esbuild (bundler/three)',
 };
 
-async function page(entry, script = `/dist/cdn/${entry}.js`) {
+async function page(entry, script = `/dist/cdn/${entry}.js`, lang = 'fi') {
   const base = entry.replace(/^(hydrate|bundler)\//, '');
   let body = MARKUP[base];
   if (entry.startsWith('hydrate/')) {
     // dist/cdn/hydrate/<entry>.js loads on a page whose elements the server rendered
     const { renderElements } = await import('../../dist/ssr/index.js');
-    body = await renderElements(body, { lang: 'fi', stylesheet: (tag) => `/dist/cdn/styles/${tag}.css` });
+    body = await renderElements(body, { lang, stylesheet: (tag) => `/dist/cdn/styles/${tag}.css` });
   }
   // The page notes the first frame in which every element has rendered (before that frame paints).
-  return `<!doctype html><html lang="fi"><head><meta charset="utf-8"><title>${entry}</title>
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${entry}</title>
 <script>requestAnimationFrame(function check() { if ((${rendered})()) window.renderedAt = performance.now(); else requestAnimationFrame(check); });</script>
 <script type="module" src="${script}"></script></head><body>${body}</body></html>`;
 }
@@ -64,8 +64,11 @@ const rendered = () =>
     .filter((el) => el.localName.includes('-'))
     .every((el) => el.hasUpdated && el.shadowRoot && el.shadowRoot.childElementCount > 0 && !el.shadowRoot.querySelector('[aria-busy="true"]'));
 
-/** `bundled`: more pages, bench entry name → the app script (scripts/bench/bundler.mjs). */
-export async function measureSizes(only, bundled = {}) {
+/**
+ * `bundled`: more pages, bench entry name → the app script (scripts/bench/bundler.mjs);
+ * `lang`: the page's `<html lang>`, the one language its elements show and load.
+ */
+export async function measureSizes(only, bundled = {}, lang = 'fi') {
   bundled = { ...PAGES, ...bundled };
   const manifest = { ...JSON.parse(readFileSync('dist/cdn/manifest.json', 'utf8')), ...bundled };
   mkdirSync('.bench', { recursive: true });
@@ -76,7 +79,7 @@ export async function measureSizes(only, bundled = {}) {
   try {
     for (const entry of Object.keys(manifest).filter((e) => !only || only.includes(e))) {
       const file = `.bench/size-${entry.replace('/', '-')}.html`;
-      writeFileSync(file, await page(entry, bundled[entry]));
+      writeFileSync(file, await page(entry, bundled[entry], lang));
       const tab = await browser.newPage();
       await tab.setCacheEnabled(false);
       await tab.goto(`${server.origin}/${file}`, { waitUntil: 'load' });

@@ -1,5 +1,5 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult, type PropertyDeclarations } from 'lit';
-import { onConfigure } from '../config.js';
+import { getConfig, onConfigure } from '../config.js';
 import { ConsentChangeEvent } from '../events.js';
 import { LocaleController } from '../ui/locale-controller.js';
 import { PopoverController, popoverStyles } from '../ui/popover.js';
@@ -184,7 +184,8 @@ export class ConsentToggle extends LitElement {
     if (!locale) return nothing;
     const purpose = findPurpose(this.purpose, locale);
     if (!purpose) {
-      console.error(this.#locale.t('consent:toggle.unknownPurpose', { purpose: this.purpose }));
+      const key = getConfig().purposes?.[this.purpose] ? 'untranslatedPurpose' : 'unknownPurpose';
+      console.error(this.#locale.t(`consent:toggle.${key}`, { purpose: this.purpose, lang: locale }));
       return nothing;
     }
     const t = (key: string, options?: Record<string, string>) => this.#locale.t(`consent:${key}`, options);

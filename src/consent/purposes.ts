@@ -10,10 +10,13 @@ export interface Purpose {
   text: PurposeText;
 }
 
-/** The purpose in the given language, or undefined when neither the catalogue nor `configure()` knows it. */
+/**
+ * The purpose in the given language, or undefined when neither the catalogue nor `configure()` knows it,
+ * or the site's purpose has no text in that language (a site written before it was offered).
+ */
 export function findPurpose(id: string, locale: Locale): Purpose | undefined {
   const custom = getConfig().purposes?.[id];
-  if (custom) return { id, basis: custom.basis, dpv: custom.dpv, text: custom.text[locale] };
+  if (custom) return custom.text[locale] ? { id, basis: custom.basis, dpv: custom.dpv, text: custom.text[locale] } : undefined;
   const builtIn = (PURPOSES as Record<string, { basis: Basis; dpv: string } | undefined>)[id];
   const texts = (resourceBundle(locale, 'consent') as { purposes?: Record<string, PurposeText> } | undefined)
     ?.purposes;

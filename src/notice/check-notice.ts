@@ -29,6 +29,7 @@ const REQUIRED: Requirement[] = [
     message: {
       fi: 'Rekisterinpitäjän nimi ja yhteystiedot puuttuvat.',
       en: 'The identity and contact details of the controller are missing.',
+      sv: 'Den personuppgiftsansvariges identitet och kontaktuppgifter saknas.',
     },
   },
   {
@@ -37,6 +38,7 @@ const REQUIRED: Requirement[] = [
     message: {
       fi: 'Käsittelyn tarkoitukset puuttuvat.',
       en: 'The purposes of the processing are missing.',
+      sv: 'Ändamålen med behandlingen saknas.',
     },
   },
   {
@@ -46,6 +48,7 @@ const REQUIRED: Requirement[] = [
     message: {
       fi: 'Käsittely perustuu oikeutettuun etuun, mutta etua ei kuvata.',
       en: 'Processing relies on legitimate interest, but the interests pursued are not described.',
+      sv: 'Behandlingen grundar sig på berättigat intresse, men de intressen som eftersträvas beskrivs inte.',
     },
   },
   {
@@ -54,6 +57,7 @@ const REQUIRED: Requirement[] = [
     message: {
       fi: 'Henkilötietojen vastaanottajia tai vastaanottajaryhmiä ei kerrota.',
       en: 'The recipients or categories of recipients are not stated.',
+      sv: 'Mottagarna eller kategorierna av mottagare av personuppgifterna anges inte.',
     },
   },
   {
@@ -62,22 +66,23 @@ const REQUIRED: Requirement[] = [
     message: {
       fi: 'Säilytysaikaa tai sen määrittämisperusteita ei kerrota.',
       en: 'The retention period, or the criteria used to determine it, is not stated.',
+      sv: 'Lagringstiden eller kriterierna för att fastställa den anges inte.',
     },
   },
   ...(
     [
-      ['right-access', 'Art. 15', 'oikeus saada pääsy tietoihin', 'the right of access'],
-      ['right-rectification', 'Art. 16', 'oikeus tietojen oikaisemiseen', 'the right to rectification'],
-      ['right-erasure', 'Art. 17', 'oikeus tietojen poistamiseen', 'the right to erasure'],
-      ['right-restriction', 'Art. 18', 'oikeus käsittelyn rajoittamiseen', 'the right to restriction of processing'],
-      ['right-portability', 'Art. 20', 'oikeus siirtää tiedot järjestelmästä toiseen', 'the right to data portability'],
-      ['right-objection', 'Art. 21', 'oikeus vastustaa käsittelyä', 'the right to object'],
+      ['right-access', 'Art. 15', 'oikeus saada pääsy tietoihin', 'the right of access', 'rätten till tillgång'],
+      ['right-rectification', 'Art. 16', 'oikeus tietojen oikaisemiseen', 'the right to rectification', 'rätten till rättelse'],
+      ['right-erasure', 'Art. 17', 'oikeus tietojen poistamiseen', 'the right to erasure', 'rätten till radering'],
+      ['right-restriction', 'Art. 18', 'oikeus käsittelyn rajoittamiseen', 'the right to restriction of processing', 'rätten till begränsning av behandling'],
+      ['right-portability', 'Art. 20', 'oikeus siirtää tiedot järjestelmästä toiseen', 'the right to data portability', 'rätten till dataportabilitet'],
+      ['right-objection', 'Art. 21', 'oikeus vastustaa käsittelyä', 'the right to object', 'rätten att göra invändningar'],
     ] as const
   ).map(
-    ([topic, article, fi, en]): Requirement => ({
+    ([topic, article, fi, en, sv]): Requirement => ({
       topic,
       article: `Art. 13(2)(b), ${article}`,
-      message: { fi: `Rekisteröidyn oikeuksista puuttuu ${fi}.`, en: `The data subject's rights omit ${en}.` },
+      message: { fi: `Rekisteröidyn oikeuksista puuttuu ${fi}.`, en: `The data subject's rights omit ${en}.`, sv: `Bland den registrerades rättigheter saknas ${sv}.` },
     }),
   ),
   {
@@ -87,6 +92,7 @@ const REQUIRED: Requirement[] = [
     message: {
       fi: 'Käsittely perustuu suostumukseen, mutta oikeutta peruuttaa suostumus ei kerrota.',
       en: 'Processing relies on consent, but the right to withdraw consent at any time is not stated.',
+      sv: 'Behandlingen grundar sig på samtycke, men rätten att när som helst återkalla samtycket anges inte.',
     },
   },
   {
@@ -95,6 +101,7 @@ const REQUIRED: Requirement[] = [
     message: {
       fi: 'Oikeutta tehdä valitus valvontaviranomaiselle ei kerrota.',
       en: 'The right to lodge a complaint with a supervisory authority is not stated.',
+      sv: 'Rätten att lämna in ett klagomål till en tillsynsmyndighet anges inte.',
     },
   },
   {
@@ -103,6 +110,7 @@ const REQUIRED: Requirement[] = [
     message: {
       fi: 'Selosteessa ei kerrota, onko henkilötietojen antaminen lakisääteinen tai sopimukseen perustuva vaatimus tai sopimuksen tekemisen edellytys, onko rekisteröidyn pakko antaa tiedot eikä mitä seurauksia tietojen antamatta jättämisestä on.',
       en: 'The notice does not say whether providing the personal data is a statutory or contractual requirement or a requirement necessary to enter into a contract, whether the data subject is obliged to provide it, or what follows from not providing it.',
+      sv: 'Beskrivningen anger inte om tillhandahållandet av personuppgifterna är ett lagstadgat eller avtalsenligt krav eller ett krav som är nödvändigt för att ingå ett avtal, om den registrerade är skyldig att tillhandahålla dem eller vilka följderna blir om de inte tillhandahålls.',
     },
   },
   {
@@ -111,6 +119,7 @@ const REQUIRED: Requirement[] = [
     message: {
       fi: 'Selosteessa ei kerrota, tehdäänkö automaattisia päätöksiä tai profilointia, eikä niihin liittyvää logiikkaa ja seurauksia.',
       en: 'The notice does not say whether automated decision-making, including profiling, takes place, nor the logic involved and its consequences.',
+      sv: 'Beskrivningen anger inte om automatiserat beslutsfattande, inbegripet profilering, förekommer, och inte heller logiken bakom det eller dess följder.',
     },
   },
 ];
@@ -131,6 +140,7 @@ const INVALID_MECHANISMS = [
     message: {
       fi: 'Siirrot EU:n ja ETA:n ulkopuolelle perustuvat EU–US Privacy Shield -järjestelyyn, jonka EU:n tuomioistuin mitätöi tuomiollaan C-311/18 (Schrems II) 16.7.2020. Siirroille tarvitaan voimassa oleva peruste, esimerkiksi vakiosopimuslausekkeet tai EU–US Data Privacy Framework -tietosuojakehys.',
       en: 'Transfers outside the EU/EEA rely on the EU-US Privacy Shield, which the CJEU invalidated in case C-311/18 (Schrems II) on 16 July 2020. Transfers need a valid mechanism, such as standard contractual clauses or the EU-US Data Privacy Framework.',
+      sv: 'Överföringarna till länder utanför EU/EES grundar sig på EU–US Privacy Shield, som EU-domstolen ogiltigförklarade i mål C-311/18 (Schrems II) den 16 juli 2020. Överföringarna behöver en giltig grund, till exempel standardavtalsklausuler eller EU–US Data Privacy Framework.',
     },
   },
   {
@@ -139,6 +149,7 @@ const INVALID_MECHANISMS = [
     message: {
       fi: 'Siirrot perustuvat Safe Harbor -järjestelyyn, jonka EU:n tuomioistuin mitätöi tuomiollaan C-362/14 (Schrems I) vuonna 2015.',
       en: 'Transfers rely on Safe Harbor, which the CJEU invalidated in case C-362/14 (Schrems I) in 2015.',
+      sv: 'Överföringarna grundar sig på Safe Harbor, som EU-domstolen ogiltigförklarade i mål C-362/14 (Schrems I) år 2015.',
     },
   },
 ];
@@ -171,6 +182,7 @@ export function checkNotice(notice: NoticeDocument): NoticeFinding[] {
       message: {
         fi: 'Käsittelyn oikeusperusteita ei kerrota.',
         en: 'The legal basis for the processing is not stated.',
+        sv: 'Den rättsliga grunden för behandlingen anges inte.',
       },
     });
   }

@@ -16,7 +16,7 @@ type Shown =
   | { state: 'failed' };
 
 /**
- * The whole privacy notice, in Finnish or English, as structured data.
+ * The whole privacy notice, in Finnish, Swedish or English, as structured data.
  *
  * @tagname privacy-notice
  * @summary A GDPR privacy notice with a table of contents, deep links and a language switch.
@@ -148,7 +148,7 @@ export class PrivacyNotice extends LitElement {
     return this.notice != null || Boolean(this.src);
   }
 
-  /** Languages the visitor can switch between: both for the built-in notice or a `{lang}` src. */
+  /** Languages the visitor can switch between: every language for the built-in notice or a `{lang}` src. */
   get #switchable(): boolean {
     return this.notice == null && (!this.src || this.src.includes('{lang}'));
   }
@@ -233,6 +233,7 @@ export class PrivacyNotice extends LitElement {
       return this.#locale.loadError
         ? html`<p class="message" role="alert" part="error">
             <span lang="fi">Tietosuojaselostetta ei voitu ladata.</span>
+            <span lang="sv">Dataskyddsbeskrivningen kunde inte laddas.</span>
             <span lang="en">The privacy notice could not be loaded.</span>
           </p>`
         : html`<article part="base" aria-busy="true"></article>`;

@@ -400,7 +400,7 @@ describe('<consent-form>', () => {
     }
   });
 
-  for (const lang of ['fi', 'en']) {
+  for (const lang of ['fi', 'en', 'sv']) {
     it(`passes axe in ${lang}, with a popover open and closed`, async () => {
       const el = await standalone(lang);
       await expect(el).to.be.accessible();

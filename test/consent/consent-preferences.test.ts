@@ -6,9 +6,10 @@ import type { ConsentToggle } from '../../src/consent/consent-toggle.js';
 import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
 import fiPreferences from '../../locales/fi/preferences.json';
 import enPreferences from '../../locales/en/preferences.json';
+import svPreferences from '../../locales/sv/preferences.json';
 import { rendered } from '../helpers/consent.js';
 
-const STRINGS = { fi: fiPreferences, en: enPreferences };
+const STRINGS = { fi: fiPreferences, en: enPreferences, sv: svPreferences };
 const TOKEN = 'AgABAGmE2wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 interface Call {
@@ -41,7 +42,7 @@ function fakeReceiver(state: Record<string, boolean> | 'expired' = {}) {
   return { calls, restore: () => (window.fetch = real) };
 }
 
-async function mount(lang: 'fi' | 'en', token?: string) {
+async function mount(lang: 'fi' | 'en' | 'sv', token?: string) {
   const el = await fixture<ConsentPreferences>(
     token
       ? html`<consent-preferences lang=${lang} endpoint="/api/records" .token=${token}></consent-preferences>`
@@ -53,7 +54,7 @@ async function mount(lang: 'fi' | 'en', token?: string) {
 const toggles = (el: ConsentPreferences) => [...el.shadowRoot!.querySelectorAll<ConsentToggle>('consent-toggle')];
 const text = (el: ConsentPreferences) => el.shadowRoot!.textContent!.replace(/\s+/g, ' ');
 
-for (const lang of ['fi', 'en'] as const) {
+for (const lang of ['fi', 'en', 'sv'] as const) {
   describe(`<consent-preferences> ${lang}`, () => {
     let receiver: ReturnType<typeof fakeReceiver>;
     afterEach(() => receiver.restore());
@@ -119,7 +120,7 @@ for (const lang of ['fi', 'en'] as const) {
 }
 
 describe('<consent-form> on a new device offers the mailed link', () => {
-  for (const lang of ['fi', 'en'] as const) {
+  for (const lang of ['fi', 'en', 'sv'] as const) {
     it(`${lang}: after the first record from this browser, one button asks for the link; the same for any address`, async () => {
       const { openDb } = await import('../../src/outbox/idb.js');
       const db = await openDb();

@@ -152,7 +152,7 @@ describe('<consent-toggle>', () => {
     expect(box.bottom).to.be.at.most(button.top);
   });
 
-  it('shows a purpose a site adds with configure(), in both languages', async () => {
+  it('shows a purpose a site adds with configure(), in every language', async () => {
     configure({
       purposes: {
         'product-research': {
@@ -161,6 +161,7 @@ describe('<consent-toggle>', () => {
           text: {
             fi: { label: 'Osallistun tuotetutkimuksiin', sent: 'Kutsuja', frequency: 'Harvoin', retention: 'Kunnes perut', withdraw: 'Poista valinta' },
             en: { label: 'I take part in product research', sent: 'Invitations', frequency: 'Rarely', retention: 'Until you withdraw', withdraw: 'Clear the choice' },
+            sv: { label: 'Jag deltar i produktundersökningar', sent: 'Inbjudningar', frequency: 'Sällan', retention: 'Tills du återkallar', withdraw: 'Avmarkera valet' },
           },
         },
       },
@@ -169,9 +170,40 @@ describe('<consent-toggle>', () => {
     expect(fi.label).to.equal('Osallistun tuotetutkimuksiin');
     fi.lang = 'en';
     await waitUntil(() => fi.label === 'I take part in product research');
+    fi.lang = 'sv';
+    await waitUntil(() => fi.label === 'Jag deltar i produktundersökningar');
   });
 
-  for (const lang of ['fi', 'en']) {
+  it('a purpose the site gave no Swedish text shows no switch in Swedish, and says why on the console', async () => {
+    configure({
+      purposes: {
+        'partner-offers': {
+          basis: 'consent',
+          dpv: 'dpv:DirectMarketing',
+          // as a site configured it before Swedish was offered (the type now asks for every language)
+          text: {
+            fi: { label: 'Kumppanien tarjoukset', sent: 'Tarjouksia', frequency: 'Harvoin', retention: 'Kunnes perut', withdraw: 'Poista valinta' },
+            en: { label: 'Partner offers', sent: 'Offers', frequency: 'Rarely', retention: 'Until you withdraw', withdraw: 'Clear the choice' },
+          } as never,
+        },
+      },
+    });
+    const errors = captureConsoleErrors();
+    try {
+      const el = await fixture<ConsentToggle>(html`<consent-toggle purpose="partner-offers" lang="sv"></consent-toggle>`);
+      await waitUntil(() => errors.messages.length > 0, 'no console error');
+      expect(el.shadowRoot!.querySelector('input')).to.equal(null);
+      expect(el.label).to.equal('');
+      expect(errors.messages[0]).to.include('partner-offers').and.include('(sv)').and.include('configure()');
+      el.lang = 'en';
+      await rendered(el, 'input');
+      expect(el.label).to.equal('Partner offers');
+    } finally {
+      errors.restore();
+    }
+  });
+
+  for (const lang of ['fi', 'en', 'sv']) {
     it(`passes axe in ${lang}, popover closed and open`, async () => {
       const el = await toggle(html`<consent-toggle purpose="newsletter" lang=${lang}></consent-toggle>`);
       await expect(el).to.be.accessible();

@@ -48,7 +48,7 @@ describe('preferences from another device, in Chromium', { skip: !existsSync('di
   });
 
   /** A fresh profile: its own IndexedDB (device key, remembered choices), no cookies, no cache. */
-  async function profile(path: string, lang: 'fi' | 'en'): Promise<Page> {
+  async function profile(path: string, lang: 'fi' | 'en' | 'sv'): Promise<Page> {
     const context = await browser.createBrowserContext();
     const page = await context.newPage();
     await page.goto(new URL(path, receiver.url).href, { waitUntil: 'load' });
@@ -65,7 +65,7 @@ describe('preferences from another device, in Chromium', { skip: !existsSync('di
   }
   const link = (text: string, pattern: RegExp) => text.match(pattern)?.[0] ?? assert.fail(`no link in ${text}`);
 
-  for (const lang of ['fi', 'en'] as const) {
+  for (const lang of ['fi', 'en', 'sv'] as const) {
     it(`${lang}: subscribe and confirm in one profile; in another ask for a link, see the state, turn one off and another on; consents show both at once`, async () => {
       const email = `kaksi.laitetta.${lang}@example.fi`;
       // Profile 1: the landing page, then the confirmation link.
@@ -87,7 +87,7 @@ describe('preferences from another device, in Chromium', { skip: !existsSync('di
       assert.deepEqual(await axe(phone), [], 'ask');
       await phone.type('consent-preferences >>> #email', email);
       await phone.click('consent-preferences >>> [part="submit"]');
-      await shown(phone, 'consent-preferences >>> .status.sent', lang === 'fi' ? 'rekisterissämme' : 'in our records');
+      await shown(phone, 'consent-preferences >>> .status.sent', { fi: 'rekisterissämme', en: 'in our records', sv: 'vårt register' }[lang]);
       assert.deepEqual(await axe(phone), [], 'asked');
       const prefsMail = await smtp.waitFor((m) => m.envelope.to.includes(email) && /#token=/.test(m.parsed.text ?? ''), 10_000);
       const prefsLink = link(prefsMail.parsed.text!, /http:\/\/[^\s]+\/preferences\.html#token=[A-Za-z0-9_-]+/);
@@ -114,7 +114,7 @@ describe('preferences from another device, in Chromium', { skip: !existsSync('di
       await phoneTab.click('consent-preferences >>> consent-toggle[purpose="newsletter"] >>> .label');
       await phoneTab.click('consent-preferences >>> consent-toggle[purpose="blog"] >>> .label');
       await phoneTab.click('consent-preferences >>> [part="submit"]');
-      await shown(phoneTab, 'consent-preferences >>> .status.sent', lang === 'fi' ? 'Viite' : 'Reference');
+      await shown(phoneTab, 'consent-preferences >>> .status.sent', { fi: 'Viite', en: 'Reference', sv: 'Referens' }[lang]);
 
       assert.deepEqual(
         Object.fromEntries((await rows()).map((s) => [s.purpose, s.granted])),
@@ -167,7 +167,7 @@ describe('preferences from another device, in Chromium', { skip: !existsSync('di
       await subscribe(other, stranger, 'blog');
       const said = [await status(phone), await status(other)];
       assert.equal(said[0], said[1], 'the page says the same for a known and an unknown address');
-      assert.match(said[0]!, lang === 'fi' ? /toisella laitteella/ : /on another device/);
+      assert.match(said[0]!, { fi: /toisella laitteella/, en: /on another device/, sv: /på en annan enhet/ }[lang]);
       assert.equal(await phone.$('consent-form >>> [part="prefs-link"]'), null);
       assert.deepEqual(await axe(phone), [], 'new device, after sending');
       await other.close();
@@ -202,7 +202,7 @@ describe('preferences from another device, in Chromium', { skip: !existsSync('di
       await tab.click('consent-preferences >>> consent-toggle[purpose="newsletter"] >>> .label');
       await tab.click('consent-preferences >>> consent-toggle[purpose="blog"] >>> .label');
       await tab.click('consent-preferences >>> [part="submit"]');
-      await shown(tab, 'consent-preferences >>> .status.sent', lang === 'fi' ? 'Viite' : 'Reference');
+      await shown(tab, 'consent-preferences >>> .status.sent', { fi: 'Viite', en: 'Reference', sv: 'Referens' }[lang]);
       assert.deepEqual(await rows(email), { newsletter: true, blog: true, events: false }, 'saved from the link: at once');
       assert.deepEqual(await axe(tab), [], 'saved');
       await tab.close();

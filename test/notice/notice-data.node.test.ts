@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { LOCALES } from '../../src/i18n.js';
 import { checkNotice } from '../../src/notice/check-notice.js';
 import { NoticeDocument, type NoticeBlock } from '../../src/notice/notice-schema.js';
 
 const read = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
 const fi = NoticeDocument.parse(read('locales/fi/notice.json'));
 const en = NoticeDocument.parse(read('locales/en/notice.json'));
+const sv = NoticeDocument.parse(read('locales/sv/notice.json'));
 const seed = readFileSync('test/fixtures/tietosuojaseloste-fi.txt', 'utf8');
 const clean = (s: string) => s.replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim();
 
@@ -33,14 +35,16 @@ const allText = (doc: NoticeDocument) =>
   [doc.title, ...doc.sections.flatMap((s) => [s.heading, ...s.blocks.flatMap(blockStrings)])].map(clean);
 
 describe('locales', () => {
-  it('every locale file exists in Finnish and English with the same keys', () => {
+  it('every locale file exists in Finnish, Swedish and English with the same keys', () => {
+    // the elements' strings, the mails and the link pages (mail.json): the notice is held to its structure below
+    assert.deepEqual(readdirSync('locales').sort(), [...LOCALES].sort(), 'a folder per language the elements offer');
     const files = readdirSync('locales/fi').filter((f) => f.endsWith('.json'));
-    assert.deepEqual(readdirSync('locales/en').filter((f) => f.endsWith('.json')).sort(), files.sort());
+    assert.ok(['consent.json', 'mail.json', 'preferences.json', 'request.json', 'ui.json'].every((f) => files.includes(f)));
+    for (const lang of LOCALES) assert.deepEqual(readdirSync(`locales/${lang}`).filter((f) => f.endsWith('.json')).sort(), files.sort(), lang);
     for (const file of files.filter((f) => f !== 'notice.json')) {
       const fiKeys = keyPaths(read(`locales/fi/${file}`)).sort();
-      const enKeys = keyPaths(read(`locales/en/${file}`)).sort();
-      assert.deepEqual(enKeys, fiKeys, `${file}: key sets differ`);
-      for (const lang of ['fi', 'en']) {
+      for (const lang of LOCALES) assert.deepEqual(keyPaths(read(`locales/${lang}/${file}`)).sort(), fiKeys, `${lang}/${file}: key sets differ from fi`);
+      for (const lang of LOCALES) {
         const empty = keyPaths(read(`locales/${lang}/${file}`)).filter((k) => {
           const v = k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], read(`locales/${lang}/${file}`));
           return typeof v !== 'string' || !v.trim();
@@ -50,7 +54,7 @@ describe('locales', () => {
     }
   });
 
-  it('the Finnish and English notices have the same structure', () => {
+  it('the Finnish, Swedish and English notices have the same structure', () => {
     const shape = (doc: NoticeDocument) =>
       doc.sections.map((s) => ({
         id: s.id,
@@ -62,8 +66,12 @@ describe('locales', () => {
         })),
       }));
     assert.deepEqual(shape(en), shape(fi));
-    assert.equal(en.version, fi.version);
-    assert.equal(en.updated, fi.updated);
+    assert.deepEqual(shape(sv), shape(fi));
+    for (const doc of [en, sv]) {
+      assert.equal(doc.version, fi.version);
+      assert.equal(doc.updated, fi.updated);
+    }
+    assert.deepEqual([fi.lang, sv.lang, en.lang], ['fi', 'sv', 'en']);
     assert.equal(fi.updated, '2018-05-24');
   });
 
@@ -85,31 +93,33 @@ describe('locales', () => {
     assert.deepEqual(missing, []);
   });
 
-  it('the English notice keeps every fact exactly as the seed has it', () => {
-    const texts = allText(en).join('\n');
-    const facts = [
-      ...new Set([
-        ...(clean(seed).match(/\+?\d[\d -]{3,}\d|[\w.]+@[\w.]+\w|https?:\/\/\S+[^.)\s]|\d+\.\d+\.\d{4}/g) ?? []),
-        'OptimeSys Group Oy',
-        'OptimeSys Oy',
-        'OptimeSys Services Oy',
-        'Sinikalliontie 3',
-        'ESPOO',
-        'Matti Neuvonen',
-        'www.optimesys.fi',
-        'Privacy Shield',
-        'Tietosuojavaltuutetun toimisto',
-      ]),
-    ].filter((fact) => fact !== '24.5.2018'); // the date is rendered from `updated`
-    assert.ok(facts.includes('2786805-3') && facts.includes('+358 40 167 6692'));
-    assert.deepEqual(facts.filter((fact) => !texts.includes(fact)), []);
-  });
+  for (const [lang, doc] of [['en', en], ['sv', sv]] as const) {
+    it(`the ${lang === 'en' ? 'English' : 'Swedish'} notice keeps every fact exactly as the seed has it`, () => {
+      const texts = allText(doc).join('\n');
+      const facts = [
+        ...new Set([
+          ...(clean(seed).match(/\+?\d[\d -]{3,}\d|[\w.]+@[\w.]+\w|https?:\/\/\S+[^.)\s]|\d+\.\d+\.\d{4}/g) ?? []),
+          'OptimeSys Group Oy',
+          'OptimeSys Oy',
+          'OptimeSys Services Oy',
+          'Sinikalliontie 3',
+          'ESPOO',
+          'Matti Neuvonen',
+          'www.optimesys.fi',
+          'Privacy Shield',
+          'Tietosuojavaltuutetun toimisto',
+        ]),
+      ].filter((fact) => fact !== '24.5.2018'); // the date is rendered from `updated`
+      assert.ok(facts.includes('2786805-3') && facts.includes('+358 40 167 6692'));
+      assert.deepEqual(facts.filter((fact) => !texts.includes(fact)), []);
+    });
+  }
 });
 
 describe('checkNotice', () => {
   const codes = (doc: NoticeDocument) => checkNotice(doc).map((f) => f.code).sort();
 
-  it('finds exactly the three gaps of the seed, in both languages', () => {
+  it('finds exactly the three gaps of the seed, in every language, and words them in each', () => {
     const expected = [
       'invalid-transfer-privacy-shield',
       'missing-automated-decisions',
@@ -117,10 +127,13 @@ describe('checkNotice', () => {
     ];
     assert.deepEqual(codes(fi), expected);
     assert.deepEqual(codes(en), expected);
+    assert.deepEqual(codes(sv), expected);
+    for (const finding of checkNotice(fi)) assert.deepEqual(Object.keys(finding.message).sort(), [...LOCALES].sort(), finding.code);
     const shield = checkNotice(fi).find((f) => f.code === 'invalid-transfer-privacy-shield')!;
     assert.equal(shield.section, 'transfers');
     assert.match(shield.message.en, /C-311\/18/);
     assert.match(shield.message.fi, /C-311\/18/);
+    assert.match(shield.message.sv, /C-311\/18/);
     assert.equal(checkNotice(fi).find((f) => f.code === 'missing-statutory-requirement')!.article, 'Art. 13(2)(e)');
     assert.equal(checkNotice(fi).find((f) => f.code === 'missing-automated-decisions')!.article, 'Art. 13(2)(f)');
   });

@@ -33,7 +33,22 @@ const EN_HEADINGS = [
   'Description of technical and organisational security measures',
   'Data request',
 ];
-// Facts that must read exactly as in the seed, in both languages.
+const SV_HEADINGS = [
+  'Allmänt',
+  'Personuppgiftsansvariga och de personuppgiftsansvarigas kontaktuppgifter',
+  'Kontaktperson i registerärenden',
+  'Registrets namn',
+  'Ändamålen med behandlingen av personuppgifter och de rättsliga grunderna för behandlingen',
+  'Beskrivning av kategorierna av registrerade och av kategorierna av personuppgifter',
+  'Källor för personuppgifterna och uppdatering av uppgifterna',
+  'Mottagare av personuppgifter och regelbundna utlämnanden av uppgifter',
+  'Överföring av personuppgifter till länder utanför EU eller EES',
+  'Lagringstid för personuppgifterna eller kriterierna för att fastställa lagringstiden',
+  'Den registrerades rättigheter',
+  'Beskrivning av tekniska och organisatoriska säkerhetsåtgärder',
+  'Dataskyddsbegäran',
+];
+// Facts that must read exactly as in the seed, in every language.
 const FACTS = [
   'OptimeSys Group Oy',
   'OptimeSys Oy',
@@ -87,6 +102,38 @@ describe('<privacy-notice>', () => {
     expect(shadow(el).querySelector('article')!.lang).to.equal('en');
   });
 
+  it('renders the same sections, lists and facts in Swedish', async () => {
+    const el = await renderNotice(html`<privacy-notice lang="sv"></privacy-notice>`);
+    expect(headings(el)).to.deep.equal(SV_HEADINGS);
+    const content = text(el);
+    for (const fact of FACTS) expect(content, fact).to.include(fact);
+    expect(content).to.include('Dataskyddsbeskrivning');
+    expect(content).to.include('Uppdaterad 24.5.2018');
+    expect(shadow(el).querySelector('article')!.lang).to.equal('sv');
+    expect(shadow(el).querySelectorAll('#purposes ul > li')).to.have.length(10);
+    const bases = shadow(el).querySelectorAll('#purposes ol.bases > li');
+    expect([...bases].map((li) => li.querySelectorAll('ol > li').length)).to.deep.equal([2, 1, 2]);
+    // the contents and the language switch speak Swedish too
+    expect(shadow(el).querySelector('#toc-title')!.textContent!.trim()).to.equal('Innehåll');
+    expect(shadow(el).querySelector('[part="language-switch"]')!.getAttribute('aria-label')).to.equal('Språk');
+    expect(shadow(el).querySelector('#request a[part="request-link"]')!.textContent!.trim()).to.equal(
+      'Skicka en dataskyddsbegäran med det elektroniska formuläret',
+    );
+  });
+
+  it('offers every language in its own name: Suomi, Svenska, English', async () => {
+    for (const lang of ['fi', 'sv', 'en']) {
+      const el = await renderNotice(html`<privacy-notice lang=${lang}></privacy-notice>`);
+      const buttons = [...shadow(el).querySelectorAll<HTMLButtonElement>('button[part="language-button"]')];
+      expect(buttons.map((b) => [b.lang, b.textContent!.trim()]), lang).to.deep.equal([
+        ['fi', 'Suomi'],
+        ['sv', 'Svenska'],
+        ['en', 'English'],
+      ]);
+      expect(buttons.filter((b) => b.getAttribute('aria-pressed') === 'true').map((b) => b.lang)).to.deep.equal([lang]);
+    }
+  });
+
   it('falls back to the page language, then to Finnish', async () => {
     const root = document.documentElement;
     const before = root.lang;
@@ -94,9 +141,15 @@ describe('<privacy-notice>', () => {
       root.lang = 'en-GB';
       const en = await renderNotice(html`<privacy-notice></privacy-notice>`);
       expect(headings(en)[0]).to.equal('General');
-      root.lang = 'sv';
+      root.lang = 'sv-FI';
+      const sv = await renderNotice(html`<privacy-notice></privacy-notice>`);
+      expect(headings(sv)[0]).to.equal('Allmänt');
+      root.lang = 'de';
       const fi = await renderNotice(html`<privacy-notice></privacy-notice>`);
       expect(headings(fi)[0]).to.equal('Yleistä');
+      // a page in a language the notice lacks: Finnish
+      await waitForLang(sv, 'fi');
+      expect(headings(sv)[0]).to.equal('Yleistä');
       // a later change of the page's language follows through
       root.lang = 'en';
       await waitForLang(fi, 'en');
@@ -123,12 +176,20 @@ describe('<privacy-notice>', () => {
     await sendKeys({ press: 'Tab' });
     expect(shadow(el).activeElement?.getAttribute('lang')).to.equal('fi');
     await sendKeys({ press: 'Tab' });
+    expect(shadow(el).activeElement?.getAttribute('lang')).to.equal('sv');
+    await sendKeys({ press: 'Enter' });
+    await waitForLang(el, 'sv');
+    expect(headings(el)[0]).to.equal('Allmänt');
+    await sendKeys({ press: 'Tab' });
     expect(shadow(el).activeElement?.getAttribute('lang')).to.equal('en');
     await sendKeys({ press: 'Enter' });
     await waitForLang(el, 'en');
     expect(headings(el)[0]).to.equal('General');
     // focus stays on the button the visitor used
     expect(shadow(el).activeElement?.getAttribute('lang')).to.equal('en');
+    await sendKeys({ down: 'Shift' });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ up: 'Shift' });
     await sendKeys({ down: 'Shift' });
     await sendKeys({ press: 'Tab' });
     await sendKeys({ up: 'Shift' });
@@ -210,7 +271,7 @@ describe('<privacy-notice>', () => {
     expect(shadow(el).querySelector('#purposes .subheading')!.localName).to.equal('h3');
   });
 
-  for (const lang of ['fi', 'en']) {
+  for (const lang of ['fi', 'sv', 'en']) {
     for (const scheme of ['light', 'dark'] as const) {
       it(`passes axe in ${lang}, ${scheme} scheme`, async () => {
         const emulated = await tryEmulateMedia({ colorScheme: scheme });

@@ -335,7 +335,7 @@ describe('<data-request-form>', () => {
     expect(root(el).querySelector('consent-toggle, input[type="checkbox"]')).to.equal(null);
   });
 
-  for (const lang of ['fi', 'en']) {
+  for (const lang of ['fi', 'en', 'sv']) {
     it(`passes axe in ${lang}, fresh`, async () => {
       const el = await form(lang);
       await expect(el).to.be.accessible();

@@ -88,6 +88,8 @@ describe('docs/server-rendering.md: its examples', { skip: !built && 'run npm ru
       assert.equal(html.match(/<template shadowroot="open" shadowrootmode="open">/g)?.length, 2);
       assert.ok(html.includes('Privacy notice') && html.includes('Data request'), 'English text in the HTML itself');
       assert.ok(!html.includes('<style>'), 'no inline style for the policy to refuse');
+      const swedish = await (await fetch(`${origin}/privacy`, { headers: { 'accept-language': 'sv-FI, fi;q=0.5' } })).text();
+      assert.ok(swedish.includes('<html lang="sv">') && swedish.includes('Dataskyddsbeskrivning') && swedish.includes('Dataskyddsbegäran'), 'Swedish for a Swedish browser');
       const loaded = await load(browser, `${origin}/privacy`, ['privacy-notice', 'data-request-form']);
       assert.deepEqual(loaded.errors, []);
       assert.equal(loaded.cls, 0, 'no layout shift while loading and hydrating');
@@ -104,7 +106,7 @@ describe('docs/server-rendering.md: its examples', { skip: !built && 'run npm ru
     }
   });
 
-  it('static build: writes both languages server-rendered; served as files, they hydrate without errors', async () => {
+  it('static build: writes every language server-rendered; served as files, they hydrate without errors', async () => {
     const out = mkdtempSync(join(tmpdir(), 'pw-static-'));
     try {
       execFileSync('node', ['examples/ssr/static-build.mjs', out]);
@@ -112,6 +114,8 @@ describe('docs/server-rendering.md: its examples', { skip: !built && 'run npm ru
       const en = readFileSync(join(out, 'en/privacy.html'), 'utf8');
       assert.ok(fi.includes('shadowrootmode="open"') && fi.includes('Tietosuojaseloste'));
       assert.ok(en.includes('Privacy notice') && !en.includes('Tietosuojaseloste'));
+      const sv = readFileSync(join(out, 'sv/privacy.html'), 'utf8');
+      assert.ok(sv.includes('<html lang="sv">') && sv.includes('Dataskyddsbeskrivning') && !sv.includes('Tietosuojaseloste'));
       const app = express();
       app.use((_req, res, next) => {
         res.set('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self'");

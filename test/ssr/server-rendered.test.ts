@@ -77,7 +77,7 @@ describe('server-rendered elements pass axe before hydration', () => {
     ['consent-toggle', '<consent-toggle purpose="newsletter"></consent-toggle>'],
     ['data-request-form', '<data-request-form></data-request-form>'],
   ];
-  for (const lang of ['fi', 'en']) {
+  for (const lang of ['fi', 'en', 'sv']) {
     for (const [tag, fragment] of pages) {
       it(`${tag} in ${lang}`, async () => {
         const container = parse(await serverRender(fragment, lang));

@@ -73,7 +73,7 @@ export interface Receiver {
   store: RecordStore;
   key: ServerKey;
   /** RFC 8058 headers for a newsletter to `email` about `purpose`; needs `mail.publicUrl` (https). */
-  unsubscribeHeaders(input: { email: string; purpose: string; locale?: 'fi' | 'en' }): UnsubscribeHeaders;
+  unsubscribeHeaders(input: { email: string; purpose: string; locale?: 'fi' | 'en' | 'sv' }): UnsubscribeHeaders;
 }
 
 /** This package's version, for the OpenAPI document: from the package.json above this module (in src/ or dist/src/). */

@@ -53,4 +53,4 @@ export type RequestType = keyof typeof REQUEST_TYPES;
 export const REQUEST_TYPE_IDS = Object.keys(REQUEST_TYPES) as RequestType[];
 
 /** The languages a record can be made in. */
-export const RECORD_LOCALES = ['fi', 'en'] as const;
+export const RECORD_LOCALES = ['fi', 'en', 'sv'] as const;

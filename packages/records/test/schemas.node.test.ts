@@ -113,12 +113,13 @@ describe('records', () => {
       { issuedAt: '2026-11-25T10:00:00+02:00' },
       { issuedAt: '2026-13-25T10:00:00Z' },
       { notice: { version: '1', digest: 'ABC' } },
-      { locale: 'sv' },
+      { locale: 'de' },
       { source: { url: 'javascript:alert(1)', element: 'consent-form' } },
       { extra: true },
       { subject: { email: 'a@example.fi', name: 'not allowed in consent' } },
     ];
     for (const patch of bad) assert.notEqual(verdict(PrivacyRecord, { ...consent, ...patch }), 'ok', JSON.stringify(patch));
     assert.equal(verdict(PrivacyRecord, { ...consent, issuedAt: '2026-11-25T10:00:00Z' }), 'ok', 'seconds precision is fine');
+    for (const locale of ['fi', 'sv', 'en']) assert.equal(verdict(PrivacyRecord, { ...consent, locale }), 'ok', locale);
   });
 });

@@ -10,6 +10,7 @@ import { grantsToConfirm } from '../mail/compose.js';
 import { pageLocale, renderLinkPage, type LinkPage, type RenderedPage } from '../mail/pages.js';
 import { SITE_DEFAULT, type SiteText } from '../mail/site.js';
 import type { LinkTokens } from '../mail/link-tokens.js';
+import svRequest from '../../locales/sv/labels.json' with { type: 'json' };
 
 /** What the route needs from the store. */
 export interface ConfirmStore {
@@ -39,7 +40,7 @@ export interface ConfirmLinkInput {
   homeHref?: string;
 }
 
-const REQUEST_LABELS = { fi: fiRequest.types, en: enRequest.types } as Record<'fi' | 'en', Record<string, { label: string }>>;
+const REQUEST_LABELS = { fi: fiRequest.types, en: enRequest.types, sv: svRequest.types } as Record<'fi' | 'en' | 'sv', Record<string, { label: string }>>;
 
 export async function handleConfirmLink(input: ConfirmLinkInput): Promise<RenderedPage> {
   const now = input.now ?? new Date();

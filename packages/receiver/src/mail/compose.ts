@@ -2,7 +2,7 @@
  * The confirmation mails, as pure functions of the record and its link: a
  * consent confirmation (double opt-in), its webinar variant, and the "confirm
  * it is you" mail of a data request. Each has a plain-text and an HTML part in
- * the record's language (`locales/{fi,en}/mail.json`).
+ * the record's language (`locales/{fi,en,sv}/mail.json`).
  *
  * What a record says was chosen by whoever signed it, so a mail repeats
  * none of it but the address and a requester's name: labels come from the
@@ -16,14 +16,16 @@ import enRequest from '../../locales/en/labels.json' with { type: 'json' };
 import fiRequest from '../../locales/fi/labels.json' with { type: 'json' };
 import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 import { dueDate } from '../records/countersign.js';
+import svMail from '../../locales/sv/mail.json' with { type: 'json' };
+import svRequest from '../../locales/sv/labels.json' with { type: 'json' };
 import { SITE_DEFAULT, type SiteText } from './site.js';
 
-export type MailLocale = 'fi' | 'en';
+export type MailLocale = 'fi' | 'en' | 'sv';
 type Strings = typeof fiMail;
 
-const STRINGS: Record<MailLocale, Strings> = { fi: fiMail, en: enMail };
-const REQUEST_LABELS: Record<MailLocale, Record<string, { label: string }>> = { fi: fiRequest.types, en: enRequest.types };
-const INTL: Record<MailLocale, string> = { fi: 'fi-FI', en: 'en-GB' };
+const STRINGS: Record<MailLocale, Strings> = { fi: fiMail, en: enMail, sv: svMail };
+const REQUEST_LABELS: Record<MailLocale, Record<string, { label: string }>> = { fi: fiRequest.types, en: enRequest.types, sv: svRequest.types };
+const INTL: Record<MailLocale, string> = { fi: 'fi-FI', en: 'en-GB', sv: 'sv-FI' };
 /** OptimeSys is in Finland: times in mails are Finnish local times, as its staff and visitors read them. */
 export const MAIL_TIME_ZONE = 'Europe/Helsinki';
 
@@ -71,18 +73,19 @@ const formatter = (locale: MailLocale, format: Record<string, string>, timeZone 
   return made;
 };
 
-/** `3.12.2026 klo 7.02` / `3 December 2026 at 07:02`, Finnish local time. */
+/** `3.12.2026 klo 7.02` / `3 December 2026 at 07:02` / `3.12.2026 kl. 7.02`, Finnish local time. */
 export function formatDateTime(instant: Date, locale: MailLocale): string {
-  const format = locale === 'fi' ? { dateStyle: 'short', timeStyle: 'short' } : { dateStyle: 'long', timeStyle: 'short' };
-  const text = formatter(locale, format).format(instant);
+  const format = locale === 'en' ? { dateStyle: 'long', timeStyle: 'short' } : { dateStyle: 'short', timeStyle: 'short' };
   // fi-FI's short style is what Finns write (`3.12.2026 klo 7.02`); en-GB's long style avoids 03/12 vs 12/03.
+  // sv-FI's short style leaves out the `kl.` Finland-Swedish writes before the time (`3.12.2026 7.02`): date and time apart.
+  const text = locale === 'sv' ? `${formatter(locale, { dateStyle: 'short' }).format(instant)} kl. ${formatter(locale, { timeStyle: 'short' }).format(instant)}` : formatter(locale, format).format(instant);
   return interpolate(STRINGS[locale].common.localTime, { date: text });
 }
 
-/** A calendar date (`YYYY-MM-DD`): `4.1.2027` / `4 January 2027`. */
+/** A calendar date (`YYYY-MM-DD`): `4.1.2027` (fi, sv) / `4 January 2027`. */
 export function formatDay(date: string, locale: MailLocale): string {
   const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  if (locale === 'fi') return `${day}.${month}.${year}`;
+  if (locale !== 'en') return `${day}.${month}.${year}`;
   return formatter('en', { dateStyle: 'long' }, 'UTC').format(new Date(Date.UTC(year, month - 1, day)));
 }
 

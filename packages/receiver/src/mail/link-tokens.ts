@@ -27,7 +27,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, tim
 import { normalizeEmail } from '@optimesys/privacy-records/create';
 
 export type TokenKind = 'confirm' | 'prefs' | 'unsubscribe' | 'restore';
-export type TokenLocale = 'fi' | 'en';
+export type TokenLocale = 'fi' | 'en' | 'sv';
 
 const DAY = 86_400_000;
 /** Default lifetimes: a week to confirm, an hour for a preference session, years for List-Unsubscribe. */
@@ -101,7 +101,8 @@ const VERSION_ADDRESS = 2;
 const KINDS: TokenKind[] = ['confirm', 'prefs', 'unsubscribe', 'restore'];
 /** Kinds bound to one record (its id in the token) rather than carrying the address. */
 const RECORD_KINDS: ReadonlySet<TokenKind> = new Set(['confirm', 'restore']);
-const LOCALES: TokenLocale[] = ['fi', 'en'];
+// A token's byte 2 is an index into this list: new languages go at the end, so issued tokens keep their language.
+const LOCALES: TokenLocale[] = ['fi', 'en', 'sv'];
 const HASH_BYTES = 16;
 const MAC_BYTES = 16;
 const HEADER = 7;

@@ -13,6 +13,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import enMail from '../../locales/en/mail.json' with { type: 'json' };
 import fiMail from '../../locales/fi/mail.json' with { type: 'json' };
+import svMail from '../../locales/sv/mail.json' with { type: 'json' };
 import { escapeHtml, type MailLocale } from './compose.js';
 import { PAGES_CSS_PATH, type RenderedPage } from './pages.js';
 
@@ -149,7 +150,7 @@ export interface MailboxOptions {
 
 /** The mailbox page: newest `.eml` first; the file names sort by time (see `emlName`). */
 export async function renderMailbox(options: MailboxOptions): Promise<RenderedPage> {
-  const s = (options.locale === 'en' ? enMail : fiMail).mailbox;
+  const s = { fi: fiMail, en: enMail, sv: svMail }[options.locale].mailbox;
   const dir = join(options.dataDir, 'mail');
   const names = await readdir(dir).catch(() => [] as string[]);
   const newest = names.filter((n) => n.endsWith('.eml') && !n.startsWith('.')).sort().reverse().slice(0, options.limit ?? 100);

@@ -1,5 +1,5 @@
 /**
- * The pages the mailed links open, in Finnish or English. A GET shows a page
+ * The pages the mailed links open, in Finnish, English or Swedish. A GET shows a page
  * with one button and changes nothing: mail scanners and link previewers fetch
  * every link, and a confirmation they could trigger would prove nothing. The
  * button POSTs the form back to the same URL, and that confirms.
@@ -10,6 +10,7 @@
  */
 import enMail from '../../locales/en/mail.json' with { type: 'json' };
 import fiMail from '../../locales/fi/mail.json' with { type: 'json' };
+import svMail from '../../locales/sv/mail.json' with { type: 'json' };
 import { escapeHtml, type MailLocale } from './compose.js';
 
 export type LinkPage =
@@ -80,14 +81,14 @@ const STATUS: Record<LinkPage, number> = {
 };
 /** Pages with one button that POSTs back to the link. */
 const ACTION_PAGES: ReadonlySet<LinkPage> = new Set(['confirm', 'unsubscribe', 'restore']);
-const STRINGS: Record<MailLocale, typeof fiMail> = { fi: fiMail, en: enMail };
+const STRINGS: Record<MailLocale, typeof fiMail> = { fi: fiMail, en: enMail, sv: svMail };
 
 /**
  * The page language: the one the mail was written in when the token says so,
  * else the visitor's first supported `Accept-Language`, else Finnish.
  */
 export function pageLocale(preferred?: string, acceptLanguage?: string | null): MailLocale {
-  if (preferred === 'fi' || preferred === 'en') return preferred;
+  if (preferred === 'fi' || preferred === 'en' || preferred === 'sv') return preferred;
   const ranked = (acceptLanguage ?? '')
     .split(',')
     .map((part, index) => {
@@ -97,7 +98,7 @@ export function pageLocale(preferred?: string, acceptLanguage?: string | null): 
     })
     .filter((entry) => entry.q > 0)
     .sort((a, b) => b.q - a.q || a.index - b.index);
-  const match = ranked.find((entry) => entry.lang === 'fi' || entry.lang === 'en');
+  const match = ranked.find((entry) => entry.lang === 'fi' || entry.lang === 'en' || entry.lang === 'sv');
   return (match?.lang as MailLocale | undefined) ?? 'fi';
 }
 

@@ -8,6 +8,7 @@
  */
 import enConsent from '../../locales/en/labels.json' with { type: 'json' };
 import fiConsent from '../../locales/fi/labels.json' with { type: 'json' };
+import svConsent from '../../locales/sv/labels.json' with { type: 'json' };
 import type { MailLocale } from './compose.js';
 
 /** Labels of purposes a site adds to the built-in catalogue, per language. */
@@ -20,7 +21,7 @@ export interface SiteText {
   page(url: string | undefined): string | undefined;
 }
 
-const BUILT_IN: Record<MailLocale, Record<string, { label: string } | undefined>> = { fi: fiConsent.purposes, en: enConsent.purposes };
+const BUILT_IN: Record<MailLocale, Record<string, { label: string } | undefined>> = { fi: fiConsent.purposes, en: enConsent.purposes, sv: svConsent.purposes };
 
 export function siteText({ origins = [], purposes = {} }: { origins?: readonly string[]; purposes?: PurposeLabels } = {}): SiteText {
   const own = new Set(origins.map((o) => new URL(o).origin));

@@ -52,7 +52,7 @@ export interface UnsubscribeHeaders {
 export function unsubscribeHeadersWith(
   tokens: LinkTokens,
   options: { publicUrl: string; mailto?: string | undefined },
-): (input: { email: string; purpose: string; locale?: 'fi' | 'en' }) => UnsubscribeHeaders {
+): (input: { email: string; purpose: string; locale?: 'fi' | 'en' | 'sv' }) => UnsubscribeHeaders {
   const base = new URL(options.publicUrl);
   const local = base.hostname === 'localhost' || base.hostname === '127.0.0.1' || base.hostname === '[::1]';
   if (base.protocol !== 'https:' && !local) throw new TypeError('RFC 8058 needs an https URL: set PUBLIC_URL to the https origin of the receiver');
@@ -131,7 +131,7 @@ export function preferences(options: PreferencesOptions): Preferences {
     options.preferencesUrl ?? (options.publicUrl === undefined ? undefined : `${options.publicUrl.replace(/\/+$/, '')}${PREFERENCES_PAGE}`);
 
   /** Queues the link mail for an address with consent records; nothing for another. */
-  async function mailLink(address: string, locale: 'fi' | 'en', client: string): Promise<void> {
+  async function mailLink(address: string, locale: 'fi' | 'en' | 'sv', client: string): Promise<void> {
     const rows = await store.byEmail(address);
     if (!rows.some((r) => r.type === 'consent') || !pageUrl) return;
     const token = tokens.issue({ kind: 'prefs', address, locale });

@@ -27,7 +27,7 @@ const keys = new Map<string, ReturnType<typeof createLinkTokens>>();
  * purpose. The URL is opaque, valid for 3 years and withdraws that purpose only.
  */
 export async function unsubscribeHeaders(
-  input: { email: string; purpose: string; locale?: 'fi' | 'en' },
+  input: { email: string; purpose: string; locale?: 'fi' | 'en' | 'sv' },
   options: UnsubscribeHeadersOptions = {},
 ): Promise<UnsubscribeHeaders> {
   const dataDir = options.dataDir ?? process.env.DATA_DIR ?? 'data';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createConsentRecord, createDataRequest, processingNotice } from '@optimesys/privacy-records/create';
 import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 
-export type Lang = 'fi' | 'en';
+export type Lang = 'fi' | 'en' | 'sv';
 const consentStrings = (lang: Lang) =>
   JSON.parse(readFileSync(`packages/receiver/locales/${lang}/labels.json`, 'utf8')) as { purposes: Record<string, { label: string }> };
 

@@ -10,11 +10,12 @@ import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
 import { createMailTransport } from '../../src/mail/transport.js';
 import { createLinkTokens } from '../../src/mail/link-tokens.js';
 import { currentConsents, openRequests } from '../../src/derive.js';
+import { escapeHtml } from '../../src/mail/compose.js';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.js';
 import { tempDir } from './helpers.js';
 import { serveReceiver, type Served } from './serve.js';
 
-type Lang = 'fi' | 'en';
+type Lang = 'fi' | 'en' | 'sv';
 const labels = (lang: Lang) => (JSON.parse(readFileSync(`packages/receiver/locales/${lang}/labels.json`, 'utf8')) as { purposes: Record<string, { label: string }> }).purposes;
 const NOTICE = { version: '2018-05-24', digest: 'a'.repeat(64) };
 let n = 0;
@@ -68,7 +69,7 @@ describe('double opt-in through the receiver (#12)', () => {
   const post = (jws: string) => fetch(new URL('/api/records', receiver.url), { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
   const consents = async (email: string) => currentConsents(await receiver.store.byEmail(email), await receiver.store.events(email));
 
-  for (const lang of ['fi', 'en'] as const) {
+  for (const lang of ['fi', 'en', 'sv'] as const) {
     it(`mails the exact labels and one link; GETs change nothing, the button confirms once (${lang})`, async () => {
       const email = address(`maija-${lang}`);
       const { jws, record } = await sign(consent(email, lang, { newsletter: true, blog: false, events: true }));
@@ -107,6 +108,71 @@ describe('double opt-in through the receiver (#12)', () => {
       assert.equal((event.data as { mail: { sentAt: string } }).mail.sentAt !== null, true, 'the trail holds when the mail went');
     });
   }
+
+  it('a record in Swedish gets Swedish throughout: its mails, the pages their links open, dates the Finland-Swedish way', async () => {
+    const sv = JSON.parse(readFileSync('locales/sv/mail.json', 'utf8'));
+    const email = address('sv');
+    const has = (html: string, text: string) => assert.ok(html.includes(escapeHtml(text)), text);
+    // The confirmation mail, over SMTP.
+    await post((await sign(consent(email, 'sv', { newsletter: true, blog: true }))).jws);
+    const mail = await smtp.waitFor((m) => m.envelope.to.includes(email));
+    assert.equal(mail.parsed.subject, sv.consent.subject);
+    assert.equal(mail.parsed.headers.get('content-language'), 'sv');
+    assert.match(String(mail.parsed.html), /<html lang="sv">/);
+    const text = String(mail.parsed.text);
+    assert.ok(text.startsWith(`${sv.common.greeting}\n`));
+    assert.match(text, /^Den \d{1,2}\.\d{1,2}\.20\d\d kl\. \d{1,2}\.\d\d \(finländsk tid\) fick vi följande val för e-postadressen /m);
+    assert.match(text, /^Länken gäller till \d{1,2}\.\d{1,2}\.20\d\d kl\. \d{1,2}\.\d\d \(finländsk tid\)\.$/m);
+    assert.ok(text.includes(`- ${labels('sv').newsletter!.label}\n- ${labels('sv').blog!.label}`));
+    // Its link's pages follow the link's language, not the browser's.
+    const link = linkIn(mail);
+    const page = await (await fetch(link, { headers: { 'accept-language': 'fi, en;q=0.5' } })).text();
+    assert.match(page, /<html lang="sv">/);
+    has(page, sv.pages.confirm.title);
+    has(page, sv.pages.confirm.button);
+    has(await (await fetch(link, { method: 'POST' })).text(), sv.pages.confirmed.title);
+    has(await (await fetch(link, { method: 'POST' })).text(), sv.pages.already.title);
+
+    // A withdrawal from another device: the owner's notice and its restore pages.
+    await post((await sign(consent(email, 'sv', { newsletter: false }))).jws);
+    const notice = await smtp.waitFor((m) => m.envelope.to.includes(email) && /\/restore\//.test(String(m.parsed.text)));
+    assert.equal(notice.parsed.subject, sv.withdrawn.subject);
+    assert.equal(notice.parsed.headers.get('content-language'), 'sv');
+    assert.ok(String(notice.parsed.text).includes(sv.withdrawn.applied));
+    assert.ok(String(notice.parsed.text).includes(`- ${labels('sv').newsletter!.label}\n`));
+    const restore = String(notice.parsed.text).match(/https?:\/\/\S+\/restore\/[A-Za-z0-9_-]+/)![0];
+    const restorePage = await (await fetch(restore, { headers: { 'accept-language': 'en' } })).text();
+    assert.match(restorePage, /<html lang="sv">/);
+    has(restorePage, sv.pages.restore.title);
+    has(restorePage, labels('sv').newsletter!.label);
+    has(await (await fetch(restore, { method: 'POST' })).text(), sv.pages.restored.title);
+    assert.equal((await consents(email)).find((c) => c.purpose === 'newsletter')!.granted, true);
+
+    // A data request: the type in Swedish words, the due date as 4.1.2027 is written.
+    const requester = address('sv-request');
+    const types = JSON.parse(readFileSync('locales/sv/request.json', 'utf8')).types;
+    const { jws, record } = await sign(
+      createDataRequest({
+        subject: { name: 'Maja Mäkinen', email: requester },
+        locale: 'sv',
+        notice: NOTICE,
+        source: { url: 'https://www.optimesys.fi/dataskydd', element: 'data-request-form' },
+        requestType: 'erasure',
+      }),
+    );
+    const { dueBy } = (await (await post(jws)).json()) as { dueBy: string };
+    const [year, month, day] = dueBy.split('-').map(Number);
+    const request = await smtp.waitFor((m) => m.envelope.to.includes(requester));
+    assert.equal(request.parsed.subject, sv.request.subject);
+    const requestText = String(request.parsed.text);
+    assert.ok(requestText.includes(`${sv.request.type}: ${types.erasure.label}`), requestText);
+    assert.ok(requestText.includes(`${sv.request.reference}: ${record.id}`));
+    assert.ok(requestText.includes(`${sv.request.due}: ${day}.${month}.${year}\n`), requestText);
+    assert.ok(requestText.includes('Maja Mäkinen'));
+    const requestLink = linkIn(request);
+    has(await (await fetch(requestLink)).text(), sv.pages.confirmRequest.title);
+    has(await (await fetch(requestLink, { method: 'POST' })).text(), sv.pages.requestConfirmed.title);
+  });
 
   it('never counts a grant from an unknown key for somebody else, nor one dated ahead over a withdrawal', async () => {
     const email = address('victim');

@@ -23,7 +23,7 @@ import { serveReceiver, type Served } from './serve.js';
 
 const NOTICE = { version: '2018-05-24', digest: 'a'.repeat(64) };
 const SITE_PAGE = 'https://www.optimesys.fi/uutiskirje';
-const label = (lang: 'fi' | 'en', purpose: string) =>
+const label = (lang: 'fi' | 'en' | 'sv', purpose: string) =>
   (JSON.parse(readFileSync(`packages/receiver/locales/${lang}/labels.json`, 'utf8')) as { purposes: Record<string, { label: string }> }).purposes[purpose]!.label;
 let n = 0;
 const unique = (what: string) => `${what}-${++n}-${Date.now()}@example.fi`;

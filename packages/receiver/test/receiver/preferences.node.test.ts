@@ -3,6 +3,7 @@
 // the unsubscribe URL in both encodings, and what `consents`/`export` then show.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createConsentRecord } from '@optimesys/privacy-records/create';
 import { createReceiver, type Receiver } from '../../src/receiver.js';
@@ -18,7 +19,10 @@ import { label } from '../helpers/mail-records.js';
 const ORIGIN = 'https://privacy.optimesys.fi';
 const NOTICE = { version: '2018-05-24', digest: 'a'.repeat(64) };
 
-function record(lang: 'fi' | 'en', email: string, choices: Record<string, boolean>) {
+type Lang = 'fi' | 'en' | 'sv';
+const pages = (lang: Lang) => (JSON.parse(readFileSync(`locales/${lang}/mail.json`, 'utf8')) as { prefs: { subject: string }; pages: Record<string, { title: string }> });
+
+function record(lang: Lang, email: string, choices: Record<string, boolean>) {
   return createConsentRecord({
     subject: { email },
     locale: lang,
@@ -45,7 +49,7 @@ const until = async <T>(get: () => Promise<T | undefined> | T | undefined, what:
   }
 };
 
-for (const lang of (process.env.LANGS?.split(',') ?? ['fi', 'en']) as ('fi' | 'en')[]) {
+for (const lang of (process.env.LANGS?.split(',') ?? ['fi', 'en', 'sv']) as Lang[]) {
   describe(`${lang}: preferences from any device and one-click unsubscribe`, () => {
     let receiver: Receiver;
     let sent: OutgoingMail[];
@@ -105,6 +109,7 @@ for (const lang of (process.env.LANGS?.split(',') ?? ['fi', 'en']) as ('fi' | 'e
       assert.deepEqual(bodies[0], bodies[1]);
       const mail = await until(() => sent.slice(before).find((m) => m.to === known), 'link mail');
       assert.equal(mail.headers['Content-Language'], lang);
+      assert.equal(mail.subject, pages(lang).prefs.subject);
       assert.match(mail.text, new RegExp(`${ORIGIN}/preferences\\.html#token=[A-Za-z0-9_-]+`));
       await new Promise((r) => setTimeout(r, 200));
       assert.ok(!sent.some((m) => m.to === `nobody-${lang}@example.fi`), 'nothing mailed to an unknown address');
@@ -203,6 +208,7 @@ for (const lang of (process.env.LANGS?.split(',') ?? ['fi', 'en']) as ('fi' | 'e
       assert.match(html, /<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">/);
       assert.ok(html.includes(escapeHtml(label(lang, 'newsletter'))));
       assert.ok(html.includes(`lang="${lang}"`));
+      assert.ok(html.includes(escapeHtml(pages(lang).pages.unsubscribe!.title)), 'the page in the language of the link, not of the browser');
       assert.equal((await call(url, { method: 'HEAD' })).status, 200);
       assert.deepEqual(await granted(email), { newsletter: true, blog: true }, 'GET changed nothing');
 
@@ -211,6 +217,7 @@ for (const lang of (process.env.LANGS?.split(',') ?? ['fi', 'en']) as ('fi' | 'e
       assert.equal(post.status, 200);
       assert.equal(post.headers.get('location'), null);
       assert.equal(post.headers.get('set-cookie'), null);
+      assert.ok((await post.text()).includes(escapeHtml(pages(lang).pages.unsubscribed!.title)));
       assert.deepEqual(await granted(email), { newsletter: false, blog: true }, 'only its purpose');
       const withdrawal = (await receiver.store.events(email)).filter((e) => e.kind === 'withdrawal');
       assert.equal(withdrawal.length, 1);

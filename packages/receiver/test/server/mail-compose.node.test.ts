@@ -15,7 +15,13 @@ import { consentRecord, label, requestRecord, webinarRecord, type Lang } from '.
 
 const confirmUrl = 'https://privacy.optimesys.fi/confirm/AbC_-123';
 const expiresAt = new Date('2026-12-10T05:02:00Z');
-const LANGS: Lang[] = ['fi', 'en'];
+const LANGS: Lang[] = ['fi', 'en', 'sv'];
+/** ISSUED, expiresAt and the due date of a request issued then, as each language writes them (Finnish local time). */
+const WHEN: Record<Lang, { issued: string; expires: string; due: string; days: Record<string, string> }> = {
+  fi: { issued: '3.12.2026 klo 7.02', expires: '10.12.2026 klo 7.02', due: '4.1.2027', days: { '1.12.2026': '1.12.2026', '2.12.2026': '2.12.2026' } },
+  sv: { issued: '3.12.2026 kl. 7.02', expires: '10.12.2026 kl. 7.02', due: '4.1.2027', days: { '1.12.2026': '1.12.2026', '2.12.2026': '2.12.2026' } },
+  en: { issued: '3 December 2026 at 07:02', expires: '10 December 2026 at 07:02', due: '4 January 2027', days: { '1.12.2026': '1 December 2026', '2.12.2026': '2 December 2026' } },
+};
 const mailStrings = (lang: Lang) => JSON.parse(readFileSync(`packages/receiver/locales/${lang}/mail.json`, 'utf8'));
 /** Tags stripped and entities decoded: what a reader of the HTML part sees. */
 const visible = (html: string) =>
@@ -50,8 +56,8 @@ describe('consent confirmation mail', () => {
         assert.ok(!part.includes(label(lang, 'blog')), 'a refused purpose is not asked to be confirmed');
         assert.ok(part.includes('https://www.optimesys.fi/uutiskirje'));
         assert.ok(!part.includes('utm=x'), 'the page is named by origin and path: a query could carry any text');
-        assert.ok(part.includes(lang === 'fi' ? '3.12.2026 klo 7.02' : '3 December 2026 at 07:02'));
-        assert.ok(part.includes(lang === 'fi' ? '10.12.2026 klo 7.02' : '10 December 2026 at 07:02'), 'expiry');
+        assert.ok(part.includes(WHEN[lang].issued));
+        assert.ok(part.includes(WHEN[lang].expires), 'expiry');
         assert.ok(part.includes(s.consent.notMe));
         assert.ok(part.includes(confirmUrl));
       }
@@ -105,7 +111,7 @@ describe('webinar confirmation mail', () => {
       const text = mail.text;
       assert.ok(!text.includes('Webinaari 10.12.2026'), 'the record context is the page\'s word, never repeated');
       assert.ok(text.includes('https://www.optimesys.fi/webinaari'));
-      assert.match(text, lang === 'fi' ? /ei tarvitse vahvistaa/ : /needs no confirmation/);
+      assert.match(text, { fi: /ei tarvitse vahvistaa/, sv: /behöver inte bekräftas/, en: /needs no confirmation/ }[lang]);
       assert.ok(text.includes(s.webinar.waiting));
       assert.ok(text.includes(s.webinar.action));
       assert.ok(text.includes(label(lang, 'newsletter')));
@@ -118,6 +124,8 @@ describe('webinar confirmation mail', () => {
   it('without a page of the site: the wording without one', () => {
     const mail = composeConsentConfirmation({ record: webinarRecord('fi', null), confirmUrl, expiresAt });
     assert.match(mail.text, /^Ilmoittautumisesi on vastaanotettu\. Ilmoittauduit 3\.12\.2026 klo 7\.02 \(Suomen aikaa\)\. /m);
+    const sv = composeConsentConfirmation({ record: webinarRecord('sv', null), confirmUrl, expiresAt });
+    assert.match(sv.text, /^Din anmälan har tagits emot\. Du anmälde dig den 3\.12\.2026 kl\. 7\.02 \(finländsk tid\)\. /m);
   });
 });
 
@@ -136,7 +144,7 @@ describe('data request confirmation mail', () => {
         assert.ok(part.includes('Maija Meikäläinen'));
         assert.ok(part.includes('https://www.optimesys.fi/tietosuoja'));
         // received 3.12.2026: one month later is 3.1.2027 (a Sunday), so Monday 4.1.2027
-        assert.ok(part.includes(lang === 'fi' ? '4.1.2027' : '4 January 2027'), part);
+        assert.ok(part.includes(WHEN[lang].due), part);
         assert.ok(part.includes(s.request.notMe));
         assert.ok(part.includes(confirmUrl));
       }
@@ -167,7 +175,7 @@ describe('known-address mail (a new device, #13)', () => {
       ];
       const mail = composeKnownAddress({ record, confirmUrl, expiresAt, current, withdrawn: ['blog'], preferencesUrl, preferencesExpiresAt, manageUrl: 'https://www.optimesys.fi/preferences.html', site });
       const s = mailStrings(lang);
-      const day = (d: string) => (lang === 'fi' ? d : { '1.12.2026': '1 December 2026', '2.12.2026': '2 December 2026' }[d]!);
+      const day = (d: string) => WHEN[lang].days[d]!;
       assert.equal(mail.subject, s.known.subject);
       assert.equal(mail.headers['Content-Language'], lang);
       for (const part of [mail.text, visible(mail.html)]) {
@@ -184,17 +192,21 @@ describe('known-address mail (a new device, #13)', () => {
   }
 });
 
-it('fi and en mail strings use the same placeholders', () => {
+it('fi, en and sv mail strings use the same placeholders', () => {
   const placeholders = (value: unknown, path = ''): string[] =>
     typeof value === 'string'
       ? [...value.matchAll(/\{\{(\w+)\}\}/g)].map((m) => `${path}:${m[1]}`).sort()
       : Object.entries(value as object).flatMap(([k, v]) => placeholders(v, `${path}.${k}`));
   assert.deepEqual(placeholders(mailStrings('en')), placeholders(mailStrings('fi')));
+  assert.deepEqual(placeholders(mailStrings('sv')), placeholders(mailStrings('fi')));
   assert.ok(placeholders(mailStrings('fi')).includes('.consent.intro:email'));
 });
 
-it('times are Finnish local time in both languages, summer time included', () => {
+it('times are Finnish local time in every language, summer time included', () => {
   const midsummer = new Date('2026-06-19T21:30:00Z'); // 00.30 on the 20th in Helsinki (UTC+3)
   assert.equal(formatDateTime(midsummer, 'fi'), '20.6.2026 klo 0.30 (Suomen aikaa)');
   assert.equal(formatDateTime(midsummer, 'en'), '20 June 2026 at 00:30 (Finnish time)');
+  // Finland-Swedish: the date as in Finnish, `kl.` before the time (sv-FI's own short style has none)
+  assert.equal(formatDateTime(midsummer, 'sv'), '20.6.2026 kl. 0.30 (finländsk tid)');
+  assert.equal(formatDateTime(new Date('2026-12-03T12:05:00Z'), 'sv'), '3.12.2026 kl. 14.05 (finländsk tid)');
 });

@@ -24,7 +24,7 @@ describe('record to inbox', () => {
   });
   after(() => smtp.stop());
 
-  for (const lang of ['fi', 'en'] as const) {
+  for (const lang of ['fi', 'en', 'sv'] as const) {
     it(`${lang}: the mailed link confirms exactly that record and address; the 4th mail in 24 h is not queued`, async () => {
       const tokens = createLinkTokens((await createServerKey()).d!);
       const queue = createMemoryMailQueue();

@@ -128,7 +128,7 @@ describe('demo mailbox', () => {
     let base: string;
     const server = createServer(async (req, res) => {
       if (req.url === PAGES_CSS_PATH) return void res.writeHead(200, { 'content-type': 'text/css' }).end(PAGES_CSS);
-      const page = await renderMailbox({ dataDir, locale: req.url?.includes('en') ? 'en' : 'fi' });
+      const page = await renderMailbox({ dataDir, locale: (new URL(req.url!, 'http://x').search.slice(1) || 'fi') as 'fi' | 'en' | 'sv' });
       res.writeHead(page.status, { ...page.headers, 'content-security-policy': STRICT_CSP }).end(page.body);
     });
     before(async () => {
@@ -141,7 +141,7 @@ describe('demo mailbox', () => {
       server.close();
     });
 
-    for (const lang of ['fi', 'en']) {
+    for (const lang of ['fi', 'en', 'sv']) {
       it(`${lang}: passes axe under the strict CSP`, async () => {
         const page = await browser.newPage();
         const violations: string[] = [];

@@ -248,8 +248,8 @@ describe('serializeMail', () => {
   });
 });
 
-describe('a consent mail in English and Finnish', () => {
-  for (const lang of ['fi', 'en'] as const) {
+describe('a consent mail in Finnish, English and Swedish', () => {
+  for (const lang of ['fi', 'en', 'sv'] as const) {
     it(`${lang}: round-trips`, async () => {
       const mail = composeConfirmation({ record: consentRecord(lang), confirmUrl: 'https://p.example/confirm/x', expiresAt: new Date() });
       const { parsed } = await parse({ ...mail, from: FROM });

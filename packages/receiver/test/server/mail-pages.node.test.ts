@@ -20,15 +20,17 @@ const STRICT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const RECORD = '0b6f3c1e-8a41-4c52-9d3e-2f7a6b1c9e04';
 const REQUEST = '7c0e9a52-3d1f-4b8e-a6c2-5e4d3b2a1f09';
+const REQUEST_SV = '8c0e9a52-3d1f-4b8e-a6c2-5e4d3b2a1f09';
 const ADDRESS = 'maija.meikalainen@example.fi';
 const strings = (lang: string) => JSON.parse(readFileSync(`packages/receiver/locales/${lang}/mail.json`, 'utf8')).pages;
-const LANGS = ['fi', 'en'] as const;
+const LANGS = ['fi', 'en', 'sv'] as const;
 
 /** The route as the receiver will mount it: handleConfirmLink over an in-memory store. */
 function confirmServer(tokens: ReturnType<typeof createLinkTokens>, csp: string) {
   const store = createMemoryConfirmStore([
     { ...consentRecord('fi'), id: RECORD, subject: { email: ADDRESS } },
     requestRecord('en', { id: REQUEST, subject: { name: 'Maija Meikäläinen', email: ADDRESS } }),
+    requestRecord('sv', { id: REQUEST_SV, subject: { name: 'Maija Meikäläinen', email: ADDRESS } }),
   ]);
   const confirmed = { has: (id: string) => store.confirmations.has(id), clear: () => store.confirmations.clear() };
   const server = createServer((req, res) => {
@@ -52,7 +54,7 @@ async function listen(server: Server): Promise<string> {
 
 describe('link pages', () => {
   const tokens = createLinkTokens(new Uint8Array(32).fill(7));
-  const issued = (locale: 'fi' | 'en', recordId = RECORD, now?: Date) =>
+  const issued = (locale: (typeof LANGS)[number], recordId = RECORD, now?: Date) =>
     tokens.issue({ kind: 'confirm', recordId, address: ADDRESS, locale }, now ? { now } : {});
   let base: string;
   let app: ReturnType<typeof confirmServer>;
@@ -64,7 +66,7 @@ describe('link pages', () => {
 
   for (const lang of LANGS) {
     it(`${lang}: GET shows one POST form without script and changes nothing; POST confirms once`, async () => {
-      const recordId = lang === 'fi' ? RECORD : REQUEST;
+      const recordId = { fi: RECORD, en: REQUEST, sv: REQUEST_SV }[lang];
       const url = `${base}/confirm/${issued(lang, recordId)}`;
       for (let i = 0; i < 3; i++) {
         const get = await fetch(url);
@@ -76,7 +78,8 @@ describe('link pages', () => {
         assert.equal(html.match(/<button/g)?.length, 1);
         assert.ok(!/<script|<style|\sstyle=|\son\w+=/i.test(html), 'no script, no inline style, no handler');
         // what is being confirmed: the labels the visitor chose, or the request type
-        assert.ok(html.includes(recordId === RECORD ? label('fi', 'newsletter') : 'Erasure (Art. 17)'), 'names what it confirms');
+        const erasure = JSON.parse(readFileSync(`locales/${lang}/request.json`, 'utf8')).types.erasure.label as string;
+        assert.ok(html.includes(recordId === RECORD ? label('fi', 'newsletter') : erasure), 'names what it confirms');
         if (recordId === RECORD) assert.ok(!html.includes(label('fi', 'blog')), 'not the refused purpose');
         assert.equal(get.headers.get('referrer-policy'), 'no-referrer');
         assert.equal(get.headers.get('cache-control'), 'no-store');
@@ -150,7 +153,10 @@ describe('link pages', () => {
     assert.equal(pageLocale('en', 'fi'), 'en');
     assert.equal(pageLocale(undefined, 'de-DE, en-GB;q=0.8, fi;q=0.5'), 'en');
     assert.equal(pageLocale(undefined, 'en;q=0.3, fi-FI;q=0.9'), 'fi');
-    assert.equal(pageLocale(undefined, 'sv, de'), 'fi');
+    assert.equal(pageLocale('sv', 'fi'), 'sv');
+    assert.equal(pageLocale(undefined, 'sv-FI, fi;q=0.8'), 'sv');
+    assert.equal(pageLocale(undefined, 'de, sv;q=0.5, en;q=0.4'), 'sv');
+    assert.equal(pageLocale(undefined, 'de, nb'), 'fi');
     assert.equal(pageLocale(undefined, 'en;q=0'), 'fi');
     assert.equal(pageLocale(undefined, undefined), 'fi');
   });

@@ -24,6 +24,23 @@ describe('link tokens', async () => {
     assert.match(result.tokenId, /^[0-9a-f]{32}$/);
   });
 
+  it('the language is byte 2 of the token: fi 0, en 1, sv 2, so tokens mailed before Swedish keep theirs', () => {
+    for (const [index, locale] of (['fi', 'en', 'sv'] as const).entries()) {
+      for (const claims of [
+        { kind: 'confirm', recordId: RECORD, address: ADDRESS, locale },
+        { kind: 'restore', recordId: RECORD, address: ADDRESS, locale },
+        { kind: 'prefs', address: ADDRESS, locale },
+        { kind: 'unsubscribe', address: ADDRESS, purpose: 'newsletter', locale },
+      ] as const) {
+        const token = tokens.issue(claims, { now });
+        assert.equal(Buffer.from(token, 'base64url')[2], index, `${claims.kind} ${locale}`);
+        const result = tokens.verify(token, { kind: claims.kind, now });
+        assert.ok(result.ok);
+        assert.equal(result.locale, locale);
+      }
+    }
+  });
+
   it('prefs and unsubscribe tokens carry their bindings and default lifetimes', () => {
     const prefs = tokens.verify(tokens.issue({ kind: 'prefs', address: ADDRESS, locale: 'fi' }, { now }), { kind: 'prefs', now });
     assert.ok(prefs.ok);
