@@ -35,11 +35,20 @@ try {
     else {
       await new Promise((r) => setTimeout(r, 400)); // let the story's play function finish
       await page.evaluate(axeSource);
+      // Storybook's a11y panel runs axe in the preview too: on a busy machine it may still be running, and axe
+      // runs one at a time; wait for it and try again.
       const violations = await page.evaluate(async () => {
-        const result = await window.axe.run('#storybook-root', {
-          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-        });
-        return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const result = await window.axe.run('#storybook-root', {
+              runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+            });
+            return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+          } catch (error) {
+            if (attempt >= 20 || !String(error).includes('already running')) throw error;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
       });
       if (violations.length) errors.push(`axe: ${violations.join(', ')}`);
     }

@@ -110,7 +110,7 @@ describe('double opt-in through the receiver (#12)', () => {
   }
 
   it('a record in Swedish gets Swedish throughout: its mails, the pages their links open, dates the Finland-Swedish way', async () => {
-    const sv = JSON.parse(readFileSync('locales/sv/mail.json', 'utf8'));
+    const sv = JSON.parse(readFileSync('packages/receiver/locales/sv/mail.json', 'utf8'));
     const email = address('sv');
     const has = (html: string, text: string) => assert.ok(html.includes(escapeHtml(text)), text);
     // The confirmation mail, over SMTP.
@@ -150,7 +150,7 @@ describe('double opt-in through the receiver (#12)', () => {
 
     // A data request: the type in Swedish words, the due date as 4.1.2027 is written.
     const requester = address('sv-request');
-    const types = JSON.parse(readFileSync('locales/sv/request.json', 'utf8')).types;
+    const types = JSON.parse(readFileSync('packages/receiver/locales/sv/labels.json', 'utf8')).types;
     const { jws, record } = await sign(
       createDataRequest({
         subject: { name: 'Maja Mäkinen', email: requester },

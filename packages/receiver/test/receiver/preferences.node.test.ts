@@ -20,7 +20,7 @@ const ORIGIN = 'https://privacy.optimesys.fi';
 const NOTICE = { version: '2018-05-24', digest: 'a'.repeat(64) };
 
 type Lang = 'fi' | 'en' | 'sv';
-const pages = (lang: Lang) => (JSON.parse(readFileSync(`locales/${lang}/mail.json`, 'utf8')) as { prefs: { subject: string }; pages: Record<string, { title: string }> });
+const pages = (lang: Lang) => (JSON.parse(readFileSync(`packages/receiver/locales/${lang}/mail.json`, 'utf8')) as { prefs: { subject: string }; pages: Record<string, { title: string }> });
 
 function record(lang: Lang, email: string, choices: Record<string, boolean>) {
   return createConsentRecord({

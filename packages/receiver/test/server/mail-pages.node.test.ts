@@ -78,7 +78,7 @@ describe('link pages', () => {
         assert.equal(html.match(/<button/g)?.length, 1);
         assert.ok(!/<script|<style|\sstyle=|\son\w+=/i.test(html), 'no script, no inline style, no handler');
         // what is being confirmed: the labels the visitor chose, or the request type
-        const erasure = JSON.parse(readFileSync(`locales/${lang}/request.json`, 'utf8')).types.erasure.label as string;
+        const erasure = JSON.parse(readFileSync(`packages/receiver/locales/${lang}/labels.json`, "utf8")).types.erasure.label as string;
         assert.ok(html.includes(recordId === RECORD ? label('fi', 'newsletter') : erasure), 'names what it confirms');
         if (recordId === RECORD) assert.ok(!html.includes(label('fi', 'blog')), 'not the refused purpose');
         assert.equal(get.headers.get('referrer-policy'), 'no-referrer');
