@@ -115,8 +115,18 @@ const ASSETS = {
 
 type Json = Record<string, unknown>;
 
+/**
+ * JSON with `<`, `>`, `&` (and the JavaScript line separators) as `\u` escapes: what visitors typed
+ * stays data even for a client that would sniff the answer as HTML. `JSON.parse` gives the same strings.
+ */
+export const safeJson = (value: unknown) =>
+  JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+const json = (c: Context, value: unknown, status: 200 | 202 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 503 = 200, headers: Record<string, string> = {}) =>
+  c.body(safeJson(value), status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+
 const apiError = (c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 503, code: string, message: string, extra: Json = {}) =>
-  c.json({ error: { code, message }, ...extra }, status, { 'cache-control': 'no-store' });
+  json(c, { error: { code, message }, ...extra }, status);
 
 export function consoleFeature(deps: ConsoleDeps): ConsoleFeature {
   const { options, store, key, site } = deps;
@@ -408,7 +418,7 @@ export function consoleFeature(deps: ConsoleDeps): ConsoleFeature {
       // Nothing about the address is looked at before the answer, and the work comes at a random moment
       // after it: the answer and its timing are the same for an address that may sign in and one that may not.
       later(() => mailSignInLink(address, locale, client));
-      return c.json({ status: 'accepted' }, 202, { 'cache-control': 'no-store' });
+      return json(c, { status: 'accepted' }, 202);
     });
 
     app.on(['GET', 'HEAD', 'POST'], `${LINK_PATH}:token`, limit, async (c) => {
@@ -502,14 +512,14 @@ export function consoleFeature(deps: ConsoleDeps): ConsoleFeature {
     const session = (c: Context) => sessions.get(c.req.raw)!;
     const viewLocale = (c: Context) => pageLocale(undefined, c.req.header('accept-language'));
 
-    app.get(`${CONSOLE_PATH}/api/session`, (c) => c.json(touch(session(c)).answer, 200));
+    app.get(`${CONSOLE_PATH}/api/session`, (c) => json(c, touch(session(c)).answer, 200));
 
     app.get(`${CONSOLE_PATH}/api/requests`, async (c) => {
       const status = (c.req.query('status') ?? 'open') as StatusFilter;
       if (!STATUS_FILTERS.includes(status)) return apiError(c, 400, 'invalid-status', `status is one of ${STATUS_FILTERS.join(', ')}.`);
       const rows = await cstore.dataRequests();
       const { today, rows: listed } = requestRows(rows, await store.closures(), await eventsOf(store, rows), now());
-      return c.json({ today, requests: filterRows(listed, status) }, 200);
+      return json(c, { today, requests: filterRows(listed, status) }, 200);
     });
 
     app.get(`${CONSOLE_PATH}/api/requests/:id`, async (c) => {
@@ -533,7 +543,7 @@ export function consoleFeature(deps: ConsoleDeps): ConsoleFeature {
         answerUrl: `${CONSOLE_PATH}/api/requests/${encodeURIComponent(row.id)}/answer?kid=${encodeURIComponent(row.kid)}`,
         trail: await subjectTrail(store, row.email, locale),
       };
-      return c.json(detail, 200);
+      return json(c, detail, 200);
     });
 
     app.get(`${CONSOLE_PATH}/api/requests/:id/answer`, async (c) => {
@@ -569,7 +579,7 @@ export function consoleFeature(deps: ConsoleDeps): ConsoleFeature {
       const closure = added.status === 'stored' ? { requestId: row.id, closedAt: at.toISOString(), note } : { requestId: row.id, closedAt: added.event.at, note: String(added.event.data.note ?? note) };
       await closeDataRequest(store, closure, deps.hooks?.endpoints);
       if (deps.hooks?.endpoints.length) deps.hooks.queued();
-      return c.json({ ok: true }, 200);
+      return json(c, { ok: true }, 200);
     });
 
     app.post(`${CONSOLE_PATH}/api/requests/:id/verify-identity`, small, async (c) => {
@@ -581,7 +591,7 @@ export function consoleFeature(deps: ConsoleDeps): ConsoleFeature {
       if (await isClosed(row.id)) return apiError(c, 409, 'already-closed', 'The request is closed already.');
       const added = await store.addEvent(await acted('verify-identity', session(c), row, { how }));
       if (added.status === 'duplicate') return apiError(c, 409, 'already-verified', 'The identity was recorded as verified already.');
-      return c.json({ ok: true }, 200);
+      return json(c, { ok: true }, 200);
     });
 
     app.post(`${CONSOLE_PATH}/api/requests/:id/message`, small, async (c) => {
@@ -597,13 +607,13 @@ export function consoleFeature(deps: ConsoleDeps): ConsoleFeature {
       // The message and the record of who sent it, in one transaction.
       await store.addEvent(event, [{ kind: 'mail', email: row.email, recordId: row.id, payload: { message, kind: 'console-message', template, recordKid: row.kid } }]);
       mail.wake();
-      return c.json({ ok: true }, 202);
+      return json(c, { ok: true }, 202);
     });
 
     app.get(`${CONSOLE_PATH}/api/consents/stats`, async (c) => {
       const locale = viewLocale(c);
       const stats = consentStats(await cstore.consentRecords(), await cstore.allEvents(), now(), (purpose) => site.label(purpose, locale));
-      return c.json(stats, 200);
+      return json(c, stats, 200);
     });
 
     app.get(`${CONSOLE_PATH}/api/consents`, async (c) => {
@@ -633,7 +643,7 @@ export function consoleFeature(deps: ConsoleDeps): ConsoleFeature {
           decidedAt: s.decidedAt,
         })),
       };
-      return c.json(answer, 200);
+      return json(c, answer, 200);
     });
   }
 

@@ -80,7 +80,9 @@ export function oidcClient(settings: ConsoleOidc, redirectUri: string): OidcClie
           idTokenExpected: true,
         });
       } catch (error) {
-        return { ok: false, reason: 'failed', error: String((error as Error)?.message ?? error) };
+        // The provider's own words when it refused (`invalid_grant: PKCE verification failed`), else the check that failed.
+        const { error: code, error_description: description } = error as { error?: unknown; error_description?: unknown };
+        return { ok: false, reason: 'failed', error: [String((error as Error)?.message ?? error), code, description].filter(Boolean).join(': ') };
       }
       const claims = tokens.claims();
       if (!claims) return { ok: false, reason: 'failed', error: 'no ID token' };

@@ -145,7 +145,8 @@ export async function signedRequest(input: RequestInput = {}, now = new Date()) 
     },
     { now },
   );
-  return { record, jws: await signRecord(record, formSigner()) };
+  const signed = await signRecord(record, formSigner());
+  return { record: signed.record, jws: signed.jws };
 }
 
 /** Posts a signed data request to the receiver; returns the record, the stored address and the signing key's id. */
