@@ -15,7 +15,9 @@ export async function closeDataRequest(
 ): Promise<{ closure: RequestClosure; rows: StoredRecord[] } | undefined> {
   const rows = (await store.byId(closure.requestId)).filter((r) => r.type === 'data-request');
   if (!rows.length) return undefined;
-  const jobs = endpoints.length ? rows.flatMap((row) => webhookJobs(closureMessages(row, closure), endpoints, { email: row.email, recordId: row.id })) : [];
+  // The message carries the closure's time and note only (its schema is strict: no `requestId`).
+  const said = { closedAt: closure.closedAt, note: closure.note };
+  const jobs = endpoints.length ? rows.flatMap((row) => webhookJobs(closureMessages(row, said), endpoints, { email: row.email, recordId: row.id })) : [];
   await store.closeRequest(closure, jobs);
   return { closure, rows };
 }

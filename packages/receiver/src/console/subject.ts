@@ -8,7 +8,7 @@
  */
 import { auditEvent, auditRow, fromSigned, type AuditOptions, type ReceiverPublicKey } from '../cli/audit.js';
 import { currentConsents, type ConsentState } from '../derive.js';
-import { emailKey, type Job, type ReceiverEvent, type RecordStore, type StoredRecord } from '../store/store.js';
+import { emailKey, type Job, type ReceiverEvent, type RecordStore, type RequestClosure, type StoredRecord } from '../store/store.js';
 
 export type Warn = (line: string) => void;
 
@@ -73,14 +73,17 @@ export async function subjectData(store: RecordStore, email: string, options: Su
   return { rows, events: signed.events, flagged: flagged || signed.flagged };
 }
 
-/** What `export --email` prints: records, the receiver's events (confirmations, console actions …) and the mails sent. */
+/** What `export --email` prints: records, the receiver's events (confirmations, console actions …), the mails sent and the closures. */
 export interface SubjectExport {
   records: { record: Record<string, unknown>; receipt: Record<string, unknown>; jws: string; kid: string; receivedAt: string }[];
   events: { kind: ReceiverEvent['kind']; at: string; recordId: string | null; recordKid: string | null; data: Record<string, unknown>; jws: string }[];
   mails: { id: string; recordId: string | null; queuedAt: string; sentAt: string | null; attempts: number; gaveUpAt: string | null; lastError: string | null; message: unknown }[];
+  /** The closures of the person's data requests (`close-request`, the console), with their notes. */
+  closures: RequestClosure[];
 }
 
-export function exportDocument(rows: StoredRecord[], events: ReceiverEvent[], mails: Job[]): SubjectExport {
+export function exportDocument(rows: StoredRecord[], events: ReceiverEvent[], mails: Job[], closures: readonly RequestClosure[] = []): SubjectExport {
+  const requests = new Set(rows.filter((r) => r.type === 'data-request').map((r) => r.id));
   return {
     records: rows.map(({ record, receipt, jws, kid, receivedAt }) => ({ record, receipt, jws, kid, receivedAt })),
     // Confirmations and other events the receiver signed, and the mails it sent: the double opt-in trail.
@@ -95,14 +98,15 @@ export function exportDocument(rows: StoredRecord[], events: ReceiverEvent[], ma
       lastError,
       message: (payload as { message?: unknown }).message,
     })),
+    closures: closures.filter((c) => requests.has(c.requestId)).map(({ requestId, closedAt, note }) => ({ requestId, closedAt, note })),
   };
 }
 
 /** `export --email`: the document, and whether anything failed its check. */
 export async function subjectExport(store: RecordStore, email: string, options: SubjectOptions): Promise<{ document: SubjectExport; flagged: boolean; rows: StoredRecord[]; events: ReceiverEvent[] }> {
   const { rows, events, flagged } = await subjectData(store, email, options);
-  const mails = await store.jobs({ kind: 'mail', email: emailKey(email) });
-  return { document: exportDocument(rows, events, mails), flagged, rows, events };
+  const [mails, closures] = await Promise.all([store.jobs({ kind: 'mail', email: emailKey(email) }), store.closures()]);
+  return { document: exportDocument(rows, events, mails, closures), flagged, rows, events };
 }
 
 /** `consents --email`: the current state per purpose. */
