@@ -142,7 +142,7 @@ export async function signedRequest(input: RequestInput = {}, now = new Date()) 
       source: { url: input.url ?? 'https://www.optimesys.fi/tietosuoja', element: 'data-request-form' },
       requestType: input.requestType ?? 'access',
       ...(input.details ? { details: input.details } : {}),
-    },
+    } as Parameters<typeof createDataRequest>[0],
     { now },
   );
   const signed = await signRecord(record, formSigner());

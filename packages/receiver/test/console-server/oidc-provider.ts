@@ -66,11 +66,11 @@ export async function startProvider(accounts: Record<string, TestAccount>): Prom
         pkce: { required: () => true },
         claims: { openid: ['sub'], email: ['email', 'email_verified'] },
         scopes: ['openid', 'email'],
-        async findAccount(_ctx, id) {
+        async findAccount(_ctx: unknown, id: string) {
           return { accountId: id, claims: async () => ({ sub: id, ...state.accounts[id] }) };
         },
         features: { devInteractions: { enabled: false } },
-        interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+        interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
         cookies: { keys: ['a-cookie-key-for-the-console-tests'] },
       });
       // oidc-provider warns about development settings on every start; the tests know.

@@ -270,7 +270,7 @@ describe('console: data requests, actions and their audit', () => {
     assert.ok(!(open.json as { id: string }[]).some((r) => r.id === confirmed.id), 'the closed request is no longer open');
     const exported = cli(dataDir, 'export', '--email', confirmed.email);
     assert.equal(exported.status, 0, exported.stderr);
-    const document = exported.json as { events: { kind: string; data: Record<string, unknown> }[]; closures: { requestId: string; note: string }[] };
+    const document = exported.json as { events: { kind: string; data: Record<string, unknown> }[]; closures: { requestId: string; closedAt: string; note: string }[] };
     assert.deepEqual(document.closures, [{ requestId: confirmed.id, closedAt: document.closures[0]!.closedAt, note: 'Answered by mail with the Art. 15 file.' }]);
     const actions = document.events.filter((e) => e.kind === 'console').map((e) => e.data.action);
     assert.ok(actions.includes('close') && actions.includes('answer'));
