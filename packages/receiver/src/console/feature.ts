@@ -196,10 +196,17 @@ export function consoleFeature(deps: ConsoleDeps): ConsoleFeature {
   const clearSession = () => setCookie(names, names.session, '', { maxAge: 0, sameSite: 'Strict' });
   const clearTransaction = () => setCookie(names, names.oidc, '', { maxAge: 0, sameSite: 'Lax' });
 
-  /** A state-changing request from the receiver's own pages: its Origin, and the browser's own word when it gives one. */
-  function sameOrigin(c: Context): boolean {
-    if (c.req.header('origin') !== publicOrigin) return false;
+  /**
+   * A state-changing request from the receiver's own pages: its Origin, and the browser's own word when it gives
+   * one. `fromLinkPage`: the sign-in link's page is served with `Referrer-Policy: no-referrer` (its URL holds the
+   * token), and under that policy browsers send `Origin: null` on its form; there the browser's `Sec-Fetch-Site:
+   * same-origin` (which no page can set) must say it came from this origin. A browser that sends neither is refused.
+   */
+  function sameOrigin(c: Context, { fromLinkPage = false } = {}): boolean {
+    const origin = c.req.header('origin');
     const site = c.req.header('sec-fetch-site');
+    if (fromLinkPage && origin === 'null') return site === 'same-origin';
+    if (origin !== publicOrigin) return false;
     return site === undefined || site === 'same-origin';
   }
 
@@ -435,7 +442,7 @@ export function consoleFeature(deps: ConsoleDeps): ConsoleFeature {
         // GET and HEAD change nothing: mail scanners fetch every link.
         return (await store.event(eventKey)) ? page(c, 'used') : page(c, 'link', { email });
       }
-      if (!sameOrigin(c)) return page(c, 'failed');
+      if (!sameOrigin(c, { fromLinkPage: true })) return page(c, 'failed');
       const cookie = await signIn(c, email, 'link', eventKey, { tokenId: tokenIdOf(token) });
       if (!cookie) return page(c, 'used');
       return signedInAnswer([cookie]);

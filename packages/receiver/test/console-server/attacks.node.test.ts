@@ -9,7 +9,7 @@ import { signRecord } from '@optimesys/privacy-records/sign';
 import { consoleKeys } from '../../src/console/session.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 import type { Served } from '../receiver/serve.js';
-import { Agent, consoleReceiver, formSigner, NOTICE, postRequest, signInByLink, STAFF } from './helpers.js';
+import { Agent, consoleReceiver, formSigner, mailedLink, NOTICE, postRequest, signInByLink, STAFF } from './helpers.js';
 
 /** Markup in every field a visitor can fill. */
 const HOSTILE = {
@@ -95,6 +95,23 @@ describe('console: attacks on the server', () => {
     assert.equal((await staff.fetch('/console/auth/link', { json: { email: STAFF }, headers: { origin: 'https://evil.example' } })).status, 403);
     assert.ok(await isOpen(record.id));
     assert.equal((await staff.fetch('/console/api/session')).status, 200, 'still signed in');
+
+    // The sign-in link's page posts with `Origin: null` (its policy is no-referrer): only the browser's
+    // `Sec-Fetch-Site: same-origin` vouches for it. Another site's form, or a browser that says nothing, signs nobody in.
+    const link = await mailedLink(new Agent(receiver.url), smtp, 'origin-test@staff.optimesys.fi');
+    for (const headers of [
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { origin: 'null', 'sec-fetch-site': 'cross-site' },
+      { origin: 'https://evil.example', 'sec-fetch-site': 'same-origin' },
+    ]) {
+      const victim = new Agent(receiver.url);
+      assert.equal((await victim.fetch(link, { method: 'POST', headers })).status, 400, JSON.stringify(headers));
+      assert.equal(victim.cookies.size, 0);
+    }
+    // The link is still unused: its owner's own browser signs in with it.
+    const owner = new Agent(receiver.url);
+    assert.equal((await owner.fetch(link, { method: 'POST', headers: { origin: 'null', 'sec-fetch-site': 'same-origin' } })).status, 303);
   });
 
   it('a missing or wrong anti-CSRF token is refused and changes nothing', async () => {
