@@ -99,12 +99,13 @@ describe('console: attacks on the server', () => {
     // The sign-in link's page posts with `Origin: null` (its policy is no-referrer): only the browser's
     // `Sec-Fetch-Site: same-origin` vouches for it. Another site's form, or a browser that says nothing, signs nobody in.
     const link = await mailedLink(new Agent(receiver.url), smtp, 'origin-test@staff.optimesys.fi');
-    for (const headers of [
+    const refused: Record<string, string>[] = [
       { origin: 'https://evil.example' },
       { origin: 'null' },
       { origin: 'null', 'sec-fetch-site': 'cross-site' },
       { origin: 'https://evil.example', 'sec-fetch-site': 'same-origin' },
-    ]) {
+    ];
+    for (const headers of refused) {
       const victim = new Agent(receiver.url);
       assert.equal((await victim.fetch(link, { method: 'POST', headers })).status, 400, JSON.stringify(headers));
       assert.equal(victim.cookies.size, 0);
