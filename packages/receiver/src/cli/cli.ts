@@ -16,6 +16,7 @@ import { openStoreWhenReachable } from '../store/store-wait.js';
 import { unsubscribeHeaders } from '../preferences/unsubscribe-headers.js';
 import { signedRows, subjectConsents, subjectExport } from '../console/subject.js';
 import { closeDataRequest } from '../console/close.js';
+import { consoleOriginProblem } from '../console/feature.js';
 import { RECEIVER_TIME_ZONE } from '../console/calendar.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -24,6 +25,10 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, 
 export type SiteExtras = Pick<ReceiverOptions, 'staticRoots' | 'routes' | 'notices'>;
 
 async function serve(config: ReceiverConfig, site: SiteExtras): Promise<void> {
+  // Checked here too, so that with --workers the primary says it once instead of workers failing in turn.
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const consoleProblem = config.console && consoleOriginProblem(config.mail.publicUrl ?? `http://${host}:${config.port}/`);
+  if (consoleProblem) throw new ReceiverStartError(`Console: ${consoleProblem}.`);
   // The mailbox of written mails only when asked for (npm start) and only with no SMTP: never in production.
   const mailbox = config.mailbox && !config.mail.transport.smtpUrl;
   const demo: SiteExtras = { ...site, routes: { ...site.routes, ...(mailbox ? mailboxRoute(config.dataDir) : {}) } };
