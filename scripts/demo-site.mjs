@@ -1,6 +1,6 @@
 // The demo site `npm start` serves beside the receiver: the demo pages, the browser build they
 // load, and a stand-in for the CRM a webinar signup form posts to. Private: never published.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bodyLimit } from 'hono/body-limit';
 
@@ -20,9 +20,19 @@ export async function crmStandIn(c) {
   return c.redirect(`/webinar-thanks.html${/^[0-9a-f-]{36}$/.test(ref) ? `?ref=${ref}` : ''}`, 303);
 }
 
+/** The site's privacy notice per language, for the console's Art. 15 answer to quote. */
+function notices(root) {
+  const read = (lang) => {
+    const file = join(root, 'locales', lang, 'notice.json');
+    return existsSync(file) ? { [lang]: JSON.parse(readFileSync(file, 'utf8')) } : {};
+  };
+  return { ...read('fi'), ...read('en') };
+}
+
 /**
  * The pages, the browser build and the CRM stand-in, from the repository at `root`. Only what a
- * browser loads is served from `dist/` (the CDN bundles and the static notice), never source maps.
+ * browser loads is served from `dist/` (the CDN bundles and the static notice), never source maps;
+ * and the notices the console quotes.
  */
 export function demoSite(root) {
   const staticRoots = [
@@ -30,5 +40,5 @@ export function demoSite(root) {
     { prefix: '/dist/notice/', dir: join(root, 'dist/notice') },
     { prefix: '/', dir: join(root, 'demo') },
   ].filter(({ dir }) => existsSync(dir));
-  return { staticRoots, routes: { 'POST /demo/crm/webinar-signup': crmStandIn } };
+  return { staticRoots, routes: { 'POST /demo/crm/webinar-signup': crmStandIn }, notices: notices(root) };
 }

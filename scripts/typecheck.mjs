@@ -3,6 +3,7 @@
 // - the widgets' browser code with lib DOM and no Node types (tsconfig.browser.json; src/ssr is Node);
 // - the records core with neither (packages/records: lib ES2023 and the Web APIs every runtime has);
 // - the receiver with Node types and no DOM (packages/receiver), its console (a browser app) with DOM;
+// - the console's server tests, with the contract between the server's answers and the console's client;
 // - everything else (tests, stories, scripts) as before (tsconfig.json);
 // and a scan that no browser or records module imports `node:*`.
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 let failed = false;
-for (const project of ['tsconfig.browser.json', 'packages/records/tsconfig.json', 'packages/receiver/tsconfig.json', 'packages/receiver/test/console/tsconfig.json', 'tsconfig.json']) {
+for (const project of ['tsconfig.browser.json', 'packages/records/tsconfig.json', 'packages/receiver/tsconfig.json', 'packages/receiver/test/console/tsconfig.json', 'packages/receiver/test/console-server/tsconfig.json', 'tsconfig.json']) {
   const { status } = spawnSync('npx', ['tsc', '-p', project, '--noEmit'], { stdio: 'inherit' });
   console.log(`${status === 0 ? '✔' : '✘'} tsc -p ${project}`);
   failed ||= status !== 0;

@@ -133,15 +133,19 @@ export interface OpenRequest {
   identityConfirmedAt?: string;
 }
 
-/** Data requests without a closure, overdue first, then by due date. */
+/**
+ * Data requests without a closure, overdue first, then by due date. `timeZone`: the calendar
+ * "today" is counted on (the one the receipts' due dates were set on); UTC by default.
+ */
 export function openRequests(
   records: StoredRecord[],
   closures: RequestClosure[],
   now = new Date(),
   events: readonly ReceiverEvent[] = [],
+  timeZone = 'UTC',
 ): OpenRequest[] {
   const closed = new Set(closures.map((c) => c.requestId));
-  const today = now.toISOString().slice(0, 10);
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
   const day = 86_400_000;
   return records
     .filter((r) => r.type === 'data-request' && !closed.has(r.id))

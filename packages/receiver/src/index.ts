@@ -4,6 +4,8 @@
  * themselves (schemas, signing) are `@optimesys/privacy-records`.
  */
 export { createReceiver, type Receiver, type ReceiverOptions } from './receiver.js';
+export type { ConsoleOptions, ConsoleOidc } from './console/settings.js';
+export type { NoticeDocument, NoticeDocuments } from './console/answer.js';
 export { unsubscribeHeaders, type UnsubscribeHeaders, type UnsubscribeHeadersOptions } from './preferences/unsubscribe-headers.js';
 export { verifyRecord, type VerifyError, type VerifyErrorCode, type VerifyOptions, type VerifyResult } from './records/verify.js';
 export {

@@ -17,7 +17,11 @@ import { background } from './http/background.js';
 import { preferences, unsubscribeHeadersWith, type UnsubscribeHeaders } from './preferences/feature.js';
 import type { ReceiverConfig } from './cli/options.js';
 import { openServerKey, openStore, ReceiverStartError } from './store/open.js';
-import type { RecordStore } from './store/store.js';
+import type { RecordStore, StoredRecord } from './store/store.js';
+import type { Restoration } from './confirmation/restore.js';
+import { consoleFeature, consoleOriginProblem, type ConsoleFeature } from './console/feature.js';
+import type { ConsoleOptions } from './console/settings.js';
+import type { NoticeDocuments } from './console/answer.js';
 
 export { openStore, openServerKey } from './store/open.js';
 
@@ -60,6 +64,10 @@ export interface ReceiverOptions {
   unsubscribeMailto?: string;
   /** A store to use instead of the configured one (benchmarks, tests). */
   store?: RecordStore;
+  /** The privacy office's console at `/console` and its notices (`CONSOLE_USERS`, `PRIVACY_OFFICE_EMAIL`); off without it (404). */
+  console?: ConsoleOptions;
+  /** The site's privacy notice per language (the widgets' `locales/<lang>/notice.json` shape): the console's Art. 15 answer quotes it. */
+  notices?: NoticeDocuments;
   /** Static folders and extra routes (the demo site). */
   staticRoots?: AppOptions['staticRoots'];
   routes?: AppOptions['routes'];
@@ -100,6 +108,9 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
       'Mail is on but has no public origin: set mail.publicUrl (PUBLIC_URL), the https origin its links open, or mail: false. Links are never built from a request.',
     );
   }
+  const consoleUrl = options.console && (publicUrl ?? options.console.publicUrl?.replace(/\/+$/, ''));
+  const consoleProblem = options.console && consoleOriginProblem(consoleUrl);
+  if (consoleProblem) throw new ReceiverStartError(`Console: ${consoleProblem}.`);
   const store = options.store ?? (await openStore({ dataDir, databaseUrl: options.databaseUrl }));
   const key = await openServerKey(dataDir)
     .then(async (opened) => {
@@ -130,6 +141,22 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
   const site = siteText({ origins: [...(publicUrl ? [publicUrl] : []), ...allowedOrigins], purposes: options.purposes ?? {} });
   const cap = (options.mail && options.mail.cap) || DEFAULT_MAIL_CAP;
   let wake = () => {};
+  // The privacy office's console: its routes, the office's notices (with records and confirmations) and the daily digest.
+  const office: ConsoleFeature | undefined = options.console
+    ? consoleFeature({
+        options: options.console,
+        store,
+        key,
+        secret: key.secret,
+        tokens,
+        publicUrl: consoleUrl!,
+        site,
+        mail: options.mail === false ? undefined : { cap, wake: () => wake() },
+        hooks: hooks && { endpoints: options.webhooks!.endpoints, queued: hooks.queued },
+        notices: options.notices,
+        maxSkewSeconds: options.maxSkewSeconds ?? DEFAULTS.maxSkewSeconds,
+      })
+    : undefined;
   const prefs = preferences({
     store,
     key,
@@ -150,7 +177,19 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
           tokens,
           mail: { cap: DEFAULT_MAIL_CAP, ...options.mail, publicUrl: publicUrl!, transport: transport! },
           site,
-          ...(hooks ? { also: { jobs: hooks.confirmationJobs, restorationJobs: hooks.restorationJobs, queued: hooks.queued } } : {}),
+          ...(hooks || office
+            ? {
+                also: {
+                  // The office hears of a confirmed data request in the confirmation's transaction, as webhooks do.
+                  jobs: (row: StoredRecord, at: string) => [...(hooks?.confirmationJobs(row, at) ?? []), ...(office?.confirmationJobs(row, at) ?? [])],
+                  restorationJobs: (restoration: Restoration) => hooks?.restorationJobs(restoration) ?? [],
+                  queued: () => {
+                    hooks?.queued();
+                    office?.queued?.();
+                  },
+                },
+              }
+            : {}),
           load,
           ...(prefs.pageUrl ? { manageUrl: prefs.pageUrl } : {}),
         });
@@ -168,7 +207,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     clientAddress: options.clientAddress,
     staticRoots: options.staticRoots,
     routes: options.routes,
-    features: [mail, prefs, hooks].filter((f) => f !== undefined),
+    features: [mail, prefs, hooks, office].filter((f) => f !== undefined),
     onLoad: (n) => load.busy(n),
     version: packageVersion(),
     verify: async (jws) => {
@@ -189,7 +228,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     },
     close: () =>
       (closing ??= drain()
-        .then(() => prefs.stop())
+        .then(() => Promise.all([prefs.stop(), office?.stop()]))
         .then(() => Promise.all([mail?.stop(), hooks?.stop()]))
         .then(() => transport?.close())
         .then(() => store.close())),
@@ -208,11 +247,11 @@ export interface RunningReceiver {
 /** Starts the receiver as its own HTTP server; `extra` adds the demo pages and the browser build. */
 export async function startReceiver(
   config: ReceiverConfig,
-  extra: Pick<ReceiverOptions, 'staticRoots' | 'routes'> = {},
+  extra: Pick<ReceiverOptions, 'staticRoots' | 'routes' | 'notices'> = {},
   /** A store to use instead of the configured one (benchmarks, tests). */
   givenStore?: RecordStore,
 ): Promise<RunningReceiver> {
-  const { mail, webhooks: hooks, ...settings } = config;
+  const { mail, webhooks: hooks, console: consoleOptions, ...settings } = config;
   const lease = config.jobLeaseSeconds && config.jobLeaseSeconds * 1000;
   // A send must end well inside its lease (the senders check it): a short lease shortens the timeouts.
   const mailTimeout = lease ? Math.min(mail.transport.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS, lease / 2) : mail.transport.timeoutMs;
@@ -250,6 +289,7 @@ export async function startReceiver(
         ? { webhooks: { endpoints: hooks.endpoints, secret: hooks.secrets, ...(lease ? { sender: { leaseMs: lease, timeoutMs: Math.min(15_000, lease / 2) } } : {}) } }
         : {}),
       ...(config.preferencesUrl ? { preferencesUrl: config.preferencesUrl } : {}),
+      ...(consoleOptions ? { console: consoleOptions } : {}),
       ...(config.unsubscribeTo ? { unsubscribeMailto: config.unsubscribeTo } : {}),
     });
   } catch (error) {

@@ -81,7 +81,7 @@ export type EventAudit =
 const imported = new WeakMap<ReceiverPublicKey, ReturnType<typeof importJWK>>();
 
 /** When an event happened by its signed payload: the time it carries for its kind. */
-const signedAt = (data: Record<string, unknown>): unknown => data['confirmedAt'] ?? data['withdrawnAt'] ?? data['restoredAt'];
+const signedAt = (data: Record<string, unknown>): unknown => data['confirmedAt'] ?? data['withdrawnAt'] ?? data['restoredAt'] ?? data['actedAt'];
 
 /**
  * Verifies an event the receiver signed (a confirmation, a one-click

@@ -4,24 +4,31 @@
  * runs it; a site's own script can too, with pages of its own beside it.
  */
 import { join } from 'node:path';
-import { auditEvent, auditRow, fromSigned, type AuditOptions, type ReceiverPublicKey } from './audit.js';
+import { auditEvent, auditRow, type AuditOptions } from './audit.js';
 import { ConfigError, FULL_USAGE, parseConfig, type ReceiverConfig } from './options.js';
-import { currentConsents, openRequests } from '../derive.js';
+import { openRequests } from '../derive.js';
 import { mailboxRoute } from './mailbox-route.js';
-import { closureMessages, webhookJobs, webhookQueue } from '../webhooks/feature.js';
+import { webhookQueue } from '../webhooks/feature.js';
 import { isWorker, runPrimary } from './cluster.js';
 import { openServerKey, openStore, readServerKey, ReceiverStartError } from '../store/open.js';
 import { startReceiver, type ReceiverOptions, type RunningReceiver } from '../receiver.js';
 import { openStoreWhenReachable } from '../store/store-wait.js';
-import { emailKey, type ReceiverEvent, type StoredRecord } from '../store/store.js';
 import { unsubscribeHeaders } from '../preferences/unsubscribe-headers.js';
+import { signedRows, subjectConsents, subjectExport } from '../console/subject.js';
+import { closeDataRequest } from '../console/close.js';
+import { consoleOriginProblem } from '../console/feature.js';
+import { RECEIVER_TIME_ZONE } from '../console/calendar.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 /** Pages and routes a site serves beside the receiver (the demo site of `npm start`). */
-export type SiteExtras = Pick<ReceiverOptions, 'staticRoots' | 'routes'>;
+export type SiteExtras = Pick<ReceiverOptions, 'staticRoots' | 'routes' | 'notices'>;
 
 async function serve(config: ReceiverConfig, site: SiteExtras): Promise<void> {
+  // Checked here too, so that with --workers the primary says it once instead of workers failing in turn.
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const consoleProblem = config.console && consoleOriginProblem(config.mail.publicUrl ?? `http://${host}:${config.port}/`);
+  if (consoleProblem) throw new ReceiverStartError(`Console: ${consoleProblem}.`);
   // The mailbox of written mails only when asked for (npm start) and only with no SMTP: never in production.
   const mailbox = config.mailbox && !config.mail.transport.smtpUrl;
   const demo: SiteExtras = { ...site, routes: { ...site.routes, ...(mailbox ? mailboxRoute(config.dataDir) : {}) } };
@@ -79,63 +86,8 @@ async function serve(config: ReceiverConfig, site: SiteExtras): Promise<void> {
   }
 }
 
-/**
- * Rows as their verified JWS says they are (never the unsigned columns). A
- * row whose signature fails is left out; one whose columns disagree with its
- * JWS is used as signed. Either is named on stderr (run `verify` for all);
- * `flagged` is then true and the command exits 1 after printing its answer.
- */
-async function signedRows(rows: StoredRecord[], options: AuditOptions, email?: string) {
-  const out: StoredRecord[] = [];
-  let flagged = false;
-  for (const row of rows) {
-    const audit = await auditRow(row, options);
-    const what = `record ${row.id} (kid ${row.kid})`;
-    if (audit.ok) {
-      out.push(fromSigned(row, audit.record, audit.kid));
-      continue;
-    }
-    flagged = true;
-    if (!audit.record) {
-      console.error(`privacy-receiver: ${what} left out: ${audit.code}: ${audit.message}`);
-      continue;
-    }
-    const signed = fromSigned(row, audit.record, audit.kid!);
-    if (email !== undefined && signed.email !== email) {
-      console.error(`privacy-receiver: ${what} left out: its signed record is about another address (${audit.message})`);
-      continue;
-    }
-    console.error(`privacy-receiver: ${what}: ${audit.message}; its signed content is used`);
-    out.push(signed);
-  }
-  return { rows: out, flagged };
-}
-
-/**
- * Events as the receiver signed them, as `signedRows` does for records: one
- * that does not verify is left out, one whose columns disagree is used as
- * signed; either is named on stderr and sets `flagged`.
- */
-async function signedEvents(events: ReceiverEvent[], receiverKey: ReceiverPublicKey | undefined, email?: string) {
-  const out: ReceiverEvent[] = [];
-  let flagged = false;
-  for (const event of events) {
-    const audit = await auditEvent(event, receiverKey);
-    if (audit.ok) {
-      out.push(event);
-      continue;
-    }
-    flagged = true;
-    const what = `event ${event.id} (${event.kind})`;
-    if (audit.code === 'signature') console.error(`privacy-receiver: ${what} left out: ${audit.message}`);
-    else if (email !== undefined && audit.event.email !== email) console.error(`privacy-receiver: ${what} left out: its signed event is about another address`);
-    else {
-      console.error(`privacy-receiver: ${what}: ${audit.message}; its signed content is used`);
-      out.push(audit.event);
-    }
-  }
-  return { events: out, flagged };
-}
+/** The command line's warnings about rows and events that failed their check: on stderr, one line each. */
+const warn = (line: string) => console.error(`privacy-receiver: ${line}`);
 
 async function report(config: ReceiverConfig): Promise<number> {
   const store = await openStore(config);
@@ -145,39 +97,24 @@ async function report(config: ReceiverConfig): Promise<number> {
     switch (config.command) {
       case 'export':
       case 'consents': {
-        const found = await store.byEmail(config.email!);
-        const { rows, flagged } = await signedRows(found, auditOptions, emailKey(config.email!));
-        const signed = await signedEvents(await store.events(config.email!), (await readServerKey(config.dataDir))?.publicJwk, emailKey(config.email!));
-        const events = signed.events;
+        const subject = { audit: auditOptions, receiverKey: (await readServerKey(config.dataDir))?.publicJwk, warn };
         if (config.command === 'export') {
-          const mails = await store.jobs({ kind: 'mail', email: emailKey(config.email!) });
-          print({
-            records: rows.map(({ record, receipt, jws, kid, receivedAt }) => ({ record, receipt, jws, kid, receivedAt })),
-            // Confirmations and other events the receiver signed, and the mails it sent: the double opt-in trail.
-            events: events.map(({ kind, at, recordId, recordKid, data, jws }) => ({ kind, at, recordId, recordKid, data, jws })),
-            mails: mails.map(({ id, recordId, createdAt, doneAt, attempts, gaveUpAt, lastError, payload }) => ({
-              id,
-              recordId,
-              queuedAt: createdAt,
-              sentAt: doneAt,
-              attempts,
-              gaveUpAt,
-              lastError,
-              message: (payload as { message?: unknown }).message,
-            })),
-          });
-        } else {
-          print(currentConsents(rows, events));
+          const { document, flagged } = await subjectExport(store, config.email!, subject);
+          print(document);
+          return flagged ? 1 : 0;
         }
-        return flagged || signed.flagged ? 1 : 0;
+        const { states, flagged } = await subjectConsents(store, config.email!, subject);
+        print(states);
+        return flagged ? 1 : 0;
       }
       case 'requests': {
         const stored = [];
         for await (const row of store.all()) if (row.type === 'data-request') stored.push(row);
-        const { rows, flagged } = await signedRows(stored, auditOptions);
+        const { rows, flagged } = await signedRows(stored, auditOptions, undefined, warn);
         const events = [];
         for (const email of new Set(rows.map((r) => r.email))) events.push(...(await store.events(email)));
-        const open = openRequests(rows.filter((r) => r.type === 'data-request'), await store.closures(), new Date(), events);
+        // Days counted on the calendar the due dates were set on (the receipts' Finnish one), as the console counts them.
+        const open = openRequests(rows.filter((r) => r.type === 'data-request'), await store.closures(), new Date(), events, RECEIVER_TIME_ZONE);
         print(config.open ? open : { open, all: rows.length });
         return flagged ? 1 : 0;
       }
@@ -195,10 +132,7 @@ async function report(config: ReceiverConfig): Promise<number> {
         }
         const closure = { requestId: config.id!, closedAt: new Date().toISOString(), note: config.note };
         // The site's tools hear of it through the webhook queue; a running receiver delivers it.
-        const jobs = config.webhooks
-          ? rows.flatMap((row) => webhookJobs(closureMessages(row, closure), config.webhooks!.endpoints, { email: row.email, recordId: row.id }))
-          : [];
-        await store.closeRequest(closure, jobs);
+        await closeDataRequest(store, closure, config.webhooks?.endpoints);
         print({ ...closure, requests: rows.map(({ id, kid, receivedAt }) => ({ id, kid, receivedAt })) });
         return 0;
       }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MAIL_USAGE, MailConfigError, parseMailConfig, type MailConfig } from '../mail/settings.js';
 import { webhookSettings, type WebhookSettings } from '../webhooks/settings.js';
+import { CONSOLE_USAGE, ConsoleConfigError, consoleSettings, type ConsoleOptions } from '../console/settings.js';
 
 /** Receiver settings: flags win over environment variables, which win over defaults. */
 export interface ReceiverConfig {
@@ -41,6 +42,8 @@ export interface ReceiverConfig {
   unsubscribeTo: string | undefined;
   /** The page with `<consent-preferences>` (`PREFERENCES_URL`); default `<PUBLIC_URL>/preferences.html`. */
   preferencesUrl: string | undefined;
+  /** The privacy office's console and notices (`CONSOLE_USERS`, `CONSOLE_OIDC_*`, `PRIVACY_OFFICE_EMAIL`); undefined: off. */
+  console?: ConsoleOptions | undefined;
 }
 
 export const USAGE = `Usage: privacy-receiver [command] [options]
@@ -88,7 +91,8 @@ Webhooks (environment):
 Preferences and unsubscribe (environment):
   PREFERENCES_URL            the page with <consent-preferences> that mailed links open, default PUBLIC_URL/preferences.html
   MAIL_UNSUBSCRIBE_TO        adds a mailto: to List-Unsubscribe (the receiver does not read that mailbox)
-`;
+
+${CONSOLE_USAGE}`;
 
 export class ConfigError extends Error {}
 
@@ -144,11 +148,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
   const host = values.host ?? env.HOST ?? '127.0.0.1';
   let mail: MailConfig;
   let webhooks: WebhookSettings | undefined;
+  let consoleConfig: ConsoleOptions | undefined;
   try {
     mail = parseMailConfig(env, { dataDir, host, port });
     webhooks = webhookSettings(env);
+    consoleConfig = consoleSettings(env);
   } catch (error) {
-    if (error instanceof MailConfigError || error instanceof TypeError) throw new ConfigError(error.message);
+    if (error instanceof MailConfigError || error instanceof ConsoleConfigError || error instanceof TypeError) throw new ConfigError(error.message);
     throw error;
   }
   const perSecond = integer('--rate-per-second', values['rate-per-second'] ?? env.RATE_LIMIT_PER_SECOND, 5);
@@ -183,6 +189,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReceiverCon
     purpose: values.purpose,
     unsubscribeTo: env.MAIL_UNSUBSCRIBE_TO?.trim() || undefined,
     preferencesUrl: env.PREFERENCES_URL?.trim() || undefined,
+    ...(consoleConfig ? { console: consoleConfig } : {}),
   };
   if (command === 'unsubscribe-headers' && (!config.email || !config.purpose)) throw new ConfigError('unsubscribe-headers needs --email and --purpose');
   if ((command === 'export' || command === 'consents') && !config.email) throw new ConfigError(`${command} needs --email`);

@@ -90,7 +90,7 @@ export function formatDay(date: string, locale: MailLocale): string {
 }
 
 /** A block of a mail: a paragraph, a list of exact labels, a table of facts, or the confirm link. */
-type Block =
+export type Block =
   | { p: string }
   | { list: string[] }
   | { facts: [string, string][] }
@@ -98,7 +98,8 @@ type Block =
   | { secondary: string; intro: string }
   | { manage: string };
 
-function render(locale: MailLocale, to: string, subject: string, blocks: Block[]): MailMessage {
+/** A mail of `blocks` in `locale`, text and HTML, every value escaped in the HTML part. */
+export function render(locale: MailLocale, to: string, subject: string, blocks: Block[]): MailMessage {
   const s = STRINGS[locale].common;
   const text: string[] = [s.greeting];
   const html: string[] = [`<p>${escapeHtml(s.greeting)}</p>`];

@@ -275,7 +275,7 @@ export function createLinkTokens(secret: TokenSecret): LinkTokens {
 }
 
 /** A link token where the receiver's mails put one: a path segment after a link route, or the preference page's fragment. */
-const TOKEN_IN_LINK = /(\/(?:confirm|unsubscribe|restore)\/|#token=)[A-Za-z0-9_-]{20,600}/g;
+const TOKEN_IN_LINK = /(\/(?:confirm|unsubscribe|restore|console\/auth\/link)\/|#token=)[A-Za-z0-9_-]{20,600}/g;
 
 /**
  * A text with every link token replaced by `redacted`: what the store keeps of a

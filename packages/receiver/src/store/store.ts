@@ -114,7 +114,8 @@ export interface JobQueue {
  */
 export interface ReceiverEvent {
   id: string;
-  kind: 'confirmation' | 'withdrawal' | 'restoration';
+  /** `console`: an action of the privacy office's console (console/events.ts). */
+  kind: 'confirmation' | 'withdrawal' | 'restoration' | 'console';
   /** At most one event per key: `confirm:<kid>:<recordId>`, … */
   key: string;
   email: string;
