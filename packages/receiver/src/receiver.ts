@@ -169,6 +169,8 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     staticRoots: options.staticRoots,
     routes: options.routes,
     features: [mail, prefs, hooks].filter((f) => f !== undefined),
+    confirmation: mail,
+    preferences: prefs,
     onLoad: (n) => load.busy(n),
     version: packageVersion(),
     verify: async (jws) => {
