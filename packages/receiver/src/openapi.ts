@@ -82,5 +82,24 @@ export function receiverRoutes(document = openApiDocument({ version: '0.0.0' }))
   );
 }
 
-/** Every route the receiver answers, with every status and error code it can answer with: the document as a list. */
-export const RECEIVER_ROUTES: readonly RouteSpec[] = receiverRoutes();
+/** An array made on first use, behind a Proxy that passes every operation on to it. */
+function lazyArray<T>(make: () => T[]): readonly T[] {
+  let made: T[] | undefined;
+  const array = () => (made ??= make());
+  return new Proxy([] as T[], {
+    get(_target, key) {
+      const value: unknown = Reflect.get(array(), key);
+      return typeof value === 'function' ? value.bind(array()) : value;
+    },
+    has: (_target, key) => Reflect.has(array(), key),
+    ownKeys: () => Reflect.ownKeys(array()),
+    getOwnPropertyDescriptor: (_target, key) => Reflect.getOwnPropertyDescriptor(array(), key),
+  });
+}
+
+/**
+ * Every route the receiver answers, with every status and error code it can answer with: the
+ * document as a list. Made on first use: generating the document takes tens of milliseconds,
+ * which a site importing the package for `createReceiver` should not spend at start-up.
+ */
+export const RECEIVER_ROUTES: readonly RouteSpec[] = lazyArray(() => receiverRoutes());
