@@ -1,10 +1,11 @@
 /**
  * Double opt-in in the receiver: a newly stored grant or data request queues
  * its confirmation mail in the same transaction (within the mail caps,
- * counted in the store); the mailed link shows a page with one button (GET
- * changes nothing) and its POST appends a confirmation event signed by the
- * receiver. A withdrawal from a device that never proved the mailbox counts
- * at once and queues a notice to the owner instead (restore.ts).
+ * counted in the store); the mailed link shows a page with one button
+ * (`/confirm/{token}`, routes.ts; GET changes nothing) and its POST appends
+ * a confirmation event signed by the receiver. A withdrawal from a device
+ * that never proved the mailbox counts at once and queues a notice to the
+ * owner instead (restore.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';

@@ -2,11 +2,11 @@
  * The owner's way back after a withdrawal from a device that never proved
  * the mailbox. Withdrawing counts at once from anywhere (GDPR Art. 7(3):
  * as easy as consenting), so a stranger who knows an address can turn its
- * subscriptions off; the owner is mailed a notice (confirm.ts) whose link
- * opens a page with one button (GET changes nothing: mail scanners fetch
- * links), and its POST appends a receiver-signed restoration: the purposes
- * that record turned off, and are still off, count as granted again, proved
- * by the mailbox like any confirmed grant.
+ * subscriptions off; the owner is mailed a notice (feature.ts) whose link
+ * opens a page (`/restore/{token}`, routes.ts) with one button (GET changes
+ * nothing: mail scanners fetch links), and its POST appends a receiver-signed
+ * restoration: the purposes that record turned off, and are still off,
+ * count as granted again, proved by the mailbox like any confirmed grant.
  */
 import { randomUUID } from 'node:crypto';
 import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
