@@ -35,7 +35,7 @@ export {
 } from './webhooks/events.js';
 export { startWebhookSender, STANDARD_RETRY_SCHEDULE, type WebhookSender, type WebhookSenderOptions } from './webhooks/sender.js';
 export { deliveriesFor, memoryWebhookQueue, type WebhookDelivery, type WebhookQueue } from './webhooks/queue.js';
-export { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from './openapi.js';
+export { openApiDocument, RECEIVER_ROUTES, receiverRoutes, VERIFY_ERROR_CODES, type RouteAnswer, type RouteSpec } from './openapi.js';
 export { startReceiver, type RunningReceiver } from './receiver.js';
 export { parseConfig, type ReceiverConfig } from './cli/options.js';
 export {

@@ -22,6 +22,7 @@ import type { Restoration } from './confirmation/restore.js';
 import { consoleFeature, consoleOriginProblem, type ConsoleFeature } from './console/feature.js';
 import type { ConsoleOptions } from './console/settings.js';
 import type { NoticeDocuments } from './console/answer.js';
+import type { MailLocale } from './mail/compose.js';
 
 export { openStore, openServerKey } from './store/open.js';
 
@@ -81,7 +82,7 @@ export interface Receiver {
   store: RecordStore;
   key: ServerKey;
   /** RFC 8058 headers for a newsletter to `email` about `purpose`; needs `mail.publicUrl` (https). */
-  unsubscribeHeaders(input: { email: string; purpose: string; locale?: 'fi' | 'en' | 'sv' }): UnsubscribeHeaders;
+  unsubscribeHeaders(input: { email: string; purpose: string; locale?: MailLocale }): UnsubscribeHeaders;
 }
 
 /** This package's version, for the OpenAPI document: from the package.json above this module (in src/ or dist/src/). */
@@ -208,6 +209,8 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     staticRoots: options.staticRoots,
     routes: options.routes,
     features: [mail, prefs, hooks, office].filter((f) => f !== undefined),
+    confirmation: mail,
+    preferences: prefs,
     onLoad: (n) => load.busy(n),
     version: packageVersion(),
     verify: async (jws) => {

@@ -1,29 +1,29 @@
 /**
  * Double opt-in in the receiver: a newly stored grant or data request queues
  * its confirmation mail in the same transaction (within the mail caps,
- * counted in the store); the mailed link shows a page with one button (GET
- * changes nothing) and its POST appends a confirmation event signed by the
- * receiver. A withdrawal from a device that never proved the mailbox counts
- * at once and queues a notice to the owner instead (restore.ts).
+ * counted in the store); the mailed link shows a page with one button
+ * (`/confirm/{token}`, routes.ts; GET changes nothing) and its POST appends
+ * a confirmation event signed by the receiver. A withdrawal from a device
+ * that never proved the mailbox counts at once and queues a notice to the
+ * owner instead (restore.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Hono } from 'hono';
 import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 import { mailCaps, type MailCap } from '../mail/caps.js';
 import { handleConfirmLink, type ConfirmStore } from './link-page.js';
-import { confirmationMail, withdrawalNoticeMail, CONFIRM_PATH, type KnownAddress } from './mail.js';
+import { confirmationMail, withdrawalNoticeMail, type KnownAddress } from './mail.js';
 import { needsConfirmation } from '../mail/compose.js';
-import { PAGES_CSS, PAGES_CSS_PATH } from '../mail/pages.js';
 import { startMailSender, type MailQueue, type MailSender } from '../mail/sender.js';
 import type { SiteText } from '../mail/site.js';
 import { redactTokens, type LinkTokens } from '../mail/link-tokens.js';
 import type { MailTransport, OutgoingMail } from '../mail/transport.js';
 import { signEvent, type ServerKey } from '../records/countersign.js';
-import type { JobContext, RouteTools } from '../app.js';
+import type { JobContext } from '../app.js';
 import type { Background } from '../http/background.js';
 import { currentConsents } from '../derive.js';
 import { preferencesLink } from '../preferences/feature.js';
-import { installRestore, mailedRecord, type Restoration } from './restore.js';
+import { mailedRecord, restorations, type Restoration } from './restore.js';
+import type { ConfirmationPages } from './routes.js';
 import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from '../store/store.js';
 
 export interface MailSettings {
@@ -95,14 +95,13 @@ export function mailQueue(store: RecordStore, defer: () => boolean = () => false
   };
 }
 
-export interface Confirmations {
+export interface Confirmations extends ConfirmationPages {
   /** The mail to queue with a newly stored record (none when a mailed link vouched for it). */
   jobsFor(row: StoredRecord, context: JobContext): Promise<NewJob[]>;
   /** Whether the client should tell the visitor to confirm from the inbox. */
   pending(row: StoredRecord): boolean;
   /** Mail was queued: send it now rather than at the next interval. */
   queued(): void;
-  install(app: Hono, tools: RouteTools): void;
   stop(): Promise<void>;
 }
 
@@ -281,22 +280,16 @@ export function confirmations({
     },
     pending: (row) => needsConfirmation(row.record as unknown as ConsentRecord | DataRequest),
     queued: () => sender.wake(),
-    install(app, tools) {
-      app.get(PAGES_CSS_PATH, (c) => c.body(PAGES_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
-      app.on(['GET', 'HEAD', 'POST'], `${CONFIRM_PATH}:token`, tools.limit('page'), async (c) => {
-        const token = c.req.param('token');
-        const page = await handleConfirmLink({
-          method: c.req.method,
-          token,
-          acceptLanguage: c.req.header('accept-language') ?? null,
-          tokens,
-          site,
-          store: confirmStore(token, tools.socketAddress(c)),
-        });
-        return c.body(page.body, page.status as 200, page.headers);
-      });
-      installRestore(app, tools, { store, key, tokens, site, ...(also ? { also: { jobs: also.restorationJobs, queued: also.queued } } : {}) });
-    },
+    confirmPage: (request) =>
+      handleConfirmLink({
+        method: request.method,
+        token: request.token,
+        acceptLanguage: request.acceptLanguage ?? null,
+        tokens,
+        site,
+        store: confirmStore(request.token, request.ip),
+      }),
+    restorePage: restorations({ store, key, tokens, site, ...(also ? { also: { jobs: also.restorationJobs, queued: also.queued } } : {}) }),
     stop: () => sender.stop(),
   };
 }

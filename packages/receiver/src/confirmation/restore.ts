@@ -2,21 +2,20 @@
  * The owner's way back after a withdrawal from a device that never proved
  * the mailbox. Withdrawing counts at once from anywhere (GDPR Art. 7(3):
  * as easy as consenting), so a stranger who knows an address can turn its
- * subscriptions off; the owner is mailed a notice (confirm.ts) whose link
- * opens a page with one button (GET changes nothing: mail scanners fetch
- * links), and its POST appends a receiver-signed restoration: the purposes
- * that record turned off, and are still off, count as granted again, proved
- * by the mailbox like any confirmed grant.
+ * subscriptions off; the owner is mailed a notice (feature.ts) whose link
+ * opens a page (`/restore/{token}`, routes.ts) with one button (GET changes
+ * nothing: mail scanners fetch links), and its POST appends a receiver-signed
+ * restoration: the purposes that record turned off, and are still off,
+ * count as granted again, proved by the mailbox like any confirmed grant.
  */
 import { randomUUID } from 'node:crypto';
-import type { Hono } from 'hono';
 import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
 import { RESTORE_PATH } from './mail.js';
-import { pageLocale, renderLinkPage, type LinkPage } from '../mail/pages.js';
+import { pageLocale, renderLinkPage, type LinkPage, type RenderedPage } from '../mail/pages.js';
 import type { SiteText } from '../mail/site.js';
 import type { LinkTokens } from '../mail/link-tokens.js';
 import { signEvent, type ServerKey } from '../records/countersign.js';
-import type { RouteTools } from '../app.js';
+import type { LinkRequest } from './routes.js';
 import { currentConsents } from '../derive.js';
 import type { NewJob, RecordStore, ReceiverEvent, StoredRecord } from '../store/store.js';
 
@@ -44,25 +43,19 @@ async function stillOff(store: RecordStore, row: StoredRecord): Promise<ConsentR
   return (row.record as unknown as ConsentRecord).decisions.filter((d) => !d.granted && off.has(d.purpose));
 }
 
-export function installRestore(
-  app: Hono,
-  tools: RouteTools,
-  deps: {
-    store: RecordStore;
-    key: ServerKey;
-    tokens: LinkTokens;
-    site: SiteText;
-    also?: { jobs(restoration: Restoration): NewJob[]; queued(): void };
-  },
-): void {
+/** The page of a withdrawal notice's link (`/restore/<token>`, routes.ts): GET shows the button, POST restores. */
+export function restorations(deps: {
+  store: RecordStore;
+  key: ServerKey;
+  tokens: LinkTokens;
+  site: SiteText;
+  also?: { jobs(restoration: Restoration): NewJob[]; queued(): void };
+}): (request: LinkRequest) => Promise<RenderedPage> {
   const { store, key, tokens, site } = deps;
-  app.on(['GET', 'HEAD', 'POST'], `${RESTORE_PATH}:token`, tools.limit('page'), async (c) => {
-    const verified = tokens.verify(c.req.param('token'), { kind: 'restore' });
-    const locale = pageLocale(verified.locale, c.req.header('accept-language'));
-    const page = (name: LinkPage, items?: string[]) => {
-      const rendered = renderLinkPage({ page: name, locale, ...(items ? { items } : {}) });
-      return c.body(rendered.body, rendered.status as 200, rendered.headers);
-    };
+  return async (request) => {
+    const verified = tokens.verify(request.token, { kind: 'restore' });
+    const locale = pageLocale(verified.locale, request.acceptLanguage);
+    const page = (name: LinkPage, items?: string[]) => renderLinkPage({ page: name, locale, ...(items ? { items } : {}) });
     if (!verified.ok) return page(verified.reason === 'expired' ? 'expired' : 'invalid');
     const found = await mailedRecord(store, verified.recordId!, verified.tokenId);
     if (!found || found.row.type !== 'consent' || tokens.addressHash(found.row.email) !== verified.addressHash) return page('invalid');
@@ -73,7 +66,7 @@ export function installRestore(
     // Turned on again since (from another device, a preference link): nothing left to restore.
     if (!decisions.length) return page('already');
     const labels = decisions.map((d) => site.label(d.purpose, locale));
-    if (c.req.method !== 'POST') return page('restore', labels);
+    if (request.method !== 'POST') return page('restore', labels);
 
     const at = new Date().toISOString();
     const texts = Object.fromEntries(decisions.map((d, i) => [d.purpose, labels[i]!]));
@@ -113,5 +106,5 @@ export function installRestore(
     const stored = (await store.addEvent(event, jobs)).status === 'stored';
     if (stored && jobs.length) deps.also!.queued();
     return page(stored ? 'restored' : 'already');
-  });
+  };
 }

@@ -1,5 +1,7 @@
 /**
- * Choices from any device, and RFC 8058 one-click unsubscribe (issue #13).
+ * Choices from any device, and RFC 8058 one-click unsubscribe: what the
+ * preference routes (routes.ts) do, and the vouching of a record sent with a
+ * preference link.
  *
  * - `POST /api/preferences/link` (`{ email, locale }` as JSON or a form): the
  *   same 202 whatever the address; for an address with consent records a
@@ -15,18 +17,18 @@
  *   receiver-signed withdrawal of that one purpose and answers 200, no redirect.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { Email, type ConsentRecord } from '@optimesys/privacy-records/schemas';
 import { mailCaps, type MailCap } from '../mail/caps.js';
 import { composePreferencesLink, grantsToConfirm } from '../mail/compose.js';
-import { pageLocale, renderLinkPage, type LinkPage } from '../mail/pages.js';
+import { pageLocale, renderLinkPage, type LinkPage, type RenderedPage } from '../mail/pages.js';
 import type { SiteText } from '../mail/site.js';
 import type { LinkTokens, TokenResult } from '../mail/link-tokens.js';
 import { signEvent, type ServerKey } from '../records/countersign.js';
-import type { ReceiverFeature, RouteTools, Vouch } from '../app.js';
+import type { ReceiverFeature, Vouch } from '../app.js';
+import type { PreferencePages, PreferencesState } from './routes.js';
 import { currentConsents, type ConsentState } from '../derive.js';
 import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from '../store/store.js';
+import type { MailLocale } from '../mail/compose.js';
 
 export const PREFERENCES_API = '/api/preferences';
 export const UNSUBSCRIBE_PATH = '/unsubscribe/';
@@ -52,7 +54,7 @@ export interface UnsubscribeHeaders {
 export function unsubscribeHeadersWith(
   tokens: LinkTokens,
   options: { publicUrl: string; mailto?: string | undefined },
-): (input: { email: string; purpose: string; locale?: 'fi' | 'en' | 'sv' }) => UnsubscribeHeaders {
+): (input: { email: string; purpose: string; locale?: MailLocale }) => UnsubscribeHeaders {
   const base = new URL(options.publicUrl);
   const local = base.hostname === 'localhost' || base.hostname === '127.0.0.1' || base.hostname === '[::1]';
   if (base.protocol !== 'https:' && !local) throw new TypeError('RFC 8058 needs an https URL: set PUBLIC_URL to the https origin of the receiver');
@@ -90,8 +92,7 @@ export interface PreferencesOptions {
     | undefined;
 }
 
-export interface Preferences extends ReceiverFeature {
-  install(app: Hono, tools: RouteTools): void;
+export interface Preferences extends ReceiverFeature, PreferencePages {
   /** Resolves once link requests still being handled are done. */
   stop(): Promise<void>;
   /** The preference page, when mail is on. */
@@ -101,19 +102,23 @@ export interface Preferences extends ReceiverFeature {
 /** How long after its answer a link request's work may run: a random moment in this window. */
 const LINK_WORK_DELAY_MS = [50, 500] as const;
 
-const refuse = (c: Context, status: 400 | 401 | 403 | 404 | 405 | 413 | 415, code: string, message: string) =>
-  c.json({ error: { code, message } }, status);
+/** How a preference link sent with a record or a state request is refused. */
+export const LINK_REFUSALS = {
+  missing: { status: 401, code: 'link-missing', message: 'Open the page from the link in your mail.' },
+  expired: { status: 401, code: 'link-expired', message: 'The link has expired: ask for a new one.' },
+  invalid: { status: 401, code: 'link-invalid', message: 'The link is not valid.' },
+  notForRequests: { status: 400, code: 'link-not-for-requests', message: 'A preference link changes consents only.' },
+  otherAddress: { status: 403, code: 'link-other-address', message: 'The link was mailed to another address.' },
+} as const;
 
-const bearer = (request: Request): string | undefined => {
+/** The token of `Authorization: Bearer <token>`; `''` for another kind of `Authorization`. */
+export const bearer = (request: Request): string | undefined => {
   const value = request.headers.get('authorization');
   const match = value?.match(/^Bearer\s+([A-Za-z0-9_-]+)\s*$/i);
   return match?.[1] ?? (value ? '' : undefined);
 };
 
-const linkRefusal = (result: Exclude<TokenResult, { ok: true }>) =>
-  result.reason === 'expired'
-    ? ({ status: 401, code: 'link-expired', message: 'The link has expired: ask for a new one.' } as const)
-    : ({ status: 401, code: 'link-invalid', message: 'The link is not valid.' } as const);
+const linkRefusal = (result: Exclude<TokenResult, { ok: true }>) => (result.reason === 'expired' ? LINK_REFUSALS.expired : LINK_REFUSALS.invalid);
 
 /** What the API says about one purpose: enough for a switch, nothing about other people or keys. */
 const publicState = (s: ConsentState) => ({
@@ -121,7 +126,7 @@ const publicState = (s: ConsentState) => ({
   granted: s.granted,
   text: s.text,
   decidedAt: s.decidedAt,
-  ...(s.pending ? { pending: true } : {}),
+  ...(s.pending ? { pending: true as const } : {}),
 });
 
 export function preferences(options: PreferencesOptions): Preferences {
@@ -131,7 +136,7 @@ export function preferences(options: PreferencesOptions): Preferences {
     options.preferencesUrl ?? (options.publicUrl === undefined ? undefined : `${options.publicUrl.replace(/\/+$/, '')}${PREFERENCES_PAGE}`);
 
   /** Queues the link mail for an address with consent records; nothing for another. */
-  async function mailLink(address: string, locale: 'fi' | 'en' | 'sv', client: string): Promise<void> {
+  async function mailLink(address: string, locale: MailLocale, client: string): Promise<void> {
     const rows = await store.byEmail(address);
     if (!rows.some((r) => r.type === 'consent') || !pageUrl) return;
     const token = tokens.issue({ kind: 'prefs', address, locale });
@@ -161,21 +166,6 @@ export function preferences(options: PreferencesOptions): Preferences {
     });
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));
-  }
-
-  async function linkBody(c: Context): Promise<Record<string, unknown> | undefined> {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    try {
-      if (type === 'application/json') {
-        const json: unknown = await c.req.json();
-        // `null`, a number, an array: JSON, but not the object the route takes (no field is a string then).
-        return json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
-      }
-      if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') return (await c.req.parseBody()) as Record<string, unknown>;
-    } catch {
-      return undefined;
-    }
-    return undefined;
   }
 
   /** Appends the receiver's confirmation of a record the preference link vouched for. */
@@ -249,79 +239,38 @@ export function preferences(options: PreferencesOptions): Preferences {
       // Not one of our tokens at all (a site's own API key sent to every backend): no link, the usual confirmation.
       if (!verified.ok && verified.reason === 'malformed') return undefined;
       if (!verified.ok) return { ok: false, ...linkRefusal(verified) };
-      if (row.type !== 'consent') return { ok: false, status: 400, code: 'link-not-for-requests', message: 'A preference link changes consents only.' };
+      if (row.type !== 'consent') return { ok: false, ...LINK_REFUSALS.notForRequests };
       if (verified.address !== emailKey(String((row.record.subject as { email?: string } | undefined)?.email ?? ''))) {
-        return { ok: false, status: 403, code: 'link-other-address', message: 'The link was mailed to another address.' };
+        return { ok: false, ...LINK_REFUSALS.otherAddress };
       }
       return { ok: true, apply: (stored) => confirmVouched(stored, verified.tokenId) };
     },
 
-    install(app, tools) {
-      app.post(
-        `${PREFERENCES_API}/link`,
-        tools.limit('link'),
-        bodyLimit({ maxSize: 4096, onError: (c) => refuse(c, 413, 'too-large', 'Send the address only.') }),
-        async (c) => {
-          const body = await linkBody(c);
-          if (!body) return refuse(c, 415, 'unsupported-media-type', 'Send { "email" } as JSON or a form.');
-          if (typeof body.email !== 'string' || (body.locale !== undefined && typeof body.locale !== 'string')) {
-            return refuse(c, 400, 'invalid-type', 'email (and locale, when given) must be strings.');
-          }
-          const parsed = Email.safeParse(emailKey(body.email));
-          if (!parsed.success) return refuse(c, 400, 'invalid-email', 'Enter a valid e-mail address.');
-          if (!options.mail) return refuse(c, 404, 'not-found', 'Preference links are off: this receiver sends no mail.');
-          const locale = pageLocale(body.locale, c.req.header('accept-language'));
-          const client = tools.client(c);
-          // Nothing about the address is looked up before the answer, and the work comes at a random
-          // moment after it: whether the address is known shows neither in this answer nor in the next.
-          later(() => mailLink(parsed.data, locale, client));
-          return c.json({ status: 'accepted' }, 202);
-        },
-      );
-      app.all(`${PREFERENCES_API}/link`, (c) => c.json({ error: { code: 'method-not-allowed', message: 'Use POST.' } }, 405, { allow: 'POST, OPTIONS' }));
+    mails: Boolean(options.mail),
 
-      app.get(PREFERENCES_API, tools.limit('page'), async (c) => {
-        const token = bearer(c.req.raw);
-        if (!token) return refuse(c, 401, 'link-missing', 'Open the page from the link in your mail.');
-        const verified = tokens.verify(token, { kind: 'prefs' });
-        if (!verified.ok) {
-          const refusal = linkRefusal(verified);
-          return refuse(c, refusal.status, refusal.code, refusal.message);
-        }
-        const address = verified.address!;
-        const states = currentConsents(await store.byEmail(address), await store.events(address));
-        return c.json({ email: address, locale: verified.locale, expiresAt: verified.expiresAt.toISOString(), purposes: states.map(publicState) }, 200);
-      });
-      app.all(PREFERENCES_API, (c) => c.json({ error: { code: 'method-not-allowed', message: 'Use GET.' } }, 405, { allow: 'GET, OPTIONS' }));
+    requestLink(address, locale, client) {
+      later(() => mailLink(address, locale, client));
+    },
 
-      app.on(
-        ['GET', 'HEAD', 'POST'],
-        `${UNSUBSCRIBE_PATH}:token`,
-        tools.limit('page'),
-        bodyLimit({ maxSize: 8192, onError: (c) => c.text('Too large', 413) }),
-        async (c) => {
-          const verified = tokens.verify(c.req.param('token'), { kind: 'unsubscribe' });
-          const locale = pageLocale(verified.locale, c.req.header('accept-language'));
-          const page = (name: LinkPage, items?: string[]) => {
-            const rendered = renderLinkPage({ page: name, locale, ...(items ? { items } : {}) });
-            return c.body(rendered.body, rendered.status as 200, rendered.headers);
-          };
-          if (!verified.ok) return page(verified.reason === 'expired' ? 'expired' : 'invalid');
-          const purpose = verified.purpose!;
-          if (c.req.method !== 'POST') return page('unsubscribe', [options.site.label(purpose, locale)]);
-          const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-          let body: Record<string, unknown> = {};
-          if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') {
-            body = (await c.req.parseBody().catch(() => ({}))) as Record<string, unknown>;
-          }
-          if (body['List-Unsubscribe'] !== 'One-Click') {
-            const refused = renderLinkPage({ page: 'invalid', locale });
-            return c.body(refused.body, 400, refused.headers);
-          }
-          await withdraw(verified.address!, purpose, verified.tokenId);
-          return page('unsubscribed');
-        },
-      );
+    async state(token) {
+      const verified = tokens.verify(token, { kind: 'prefs' });
+      if (!verified.ok) return { ok: false, ...linkRefusal(verified) };
+      const address = verified.address!;
+      const states = currentConsents(await store.byEmail(address), await store.events(address));
+      const state: PreferencesState = { email: address, locale: verified.locale, expiresAt: verified.expiresAt.toISOString(), purposes: states.map(publicState) };
+      return { ok: true, state };
+    },
+
+    async unsubscribePage(request): Promise<RenderedPage> {
+      const verified = tokens.verify(request.token, { kind: 'unsubscribe' });
+      const locale = pageLocale(verified.locale, request.acceptLanguage);
+      const page = (name: LinkPage, items?: string[]) => renderLinkPage({ page: name, locale, ...(items ? { items } : {}) });
+      if (!verified.ok) return page(verified.reason === 'expired' ? 'expired' : 'invalid');
+      const purpose = verified.purpose!;
+      if (request.method !== 'POST') return page('unsubscribe', [options.site.label(purpose, locale)]);
+      if (!(await request.oneClick())) return { ...page('invalid'), status: 400 };
+      await withdraw(verified.address!, purpose, verified.tokenId);
+      return page('unsubscribed');
     },
 
     async stop() {

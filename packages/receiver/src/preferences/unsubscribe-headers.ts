@@ -7,6 +7,7 @@
 import { createLinkTokens } from '../mail/link-tokens.js';
 import { openServerKey } from '../store/open.js';
 import { unsubscribeHeadersWith, type UnsubscribeHeaders } from './feature.js';
+import type { MailLocale } from '../mail/compose.js';
 
 export type { UnsubscribeHeaders } from './feature.js';
 
@@ -27,7 +28,7 @@ const keys = new Map<string, ReturnType<typeof createLinkTokens>>();
  * purpose. The URL is opaque, valid for 3 years and withdraws that purpose only.
  */
 export async function unsubscribeHeaders(
-  input: { email: string; purpose: string; locale?: 'fi' | 'en' | 'sv' },
+  input: { email: string; purpose: string; locale?: MailLocale },
   options: UnsubscribeHeadersOptions = {},
 ): Promise<UnsubscribeHeaders> {
   const dataDir = options.dataDir ?? process.env.DATA_DIR ?? 'data';

@@ -1,26 +1,30 @@
-// The OpenAPI document: valid OpenAPI 3.1 (@seriousme/openapi-schema-validator),
-// and true of the app: every route in the table is probed on createApp(), every
-// answer's status and error code is documented, and its body matches the schema.
+// The OpenAPI document is generated from the route declarations (each family's routes.ts), and this
+// holds the app to it both ways: every operation, status, error code and media type the document
+// lists is provoked on createApp() and its body matches the documented schema, and every method
+// and path the app answers is in the document. The document itself is valid OpenAPI 3.1.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createApp, type AppOptions, type Verified } from '../../src/app.js';
-import { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from '../../src/openapi.js';
-import { createServerKey, loadServerKey } from '../../src/records/countersign.js';
 import { confirmations } from '../../src/confirmation/feature.js';
+import type { Background } from '../../src/http/background.js';
+import { createLinkTokens } from '../../src/mail/link-tokens.js';
 import { SITE_DEFAULT } from '../../src/mail/site.js';
+import { createMailTransport } from '../../src/mail/transport.js';
+import { openApiDocument, RECEIVER_ROUTES, VERIFY_ERROR_CODES } from '../../src/openapi.js';
 import { preferences } from '../../src/preferences/feature.js';
+import { createServerKey, loadServerKey } from '../../src/records/countersign.js';
 import { sqliteStore } from '../../src/store/sqlite-store.js';
 import type { RecordStore } from '../../src/store/store.js';
-import { createMailTransport } from '../../src/mail/transport.js';
-import { createLinkTokens } from '../../src/mail/link-tokens.js';
-import { tempDir } from '../receiver/helpers.js';
+import { consentRecord, dataRequest, tempDir } from '../receiver/helpers.js';
 
-const Ajv2020 = ((await import('ajv/dist/2020.js')) as unknown as { default: new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } } }).default;
-const doc = openApiDocument({ version: '0.1.0' }) as {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
-  components: { schemas: Record<string, object> };
-};
+type Schema = { $ref?: string; properties?: { error?: { properties?: { code?: { enum?: string[] } } } } };
+type Operation = { responses: Record<string, { content?: Record<string, { schema: Schema }> }> };
+type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, object> } };
+
+const Ajv2020 = ((await import('ajv/dist/2020.js')) as unknown as { default: new (o: object) => { addSchema(s: object, k: string): void; compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } } }).default;
+const VERSION = '0.1.0';
+const doc = openApiDocument({ version: VERSION }) as unknown as Doc;
 
 test('the document is valid OpenAPI 3.1', async () => {
   const validator = new Validator();
@@ -31,29 +35,33 @@ test('the document is valid OpenAPI 3.1', async () => {
   assert.equal((await new Validator().validate({ ...doc, paths: { 'api/records': {} } })).valid, false);
 });
 
-test('POST /api/records documents 201, 200, 400 (every verify code and malformed-target), 409, 413, 415, 429, 503', () => {
+test('POST /api/records documents every verify code, and RECEIVER_ROUTES lists the document', () => {
   const post = doc.paths['/api/records']!.post!;
-  assert.deepEqual(Object.keys(post.responses).sort(), ['200', '201', '400', '403', '409', '413', '415', '429', '503']);
-  const ref = post.responses['400']!.content!['application/json']!.schema.$ref!.split('/').pop()!;
-  const codes = (doc.components.schemas[ref] as { properties: { error: { properties: { code: { enum: string[] } } } } }).properties.error.properties.code.enum;
-  assert.deepEqual(codes, [...VERIFY_ERROR_CODES, 'malformed-target']);
-  assert.deepEqual(VERIFY_ERROR_CODES.sort(), ['bad-schema', 'bad-signature', 'future', 'kid-mismatch', 'malformed', 'stale', 'too-large', 'unsupported-alg']);
+  assert.deepEqual(Object.keys(post.responses).sort(), ['200', '201', '400', '401', '403', '409', '413', '415', '429', '503']);
+  const codes = post.responses['400']!.content!['application/json']!.schema.properties!.error!.properties!.code!.enum!;
+  for (const code of [...VERIFY_ERROR_CODES, 'malformed-target']) assert.ok(codes.includes(code), code);
+  assert.deepEqual([...VERIFY_ERROR_CODES].sort(), ['bad-schema', 'bad-signature', 'future', 'kid-mismatch', 'malformed', 'stale', 'too-large', 'unsupported-alg']);
+  const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
+  assert.deepEqual(RECEIVER_ROUTES.map((r) => `${r.method} ${r.path}`), operations);
+  assert.deepEqual(RECEIVER_ROUTES.find((r) => r.method === 'post' && r.path === '/api/records')!.responses.find((a) => a.status === 429), {
+    status: 429,
+    description: 'Too many records from this address.',
+    content: ['application/json'],
+    codes: ['rate-limited'],
+    headers: ['retry-after'],
+  });
 });
 
-const RECORD = { id: '6f1c2a4e-8b7d-4c3e-9a1f-2b3c4d5e6f70', type: 'consent' as const, subject: { email: 'maija@example.fi' }, decisions: [], processing: [] };
-const RECEIPT = { recordId: RECORD.id, status: 'stored', receivedAt: '2026-12-03T05:00:00.000Z', receipt: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' };
-
 /** A real store (SQLite in memory) that can be made to fail like a full disk. */
-function stubStore(): RecordStore & { fail: boolean } {
+function failingStore(): RecordStore & { fail: boolean } {
   const real = sqliteStore(':memory:');
   const state = { fail: false };
-  const failing = new Set(['put', 'count', 'check']);
   return new Proxy(real as RecordStore & { fail: boolean }, {
     get(target, name, receiver) {
       if (name === 'fail') return state.fail;
       const value = Reflect.get(target, name, receiver) as unknown;
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => (state.fail && failing.has(String(name)) ? Promise.reject(new Error('disk full')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      return (...args: unknown[]) => (state.fail && name !== 'close' ? Promise.reject(new Error('disk full')) : (value as (...a: unknown[]) => unknown).apply(target, args));
     },
     set(_target, name, value) {
       if (name !== 'fail') return false;
@@ -63,113 +71,255 @@ function stubStore(): RecordStore & { fail: boolean } {
   });
 }
 
-test('every route in the table answers as documented on the app (status, error code, body schema)', async () => {
-  const store = stubStore();
-  const key = await loadServerKey(await createServerKey());
-  const mail = confirmations({
-    store,
-    key,
-    tokens: createLinkTokens(new Uint8Array(32).fill(7)),
-    mail: { transport: createMailTransport({ dataDir: tempDir(), from: 'x@localhost' }), cap: { max: 3, windowMs: 86_400_000 }, publicUrl: 'https://privacy.example' },
-    site: SITE_DEFAULT,
-  });
-  const prefs = preferences({
-    store,
-    key,
-    tokens: createLinkTokens(new Uint8Array(32).fill(7)),
-    cap: { max: 3, windowMs: 86_400_000 },
-    mail: { wake() {} },
-    publicUrl: 'https://privacy.example',
-    site: SITE_DEFAULT,
-  });
-  let refusal: string | undefined;
-  const options: AppOptions = {
-    store,
-    verify: async () => (refusal ? { ok: false, error: { code: refusal, message: 'refused' } } : ({ ok: true, record: RECORD, kid: 'k1' } as Verified)),
-    countersign: async () => ({ ...RECEIPT }),
-    jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k', alg: 'ES256', use: 'sig' }] },
-    maxBytes: 1000,
-    allowedOrigins: ['https://www.example.fi'],
-    rateLimit: { burst: 40, perSecond: 0.001 },
-    features: [mail, prefs],
-  };
-  const { app, drain } = createApp(options);
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** A stand-in for a signed record: the key id and the record, readable by the stub `verify`. */
+const fakeJws = (record: object, kid = 'key-a') => `${b64({ kid })}.${b64(record)}.c2ln`;
+const jose = (body: string, headers: Record<string, string> = {}): RequestInit => ({ method: 'POST', body, headers: { 'content-type': 'application/jose', ...headers } });
+const linkBody = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const oneClick = (body = 'List-Unsubscribe=One-Click'): RequestInit => ({ method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+const ALLOWED = 'https://www.example.fi';
+const EVIL = 'https://evil.example';
+/** Mail jobs stay in the store with their links while requests are in flight: the test reads the links there. */
+const HOLD: Background = { defer: () => true, busy() {}, onIdle() {} };
+const CAP = { max: 100, windowMs: 86_400_000, mailboxMax: 100, clientMax: 100, keyMax: 100 };
+
+const store = failingStore();
+const key = await loadServerKey(await createServerKey());
+const tokens = createLinkTokens(new Uint8Array(32).fill(7));
+const mail = confirmations({
+  store,
+  key,
+  tokens,
+  mail: { transport: createMailTransport({ dataDir: tempDir(), from: 'x@localhost' }), cap: CAP, publicUrl: 'https://privacy.example' },
+  site: SITE_DEFAULT,
+  load: HOLD,
+});
+const prefs = preferences({ store, key, tokens, cap: CAP, mail: { wake() {} }, publicUrl: 'https://privacy.example', site: SITE_DEFAULT });
+const noMail = preferences({ store, key, tokens, cap: CAP, publicUrl: 'https://privacy.example', site: SITE_DEFAULT });
+after(async () => {
+  await Promise.all([mail.stop(), prefs.stop(), noMail.stop()]);
+  await store.close();
+});
+
+let refusal: string | undefined;
+const options: AppOptions = {
+  store,
+  verify: async (jws) => {
+    if (refusal) return { ok: false, error: { code: refusal, message: 'refused' } };
+    const [head, payload] = jws.split('.');
+    const { kid } = JSON.parse(Buffer.from(head!, 'base64url').toString()) as { kid: string };
+    return { ok: true, record: JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Verified['record'], kid };
+  },
+  countersign: async (record, _jws, receivedAt) => ({
+    recordId: record.id,
+    status: 'stored',
+    receivedAt: (receivedAt ?? new Date()).toISOString(),
+    receipt: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln',
+  }),
+  jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k', alg: 'ES256', use: 'sig' }] },
+  maxBytes: 4000,
+  allowedOrigins: [ALLOWED],
+  rateLimit: { burst: 1000, perSecond: 1000 },
+  routeLimits: { link: { burst: 1000, perSecond: 1000 }, page: { burst: 1000, perSecond: 1000 } },
+  features: [mail, prefs],
+  confirmation: mail,
+  preferences: prefs,
+  version: VERSION,
+};
+const main = createApp(options);
+/** Every limit at zero: each limited route's first request is refused. */
+const limited = createApp({ ...options, rateLimit: { burst: 0, perSecond: 0.001 }, routeLimits: { link: { burst: 0, perSecond: 0.001 }, page: { burst: 0, perSecond: 0.001 } } });
+/** Mail off: no confirmation pages, and no preference links. */
+const mailOff = createApp({ ...options, features: [noMail], confirmation: undefined, preferences: noMail });
+
+test('the document is the app: generated from its declarations, and served at /openapi.json', async () => {
+  assert.deepEqual(main.document(), doc);
+  assert.deepEqual(await (await main.app.fetch(new Request('http://127.0.0.1/openapi.json'))).json(), doc);
+  // A receiver without mail documents what it mounts: no mailed links' pages.
+  const off = mailOff.document() as unknown as Doc;
+  assert.deepEqual(Object.keys(doc.paths).filter((p) => !(p in off.paths)), ['/pages.css', '/confirm/{token}', '/restore/{token}']);
+});
+
+test('every answer in the document is given by the app, and every route the app answers is in the document', async () => {
   const ajv = new Ajv2020({ strict: false });
-  for (const [name, schema] of Object.entries(doc.components.schemas)) (ajv as unknown as { addSchema(s: object, k: string): void }).addSchema(schema, `#/components/schemas/${name}`);
-  const seen = new Set<string>();
-
-  // `documentedAs`: the route whose answers apply (a malformed target is answered before any routing).
-  async function probe(method: string, path: string, init: RequestInit = {}, expect?: number, documentedAs = path) {
-    const res = await app.fetch(new Request(`http://127.0.0.1:8787${path}`, { method, ...init }));
-    const operation = doc.paths[documentedAs]?.[method.toLowerCase()];
-    assert.ok(operation, `${method} ${path} is in the document`);
-    const documented = operation.responses[String(res.status)];
-    assert.ok(documented, `${method} ${path} answered ${res.status}, which is not documented`);
-    if (expect) assert.equal(res.status, expect, `${method} ${path}`);
-    const schema = documented.content?.['application/json']?.schema;
-    if (schema) {
-      const body = await res.json();
-      const validate = ajv.compile(schema.$ref ? { $ref: `#/components/schemas/${schema.$ref.split('/').pop()}` } : schema);
-      assert.ok(validate(body), `${method} ${path} ${res.status}: ${JSON.stringify(body)} does not match its schema`);
+  for (const [name, schema] of Object.entries(doc.components.schemas)) ajv.addSchema(schema, `#/components/schemas/${name}`);
+  /** `method path status code-or-media-type`: what the document lists, and what the app answered. */
+  const documented = new Set<string>();
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const content = Object.entries(response.content ?? {});
+        if (!content.length) documented.add(`${method} ${path} ${status} -`);
+        for (const [type, { schema }] of content) {
+          const codes = schema.properties?.error?.properties?.code?.enum;
+          for (const variant of codes ?? [type]) documented.add(`${method} ${path} ${status} ${variant}`);
+        }
+      }
     }
-    seen.add(`${method.toLowerCase()} ${path} ${res.status}`);
   }
-  const jose = (body = 'a.b.c', headers: Record<string, string> = {}) => ({ body, headers: { 'content-type': 'application/jose', ...headers } });
+  const seen = new Set<string>();
+  const pattern = (path: string) => new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+').replace(/\./g, '\\.')}$`);
+  const documentedPath = (path: string) => Object.keys(doc.paths).find((p) => pattern(p).test(path));
 
-  await probe('POST', '/api/records', jose(), 201);
-  await probe('POST', '/api/records', jose(), 200);
-  await probe('POST', '/api/records', jose('a.x.c'), 409); // same (kid, id), other payload
+  /** Sends a request and checks its answer against the document; `as`: the route a malformed target was aimed at. */
+  async function probe(method: string, path: string, init: RequestInit = {}, expect?: [number, string?], { app = main.app, as }: { app?: typeof main.app; as?: string } = {}) {
+    const res = await app.fetch(new Request(`http://127.0.0.1:8787${path}`, { method, ...init }));
+    const route = as ?? documentedPath(path.split('?')[0]!);
+    const operation = route && doc.paths[route]?.[method.toLowerCase()];
+    assert.ok(operation, `${method} ${path} is not in the document`);
+    const documentedAnswer = operation.responses[String(res.status)];
+    assert.ok(documentedAnswer, `${method} ${path} answered ${res.status}, which is not documented`);
+    const type = res.headers.get('content-type')?.split(';')[0] ?? '-';
+    let variant = type;
+    if (type !== '-') {
+      const schema = documentedAnswer.content?.[type]?.schema;
+      assert.ok(schema, `${method} ${path} ${res.status}: ${type} is not documented`);
+      if (type === 'application/json') {
+        const body = (await res.json()) as { error?: { code: string } };
+        const validate = ajv.compile(schema.$ref ? { $ref: schema.$ref } : schema);
+        assert.ok(validate(body), `${method} ${path} ${res.status}: ${JSON.stringify(body)} does not match its schema`);
+        if (body.error) variant = body.error.code;
+      }
+    }
+    if (expect) assert.deepEqual([res.status, variant], [expect[0], expect[1] ?? variant], `${method} ${path}`);
+    seen.add(`${method.toLowerCase()} ${route} ${res.status} ${variant}`);
+    return res;
+  }
+  const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })));
+  const documents = (path: string, method: string, status: number, code: string) => documented.has(`${method.toLowerCase()} ${path} ${status} ${code}`);
+  /** A request each route takes as far as its limit: the records endpoint looks at the media type first. */
+  const minimal = (method: string, path: string): RequestInit =>
+    method === 'POST' && path === '/api/records' ? jose('a.b.c') : method === 'POST' && path.endsWith('/link') ? linkBody({ email: 'maija@example.fi' }) : {};
+  const concrete = (path: string, token = 'not-a-token') => path.replace('{token}', token);
+
+  // What every route answers alike, derived from the document.
+  for (const { method, path } of operations) {
+    const malformed = path.includes('{token}') ? path.replace('{token}', '%zz') : `${path}%zz`;
+    await probe(method, malformed, {}, [400, 'malformed-target'], { as: path });
+    if (method === 'GET') await probe(method, concrete(path), { headers: { 'content-length': '9999' } }, [413, 'body-not-allowed']);
+    // Sent to every route, so that a route refusing without saying so fails `probe`.
+    const evil = { ...minimal(method, path), headers: { ...minimal(method, path).headers, origin: EVIL } };
+    await probe(method, concrete(path), evil, documents(path, method, 403, 'origin-not-allowed') ? [403, 'origin-not-allowed'] : undefined);
+    await probe(method, concrete(path), minimal(method, path), documents(path, method, 429, 'rate-limited') ? [429, 'rate-limited'] : undefined, { app: limited.app });
+    if (documents(path, method, 405, 'method-not-allowed')) {
+      const res = await probe(method, path, {}, [405, 'method-not-allowed']);
+      assert.equal(res.headers.get('allow'), path === '/api/preferences' ? 'GET, OPTIONS' : 'POST, OPTIONS');
+    }
+    if (method === 'OPTIONS') {
+      const res = await probe(method, path, { headers: { origin: ALLOWED, 'access-control-request-method': 'POST' } }, [204]);
+      assert.equal(res.headers.get('access-control-allow-origin'), ALLOWED);
+    }
+  }
+
+  await probe('GET', '/.well-known/jwks.json', {}, [200]);
+  await probe('GET', '/openapi.json', {}, [200]);
+  await probe('GET', '/healthz', {}, [200]);
+  await probe('GET', '/readyz', {}, [200]);
+  await probe('GET', '/pages.css', {}, [200, 'text/css']);
+
+  // Records, and a preference link sent with one.
+  const grant = consentRecord('maija@example.fi');
+  await probe('POST', '/api/records', jose(fakeJws(grant)), [201]);
+  await probe('POST', '/api/records', jose(fakeJws(grant)), [200]);
+  await probe('POST', '/api/records', jose(fakeJws({ ...grant, locale: 'en' })), [409, 'conflict']);
   for (const code of VERIFY_ERROR_CODES) {
     refusal = code;
-    await probe('POST', '/api/records', jose(), 400);
+    await probe('POST', '/api/records', jose(fakeJws(grant)), [400, code]);
   }
   refusal = undefined;
-  await probe('POST', '/api/records', { ...jose(), headers: { 'content-type': 'text/plain' } }, 415);
-  await probe('POST', '/api/records', jose('x'.repeat(2000)), 413);
-  await probe('POST', '/api/records', jose('a.b.c', { origin: 'https://evil.example' }), 403);
-  await probe('OPTIONS', '/api/records', { headers: { origin: 'https://www.example.fi', 'access-control-request-method': 'POST' } }, 204);
-  await probe('OPTIONS', '/api/records', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } }, 403);
-  for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) await probe(method, '/api/records', {}, 405);
-  await probe('GET', '/.well-known/jwks.json', {}, 200);
-  await probe('GET', '/openapi.json', {}, 200);
-  await probe('GET', '/healthz', {}, 200);
-  await probe('GET', '/readyz', {}, 200);
-  await probe('GET', '/pages.css', {}, 200);
-  await probe('GET', '/confirm/not-a-token', {}, 404, '/confirm/{token}');
-  await probe('POST', '/confirm/not-a-token', {}, 404, '/confirm/{token}');
-  const linkBody = (body: unknown) => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  await probe('POST', '/api/preferences/link', linkBody({ email: 'maija@example.fi' }), 202);
-  await probe('POST', '/api/preferences/link', linkBody({ email: 'not an address' }), 400);
-  await probe('POST', '/api/preferences/link', { body: 'x', headers: { 'content-type': 'text/plain' } }, 415);
-  await probe('GET', '/api/preferences', {}, 401);
-  await probe('GET', '/restore/not-a-token', {}, 404, '/restore/{token}');
-  await probe('POST', '/restore/not-a-token', {}, 404, '/restore/{token}');
-  await probe('POST', '/api/preferences/link', linkBody({ email: { toString: 'x' } }), 400);
-  await probe('GET', '/unsubscribe/not-a-token', {}, 404, '/unsubscribe/{token}');
-  await probe('POST', '/unsubscribe/not-a-token', {}, 404, '/unsubscribe/{token}');
-  store.fail = true;
-  await probe('POST', '/api/records', jose('e.f.g'), 503);
-  await new Promise((resolve) => setTimeout(resolve, 1100)); // a probe's outcome answers /readyz for a second
-  await probe('GET', '/readyz', {}, 503);
-  await probe('GET', '/healthz', {}, 200); // alive: the store is the readiness probe's business
-  store.fail = false;
-  await probe('GET', '/%zz', {}, 400, '/healthz'); // a target that is not UTF-8: malformed-target, on any route
-  for (let i = 0; i < 60; i++) {
-    const res = await app.fetch(new Request('http://127.0.0.1:8787/api/records', { method: 'POST', ...jose() }));
-    if (res.status === 429) break;
-  }
-  await probe('POST', '/api/records', jose(), 429);
-  await drain();
-  await probe('GET', '/healthz', {}, 503);
-  await probe('GET', '/readyz', {}, 503);
-  await mail.stop();
-  await prefs.stop();
+  await probe('POST', '/api/records', { ...jose('a.b.c'), headers: { 'content-type': 'text/plain' } }, [415, 'unsupported-media-type']);
+  await probe('POST', '/api/records', jose('x'.repeat(5000)), [413, 'too-large']);
+  const prefsToken = tokens.issue({ kind: 'prefs', address: 'maija@example.fi', locale: 'fi' });
+  const expiredPrefs = tokens.issue({ kind: 'prefs', address: 'maija@example.fi', locale: 'fi' }, { now: new Date(Date.now() - 86_400_000) });
+  const tampered = `${prefsToken.slice(0, 20)}${prefsToken[20] === 'A' ? 'B' : 'A'}${prefsToken.slice(21)}`;
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  await probe('POST', '/api/records', jose(fakeJws(dataRequest('maija@example.fi')), bearer(prefsToken)), [400, 'link-not-for-requests']);
+  await probe('POST', '/api/records', jose(fakeJws(consentRecord('maija@example.fi')), bearer(expiredPrefs)), [401, 'link-expired']);
+  await probe('POST', '/api/records', jose(fakeJws(consentRecord('maija@example.fi')), bearer(tampered)), [401, 'link-invalid']);
+  await probe('POST', '/api/records', jose(fakeJws(consentRecord('pekka@example.fi')), bearer(prefsToken)), [403, 'link-other-address']);
 
-  // Every route of the table was probed on the app.
-  for (const route of RECEIVER_ROUTES) {
-    const path = route.path.replace('{token}', 'not-a-token');
-    assert.ok([...seen].some((s) => s.startsWith(`${route.method} ${path} `)), `${route.method} ${route.path} was not probed`);
+  // The confirmation link of that grant, then a withdrawal from another device and its notice's restore link.
+  const linkOf = async (recordId: string, page: string) => {
+    const [job] = await store.jobs({ kind: 'mail', recordId });
+    const token = String((job?.payload as { message?: { text?: string } } | undefined)?.message?.text).match(new RegExp(`/${page}/([A-Za-z0-9_-]+)`))?.[1];
+    assert.ok(token, `a ${page} link was mailed for ${recordId}`);
+    return token;
+  };
+  const confirmLink = `/confirm/${await linkOf(grant.id, 'confirm')}`;
+  await probe('GET', confirmLink, {}, [200, 'text/html']);
+  await probe('POST', confirmLink, { method: 'POST' }, [200, 'text/html']);
+  const withdrawal = consentRecord('maija@example.fi', false);
+  await probe('POST', '/api/records', jose(fakeJws(withdrawal, 'key-b')), [201]);
+  const restoreLink = `/restore/${await linkOf(withdrawal.id, 'restore')}`;
+  await probe('GET', restoreLink, {}, [200, 'text/html']);
+  await probe('POST', restoreLink, {}, [200, 'text/html']);
+  const stale = { now: new Date(Date.now() - 30 * 86_400_000) };
+  for (const [page, kind] of [['confirm', 'confirm'], ['restore', 'restore']] as const) {
+    const expired = tokens.issue({ kind, recordId: grant.id, address: 'maija@example.fi', locale: 'en' }, stale);
+    for (const method of ['GET', 'POST']) {
+      await probe(method, `/${page}/not-a-token`, {}, [404, 'text/html']);
+      await probe(method, `/${page}/${expired}`, {}, [410, 'text/html']);
+    }
   }
-  const post = [...seen].filter((s) => s.startsWith('post /api/records')).map((s) => s.split(' ')[2]).sort();
-  assert.deepEqual([...new Set(post)], ['200', '201', '400', '403', '409', '413', '415', '429', '503']);
+
+  // One-click unsubscribe.
+  const unsubscribe = `/unsubscribe/${tokens.issue({ kind: 'unsubscribe', address: 'maija@example.fi', purpose: 'newsletter', locale: 'fi' })}`;
+  const expiredUnsubscribe = `/unsubscribe/${tokens.issue({ kind: 'unsubscribe', address: 'maija@example.fi', purpose: 'newsletter', locale: 'fi' }, { now: new Date(Date.now() - 4 * 365 * 86_400_000) })}`;
+  await probe('GET', unsubscribe, {}, [200, 'text/html']);
+  await probe('POST', unsubscribe, { headers: { 'content-type': 'text/plain' }, body: 'List-Unsubscribe=One-Click' }, [400, 'text/html']);
+  await probe('POST', unsubscribe, oneClick(`x=${'y'.repeat(9000)}`), [413, 'text/plain']);
+  await probe('POST', unsubscribe, oneClick(), [200, 'text/html']);
+  for (const method of ['GET', 'POST']) {
+    await probe(method, '/unsubscribe/not-a-token', {}, [404, 'text/html']);
+    await probe(method, expiredUnsubscribe, {}, [410, 'text/html']);
+  }
+
+  // The preference API.
+  await probe('GET', '/api/preferences', {}, [401, 'link-missing']);
+  await probe('GET', '/api/preferences', { headers: bearer(expiredPrefs) }, [401, 'link-expired']);
+  await probe('GET', '/api/preferences', { headers: bearer(tampered) }, [401, 'link-invalid']);
+  await probe('GET', '/api/preferences', { headers: bearer(prefsToken) }, [200]);
+  await probe('POST', '/api/preferences/link', linkBody({ email: 'maija@example.fi' }), [202]);
+  await probe('POST', '/api/preferences/link', linkBody({ email: 'not an address' }), [400, 'invalid-email']);
+  await probe('POST', '/api/preferences/link', linkBody({ email: { toString: 'x' } }), [400, 'invalid-type']);
+  await probe('POST', '/api/preferences/link', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }, [415, 'unsupported-media-type']);
+  await probe('POST', '/api/preferences/link', linkBody({ email: 'x'.repeat(5000) }), [413, 'too-large']);
+  await probe('POST', '/api/preferences/link', linkBody({ email: 'maija@example.fi' }), [404, 'not-found'], { app: mailOff.app });
+
+  // Every method on every path the app routes: what it answers (not the answer to a path it has no route for) is documented.
+  const nothing = await (await main.app.fetch(new Request('http://127.0.0.1/no/such/route'))).text();
+  const paths = [...new Set(main.app.routes.map((r) => r.path).filter((p) => !p.includes('*')))];
+  assert.ok(paths.length >= 10, 'the app lists its routes');
+  for (const path of paths) {
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+      const concretePath = path.replace(/:\w+/g, 'not-a-token');
+      const res = await main.app.fetch(new Request(`http://127.0.0.1${concretePath}`, { method }));
+      if (res.status === 404 && (await res.text()) === nothing) continue;
+      const route = documentedPath(concretePath);
+      assert.ok(route && doc.paths[route]?.[method.toLowerCase()], `the app answers ${method} ${path} (${res.status}), which is not in the document`);
+    }
+  }
+
+  // The store failing: every route that reads or writes it answers a retryable 503.
+  await prefs.stop(); // the link request's work, done before the store fails
+  store.fail = true;
+  await probe('POST', '/api/records', jose(fakeJws(consentRecord('liisa@example.fi'))), [503, 'unavailable']);
+  const valid = (kind: 'confirm' | 'restore') => tokens.issue({ kind, recordId: grant.id, address: 'maija@example.fi', locale: 'fi' });
+  for (const method of ['GET', 'POST']) {
+    await probe(method, `/confirm/${valid('confirm')}`, {}, [503, 'unavailable']);
+    await probe(method, `/restore/${valid('restore')}`, {}, [503, 'unavailable']);
+  }
+  await probe('POST', unsubscribe, oneClick(), [503, 'unavailable']);
+  await probe('GET', '/api/preferences', { headers: bearer(prefsToken) }, [503, 'unavailable']);
+  await new Promise((resolve) => setTimeout(resolve, 1100)); // a probe's outcome answers /readyz for a second
+  await probe('GET', '/readyz', {}, [503, 'store-unavailable']);
+  await probe('GET', '/healthz', {}, [200]); // alive: the store is the readiness probe's business
+  store.fail = false;
+
+  // A receiver shutting down answers every route alike.
+  await main.drain();
+  for (const { method, path } of operations) await probe(method, concrete(path), minimal(method, path), [503, 'shutting-down']);
+
+  const missing = [...documented].filter((d) => !seen.has(d));
+  assert.deepEqual(missing, [], 'documented answers the app was not seen to give');
 });
