@@ -1,21 +1,29 @@
 import type { RequestRow } from './api.js';
 import type { Locale, Translate } from './i18n.js';
 
-// Dates as the office reads them: Finnish order for both languages' users in
-// Finland (en-GB writes day before month, as Finnish does).
-const INTL: Record<Locale, string> = { fi: 'fi-FI', en: 'en-GB' };
+// Dates as the office reads them: Finnish order for every language's users in
+// Finland (en-GB writes day before month, as Finnish does; sv-FI is Swedish as
+// written in Finland).
+const INTL: Record<Locale, string> = { fi: 'fi-FI', sv: 'sv-FI', en: 'en-GB' };
+// sv-FI's medium style spells the month out (`10 mars 2025`) and puts no `kl.`
+// before the time: Swedish gets the numeric date and the `kl.` the receiver's
+// mails write (`10.3.2025 kl. 7.05`), so the console and the digest agree.
 
 /** A `YYYY-MM-DD` day, as a date in the locale (no time zone shift: it is a calendar day). */
 export function formatDay(locale: Locale, day: string): string {
   const time = Date.parse(`${day}T00:00:00Z`);
   if (Number.isNaN(time)) return day;
-  return new Intl.DateTimeFormat(INTL[locale], { dateStyle: 'medium', timeZone: 'UTC' }).format(time);
+  return new Intl.DateTimeFormat(INTL[locale], { dateStyle: locale === 'sv' ? 'short' : 'medium', timeZone: 'UTC' }).format(time);
 }
 
 /** An ISO 8601 instant, as date and time in the browser's time zone. */
 export function formatTime(locale: Locale, iso: string): string {
   const time = Date.parse(iso);
   if (Number.isNaN(time)) return iso;
+  if (locale === 'sv') {
+    const part = (options: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(INTL.sv, options).format(time);
+    return `${part({ dateStyle: 'short' })} kl. ${part({ timeStyle: 'short' })}`;
+  }
   return new Intl.DateTimeFormat(INTL[locale], { dateStyle: 'medium', timeStyle: 'short' }).format(time);
 }
 

@@ -1,19 +1,20 @@
 import en from './locales/en/console.json';
 import fi from './locales/fi/console.json';
+import sv from './locales/sv/console.json';
 
-// The console's own strings, bundled: two small files, so the language switch
+// The console's own strings, bundled: three small files, so the language switch
 // is instant and needs no request (and no i18next: `{{name}}` and plural
 // forms are all the console uses).
 
-/** The console's languages (Swedish is to come: a folder under locales/ and a line here). */
-export const LOCALES = ['fi', 'en'] as const;
+/** The console's languages, in the order of the widgets' language switch. */
+export const LOCALES = ['fi', 'sv', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
 /** Each language's name in itself, for the switch (a name in its own language is understood by its readers). */
-export const AUTONYMS: Record<Locale, string> = { fi: 'Suomi', en: 'English' };
+export const AUTONYMS: Record<Locale, string> = { fi: 'Suomi', sv: 'Svenska', en: 'English' };
 
 type Bundle = { [key: string]: string | Bundle };
-const BUNDLES: Record<Locale, Bundle> = { fi, en };
+const BUNDLES: Record<Locale, Bundle> = { fi, sv, en };
 
 export type Translate = (key: string, values?: Record<string, string | number>) => string;
 

@@ -13,7 +13,7 @@ import { escapeHtml, formatDateTime, interpolate, type MailLocale } from '../mai
 import type { SiteText } from '../mail/site.js';
 import { currentConsents } from '../derive.js';
 import type { ReceiverEvent, StoredRecord } from '../store/store.js';
-import { CONSOLE_STRINGS, requestTypeLabel } from './mail.js';
+import { CONSOLE_STRINGS, mailLocale, requestTypeLabel } from './mail.js';
 import type { SubjectExport } from './subject.js';
 
 /** A privacy notice as data: the shape of the widgets' `locales/<lang>/notice.json` (sections by id). */
@@ -80,12 +80,9 @@ interface Processing {
   basis: string;
 }
 
-export function answerLocale(request: StoredRecord): MailLocale {
-  return request.record.locale === 'en' ? 'en' : 'fi';
-}
-
 export function renderAnswer(input: AnswerInput): string {
-  const locale = answerLocale(input.request);
+  // In the requester's language, as the templated messages to them are.
+  const locale = mailLocale(input.request.record.locale);
   const s = CONSOLE_STRINGS[locale].answer;
   const when = (iso: string) => formatDateTime(new Date(iso), locale);
   const subject = input.request.record.subject as { name?: string; email?: string };

@@ -29,6 +29,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { Email } from '@optimesys/privacy-records/schemas';
 import type { ReceiverFeature, RouteTools } from '../app.js';
 import { mailCaps, type MailCap, type MailGroup } from '../mail/caps.js';
+import type { MailLocale } from '../mail/compose.js';
 import { pageLocale } from '../mail/pages.js';
 import type { SiteText } from '../mail/site.js';
 import type { LinkTokens } from '../mail/link-tokens.js';
@@ -266,7 +267,7 @@ export function consoleFeature(deps: ConsoleDeps): ConsoleFeature {
     );
   }
 
-  async function mailSignInLink(address: string, locale: 'fi' | 'en', client: string): Promise<void> {
+  async function mailSignInLink(address: string, locale: MailLocale, client: string): Promise<void> {
     if (!allowed(address) || !mail) return;
     const expiresAt = new Date(now().getTime() + linkTtlMs);
     const token = keys.sealLink({ e: emailKey(address), x: expiresAt.getTime(), n: randomId() });

@@ -11,21 +11,26 @@ import enMail from '../../locales/en/mail.json' with { type: 'json' };
 import fiMail from '../../locales/fi/mail.json' with { type: 'json' };
 import enLabels from '../../locales/en/labels.json' with { type: 'json' };
 import fiLabels from '../../locales/fi/labels.json' with { type: 'json' };
+import svMail from '../../locales/sv/mail.json' with { type: 'json' };
+import svLabels from '../../locales/sv/labels.json' with { type: 'json' };
 import { formatDateTime, formatDay, interpolate, render, type Block, type MailLocale, type MailMessage } from '../mail/compose.js';
 import { extendedDue } from './calendar.js';
 
+const MAIL_STRINGS: Record<MailLocale, typeof fiMail> = { fi: fiMail, en: enMail, sv: svMail };
 type Strings = (typeof fiMail)['console'];
-export const CONSOLE_STRINGS: Record<MailLocale, Strings> = { fi: fiMail.console, en: enMail.console };
-const TYPES: Record<MailLocale, Record<string, { label: string } | undefined>> = { fi: fiLabels.types, en: enLabels.types };
+export const CONSOLE_STRINGS: Record<MailLocale, Strings> = { fi: fiMail.console, en: enMail.console, sv: svMail.console };
+const TYPES: Record<MailLocale, Record<string, { label: string } | undefined>> = { fi: fiLabels.types, en: enLabels.types, sv: svLabels.types };
 
-export const mailLocale = (locale: unknown): MailLocale => (locale === 'en' ? 'en' : 'fi');
+/** A record's language as the language of mails about it: Finnish, the company's own, for one the receiver has no strings in. */
+export const mailLocale = (locale: unknown): MailLocale =>
+  typeof locale === 'string' && Object.hasOwn(CONSOLE_STRINGS, locale) ? (locale as MailLocale) : 'fi';
 
 /** The label of a request type, in the site's words (the type id for one it does not know). */
 export const requestTypeLabel = (type: string, locale: MailLocale) => TYPES[locale][type]?.label ?? type;
 
 export function signInMail({ to, url, expiresAt, locale }: { to: string; url: string; expiresAt: Date; locale: MailLocale }): MailMessage {
   const s = CONSOLE_STRINGS[locale].signIn;
-  const common = (locale === 'fi' ? fiMail : enMail).common;
+  const common = MAIL_STRINGS[locale].common;
   return render(locale, to, s.subject, [
     { p: interpolate(s.intro, { email: to }) },
     { p: s.action },

@@ -1,8 +1,9 @@
 // The console's work on data requests through the receiver, with real SMTP and a webhook
 // endpoint: the office hears of a new request and of its confirmation; the list and the trail;
 // identity verified by other means; a templated message in the requester's language; a close
-// with a note (the closure and its request.closed webhook); the Art. 15 answer; consents per
-// purpose and per address. Then the command line: `requests --open`, `export` and `verify` see it.
+// with a note (the closure and its request.closed webhook); the Art. 15 answer; a Swedish
+// request's message and answer in Swedish; consents per purpose and per address. Then the
+// command line: `requests --open`, `export` and `verify` see it.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ const CLI = ['--import', 'tsx', 'packages/receiver/src/cli/bin.ts'];
 const notices: NoticeDocuments = {
   fi: JSON.parse(readFileSync('locales/fi/notice.json', 'utf8')) as NoticeDocuments['fi'] & object,
   en: JSON.parse(readFileSync('locales/en/notice.json', 'utf8')) as NoticeDocuments['en'] & object,
+  sv: JSON.parse(readFileSync('locales/sv/notice.json', 'utf8')) as NoticeDocuments['sv'] & object,
 };
 
 function cli(dataDir: string, ...args: string[]) {
@@ -217,6 +219,33 @@ describe('console: data requests, actions and their audit', () => {
     assert.deepEqual(embedded.closures.map((c) => c.requestId), [confirmed.id]);
     // The download itself is recorded.
     assert.ok((await receiver.store.events(confirmed.email)).some((e) => e.kind === 'console' && e.data.action === 'answer'));
+  });
+
+  it('a Swedish request: the templated message and the Art. 15 answer in Swedish', async () => {
+    const { record, kid } = await postRequest(receiver, { locale: 'sv', requestType: 'erasure' });
+    const subject = 'Vi behöver mer tid för att behandla din dataskyddsbegäran';
+    assert.equal((await staff.fetch(`/console/api/requests/${record.id}/message`, { json: { kid, template: 'extension' }, csrf })).status, 202);
+    const mail = await smtp.waitFor((m) => m.envelope.to.includes(record.subject.email) && m.parsed.subject === subject, 10_000);
+    assert.equal(mail.parsed.headers.get('content-language'), 'sv');
+    const text = String(mail.parsed.text);
+    assert.match(text, /^Hej,/);
+    assert.match(text, new RegExp(`\\(Radering av uppgifter \\(artikel 17\\), referensnummer ${record.id}\\) den \\d{1,2}\\.\\d{1,2}\\.\\d{4} kl\\. \\d{1,2}\\.\\d{2} \\(finländsk tid\\)\\.`));
+    assert.match(text, /Enligt artikel 12\.3 i dataskyddsförordningen får tidsfristen förlängas med ytterligare två månader: vi svarar senast \d{1,2}\.\d{1,2}\.\d{4}\./);
+    assert.match(text, /Vänliga hälsningar/);
+
+    const response = await staff.fetch(`/console/api/requests/${record.id}/answer?kid=${encodeURIComponent(kid)}`);
+    assert.equal(response.status, 200);
+    const html = await response.text();
+    assert.match(html, /^<!doctype html>\n<html lang="sv">/);
+    assert.match(html, /<h1>Dina personuppgifter \(artikel 15 i dataskyddsförordningen\)<\/h1>/);
+    assert.match(html, new RegExp(`dataskyddsbegäran med referensnummer ${record.id} som vi tog emot den \\d{1,2}\\.\\d{1,2}\\.\\d{4} kl\\. `));
+    assert.match(html, /<h3>Dataskyddsbegäran som skickades den [^<]*: Radering av uppgifter \(artikel 17\)<\/h3>/);
+    assert.match(html, new RegExp(`<li>[^<]*: ${subject}</li>`), 'the message, among the mails sent');
+    assert.match(html, /ärendet behandlades av vårt dataskyddsteam \(message\)/);
+    assert.match(html, /Ur vår dataskyddsbeskrivning, version 2018-05-24/);
+    assert.match(html, /Mottagare av personuppgifter och regelbundna utlämnanden av uppgifter/, 'recipients, from the Swedish notice');
+    assert.match(html, /Den registrerades rättigheter/, 'rights, from the Swedish notice');
+    assert.doesNotMatch(html, /Henkilötietosi|Your personal data|Meillä olevat tiedot|The data we hold/, 'no other language\'s answer');
   });
 
   it('consents per purpose, week by week, and per address as `consents --email` has them', async () => {

@@ -1,20 +1,23 @@
 // The console's settings and strings: who may sign in, the environment the command line reads,
-// the start-up refusals, the console off unless configured, the strings in both languages alike,
-// and the Art. 15 answer without a notice document.
+// the start-up refusals, the console off unless configured, the strings in every language alike,
+// the sign-in link mail and pages in Swedish, and the Art. 15 answer without a notice document.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { renderAnswer } from '../../src/console/answer.js';
+import { signInMail } from '../../src/console/mail.js';
+import { renderSignInPage } from '../../src/console/pages.js';
 import { allowedUser, consoleSettings } from '../../src/console/settings.js';
 import { cookieNames, setCookie } from '../../src/console/session.js';
 import { exportDocument } from '../../src/console/subject.js';
 import { parseConfig } from '../../src/cli/options.js';
+import { pageLocale } from '../../src/mail/pages.js';
 import { SITE_DEFAULT } from '../../src/mail/site.js';
 import { createReceiver } from '../../src/receiver.js';
 import type { StoredRecord } from '../../src/store/store.js';
 import { tempDir } from '../receiver/helpers.js';
 import { serveReceiver } from '../receiver/serve.js';
-import { signedRequest } from './helpers.js';
+import { signedRequest, STAFF } from './helpers.js';
 
 type Tree = { [key: string]: Tree | string | string[] };
 const strings = (lang: string) => (JSON.parse(readFileSync(`packages/receiver/locales/${lang}/mail.json`, 'utf8')) as { console: Tree }).console;
@@ -99,11 +102,28 @@ describe('console: settings and strings', () => {
     }
   });
 
-  it('the console\'s strings: the same keys and placeholders in Finnish and English', () => {
+  it('the console\'s strings: the same keys, in the same order, and placeholders in Finnish, Swedish and English', () => {
     const fi = leaves(strings('fi'));
-    const en = leaves(strings('en'));
-    assert.deepEqual([...fi.keys()].sort(), [...en.keys()].sort());
-    for (const [key, placeholders] of fi) assert.equal(en.get(key), placeholders, key);
+    for (const lang of ['sv', 'en']) {
+      const other = leaves(strings(lang));
+      assert.deepEqual([...other.keys()], [...fi.keys()], lang);
+      for (const [key, placeholders] of fi) assert.equal(other.get(key), placeholders, `${lang} ${key}`);
+    }
+  });
+
+  it('the sign-in link mail and its pages in Swedish, as Accept-Language asks', () => {
+    const locale = pageLocale(undefined, 'sv-FI, fi;q=0.8, en;q=0.5');
+    const mail = signInMail({ to: STAFF, url: 'https://privacy.example.com/console/auth/link/t', expiresAt: new Date('2026-06-20T09:30:00Z'), locale });
+    assert.equal(mail.subject, 'Din inloggningslänk till dataskyddskonsolen');
+    assert.match(mail.text, /^Hej,/);
+    assert.match(mail.text, /Länken gäller till 20\.6\.2026 kl\. 12\.30 \(finländsk tid\)\./);
+    assert.equal(mail.headers['Content-Language'], 'sv');
+    for (const page of ['link', 'used', 'expired', 'invalid', 'refused', 'failed', 'unavailable'] as const) {
+      const { headers, body } = renderSignInPage(page, locale, { email: STAFF });
+      assert.match(body, /<html lang="sv">/, page);
+      assert.equal(headers['content-language'], 'sv', page);
+      assert.match(body, /<title>[^<]+ – OptimeSys dataskyddskonsol<\/title>/, page);
+    }
   });
 
   it('the Art. 15 answer without a notice document says where the notice is, and the rights', async () => {

@@ -1,9 +1,10 @@
 import { expect, waitUntil } from '@open-wc/testing';
+import { LOCALES } from '../../console/i18n.js';
 import { ADDRESS, fakeServer } from './fake-server.js';
 import { deep, mountConsole, restorePage, waitFor } from './helpers.js';
 
 // axe over each view, in each language: labels, names, landmarks, contrast, ARIA, lang.
-for (const lang of ['fi', 'en']) {
+for (const lang of LOCALES) {
   describe(`console views are axe-clean (${lang})`, () => {
     afterEach(restorePage);
 

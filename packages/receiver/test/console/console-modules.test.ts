@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { ApiError, httpApi } from '../../console/api.js';
-import { dueText, errorText, formatDay, identityText, sortRequests } from '../../console/format.js';
+import { dueText, errorText, formatDay, formatTime, identityText, sortRequests } from '../../console/format.js';
 import { translator } from '../../console/i18n.js';
 import { parseRoute, routeHash } from '../../console/route.js';
 import { consentState, weeklySeries } from '../../console/stats.js';
@@ -29,6 +29,11 @@ describe('console modules', () => {
     expect(dueText(en, 'en', { ...row, daysLeft: -3, overdue: true })).to.equal('10 Mar 2025 · 3 days overdue');
     expect(dueText(fi, 'fi', { ...row, daysLeft: -1, overdue: true })).to.equal('10.3.2025 · 1 päivän myöhässä');
     expect(dueText(fi, 'fi', { ...row, status: 'closed' })).to.equal('10.3.2025');
+    // Swedish as written in Finland, dates as the receiver's Swedish mails write them.
+    const sv = translator('sv');
+    expect(dueText(sv, 'sv', row)).to.equal('10.3.2025 · 1 dag kvar');
+    expect(dueText(sv, 'sv', { ...row, daysLeft: -3, overdue: true })).to.equal('10.3.2025 · 3 dagar försenad');
+    expect(formatTime('sv', '2025-03-10T12:05:00Z')).to.match(/^10\.3\.2025 kl\. \d{1,2}\.05$/);
     expect(formatDay('fi', 'not a day')).to.equal('not a day');
   });
 
