@@ -36,20 +36,27 @@ const allText = (doc: NoticeDocument) =>
 
 describe('locales', () => {
   it('every locale file exists in Finnish, Swedish and English with the same keys', () => {
-    // the elements' strings, the mails and the link pages (mail.json): the notice is held to its structure below
+    // The elements' strings (the notice is held to its structure below), and the receiver's mails, pages and
+    // labels: each folder of languages holds the same files with the same keys.
     assert.deepEqual(readdirSync('locales').sort(), [...LOCALES].sort(), 'a folder per language the elements offer');
-    const files = readdirSync('locales/fi').filter((f) => f.endsWith('.json'));
-    assert.ok(['consent.json', 'mail.json', 'preferences.json', 'request.json', 'ui.json'].every((f) => files.includes(f)));
-    for (const lang of LOCALES) assert.deepEqual(readdirSync(`locales/${lang}`).filter((f) => f.endsWith('.json')).sort(), files.sort(), lang);
-    for (const file of files.filter((f) => f !== 'notice.json')) {
-      const fiKeys = keyPaths(read(`locales/fi/${file}`)).sort();
-      for (const lang of LOCALES) assert.deepEqual(keyPaths(read(`locales/${lang}/${file}`)).sort(), fiKeys, `${lang}/${file}: key sets differ from fi`);
-      for (const lang of LOCALES) {
-        const empty = keyPaths(read(`locales/${lang}/${file}`)).filter((k) => {
-          const v = k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], read(`locales/${lang}/${file}`));
-          return typeof v !== 'string' || !v.trim();
-        });
-        assert.deepEqual(empty, [], `${lang}/${file}: empty strings`);
+    const roots = { locales: ['consent.json', 'preferences.json', 'request.json', 'ui.json'], 'packages/receiver/locales': ['labels.json', 'mail.json'] };
+    for (const [root, expected] of Object.entries(roots)) {
+      assert.deepEqual(readdirSync(root).sort(), [...LOCALES].sort(), `${root}: a folder per language`);
+      const files = readdirSync(`${root}/fi`).filter((f) => f.endsWith('.json'));
+      assert.ok(expected.every((f) => files.includes(f)), `${root}: ${files.join(', ')}`);
+      for (const lang of LOCALES) assert.deepEqual(readdirSync(`${root}/${lang}`).filter((f) => f.endsWith('.json')).sort(), files.sort(), `${root}/${lang}`);
+      for (const file of files.filter((f) => f !== 'notice.json')) {
+        const fiKeys = keyPaths(read(`${root}/fi/${file}`)).sort();
+        for (const lang of LOCALES) assert.deepEqual(keyPaths(read(`${root}/${lang}/${file}`)).sort(), fiKeys, `${root}/${lang}/${file}: key sets differ from fi`);
+        for (const lang of LOCALES) {
+          const empty = keyPaths(read(`${root}/${lang}/${file}`)).filter((k) => {
+            const v = k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], read(`${root}/${lang}/${file}`));
+            // A value is a string, or a list of paragraphs (a message template's body).
+            const texts = Array.isArray(v) ? v : [v];
+            return !texts.length || texts.some((t) => typeof t !== 'string' || !t.trim());
+          });
+          assert.deepEqual(empty, [], `${root}/${lang}/${file}: empty strings`);
+        }
       }
     }
   });
