@@ -13,7 +13,7 @@ chmodSync(join(dist, 'src/cli/bin.js'), 0o755);
 const { webhookJsonSchemas } = await import('./dist/src/webhooks/json-schema.js');
 mkdirSync(join(dist, 'schema'), { recursive: true });
 for (const [name, schema] of Object.entries(webhookJsonSchemas())) writeFileSync(join(dist, 'schema', `${name}.json`), `${JSON.stringify(schema, null, 2)}\n`);
-// Generated from the route families' declarations (src/<family>/routes.ts), as `/openapi.json` serves it with mail on.
+// Generated from the route families' declarations (src/<family>/routes.ts), as `/openapi.json` serves it with mail and the console on.
 const { openApiDocument } = await import('./dist/src/openapi.js');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 writeFileSync(join(dist, 'openapi.json'), `${JSON.stringify(openApiDocument({ version }), null, 2)}\n`);

@@ -7,14 +7,17 @@
  * - health/: `/healthz`, `/readyz`
  * - confirmation/: `/confirm/{token}`, `/restore/{token}`, `/pages.css`
  * - preferences/: `/api/preferences`, `/api/preferences/link`, `/unsubscribe/{token}`
+ * - console/: `/console`, `/console/auth/*`, `/console/api/*` (the privacy office's console, when configured)
  *
  * and `/openapi.json`, generated here from those declarations.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Context, Handler, Hono, MiddlewareHandler } from 'hono';
+import type { Context, Handler, MiddlewareHandler } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import { HTTPException } from 'hono/http-exception';
 import { confirmationRoutes, type ConfirmationPages } from './confirmation/routes.js';
+import type { ConsoleContext } from './console/context.js';
+import { CONSOLE_TAG, consoleRoutes } from './console/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { declareRoute, json } from './http/answers.js';
 import { crossOrigin, type CrossOrigin } from './http/cors.js';
@@ -48,7 +51,7 @@ export interface JobContext {
 /** Buckets of per-client rate limits: `link` for requests that cause mail, `page` for the mailed links' pages. */
 export type LimitBucket = 'link' | 'page';
 
-/** What the app gives its route families (and a feature's own routes). */
+/** What the app gives its route families. */
 export interface RouteTools {
   /** A per-client rate limit for a route (passes everything when limits are off); documented as `LIMITED`. */
   limit(bucket: LimitBucket): MiddlewareHandler;
@@ -60,7 +63,7 @@ export interface RouteTools {
   cors: CrossOrigin;
 }
 
-/** What the receiver does besides storing: confirmation mail, webhooks. */
+/** What the receiver does besides storing: confirmation mail, webhooks, the office's notices. */
 export interface ReceiverFeature {
   /** Jobs to queue with a newly stored record, in the same transaction. */
   jobsFor?(row: StoredRecord, context: JobContext): NewJob[] | Promise<NewJob[]>;
@@ -70,8 +73,6 @@ export interface ReceiverFeature {
   pending?(row: StoredRecord): boolean;
   /** Jobs were committed: start on them now rather than at the next poll. */
   queued?(): void;
-  /** Routes of its own, outside the families and the document. */
-  install?(app: Hono, tools: RouteTools): void;
 }
 
 export interface AppOptions {
@@ -106,6 +107,8 @@ export interface AppOptions {
   confirmation?: ConfirmationPages | undefined;
   /** The preference API and one-click unsubscribe (preferences/). */
   preferences?: PreferencePages | undefined;
+  /** The privacy office's console (console/): mounted when someone may sign in to it. */
+  console?: ConsoleContext | undefined;
   /** Told how many requests are in flight, so background work gives way to them. */
   onLoad?: (inFlight: number) => void;
   /** The package version, for the OpenAPI document at `/openapi.json`. */
@@ -149,7 +152,7 @@ export const ROUTE_LIMITS: Record<LimitBucket, { burst: number; perSecond: numbe
 };
 
 /** The document's frame; its paths and schemas come from the route declarations. */
-const documentConfig = (version: string, serverUrl = '/') => ({
+const documentConfig = (version: string, serverUrl = '/', withConsole = false) => ({
   openapi: '3.1.0',
   info: {
     title: 'Privacy widgets reference receiver',
@@ -158,6 +161,8 @@ const documentConfig = (version: string, serverUrl = '/') => ({
     license: { name: 'MIT', identifier: 'MIT' },
   },
   servers: [{ url: serverUrl }],
+  // The console's routes are an optional part: a tag says so where they are.
+  ...(withConsole ? { tags: [CONSOLE_TAG] } : {}),
 });
 
 /**
@@ -226,21 +231,21 @@ export function createApp(options: AppOptions) {
     if (!isComplete(c.res)) c.res.headers.set('cache-control', 'no-store');
   });
 
-  // The route families. One more (the console, at `/console`) is one more line.
+  // The route families.
   app.route('/', recordRoutes(options, tools));
   app.route('/', healthRoutes(options.store));
   if (options.confirmation) app.route('/', confirmationRoutes(options.confirmation, tools));
   if (options.preferences) app.route('/', preferenceRoutes(options.preferences, tools));
+  if (options.console) app.route('/', consoleRoutes(options.console, tools));
 
   // The document of this app: the families' declarations, generated once.
   let doc: object | undefined;
-  const document = (serverUrl?: string) => app.getOpenAPI31Document(documentConfig(options.version ?? '0.0.0', serverUrl));
+  const document = (serverUrl?: string) => app.getOpenAPI31Document(documentConfig(options.version ?? '0.0.0', serverUrl, Boolean(options.console)));
   app.openapi(
     declareRoute({ method: 'get', path: '/openapi.json', summary: 'This document', answers: [json(200, 'The OpenAPI 3.1 document.', z.looseObject({}))] }),
     (c) => c.json((doc ??= document()), 200, { 'cache-control': 'public, max-age=300' }),
   );
 
-  for (const f of options.features ?? []) f.install?.(app, tools);
   for (const [route, handler] of Object.entries(options.routes ?? {})) {
     const [method, path] = route.split(' ') as [string, string];
     if (method === 'GET') app.on(method, path, handler);

@@ -4,7 +4,10 @@
  * There is no table to keep: each family declares its routes with
  * @hono/zod-openapi beside their handlers (`<family>/routes.ts`), and the
  * document is generated from the declarations of an app with every family
- * mounted, the one `/openapi.json` serves on a receiver with mail on.
+ * mounted, the one `/openapi.json` serves on a receiver with mail and the
+ * console on. The console's routes carry the tag `console`, whose description
+ * says they are present only when the console is configured; a receiver
+ * serves at `/openapi.json` the document of what it mounts.
  */
 import { createApp, type AppOptions } from './app.js';
 
@@ -18,7 +21,7 @@ const unused = <T extends object>(name: string): T =>
     },
   });
 
-/** The OpenAPI 3.1 document of the receiver with every family mounted. `version`: the package version. */
+/** The OpenAPI 3.1 document of the receiver with every family mounted, the console's included. `version`: the package version. */
 export function openApiDocument(options: { version: string; serverUrl?: string }): Record<string, unknown> {
   const every: AppOptions = {
     store: unused('store'),
@@ -30,6 +33,7 @@ export function openApiDocument(options: { version: string; serverUrl?: string }
     rateLimit: false,
     confirmation: unused('confirmation'),
     preferences: unused('preferences'),
+    console: unused('console'),
     version: options.version,
   };
   return createApp(every).document(options.serverUrl) as unknown as Record<string, unknown>;

@@ -142,7 +142,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
   const site = siteText({ origins: [...(publicUrl ? [publicUrl] : []), ...allowedOrigins], purposes: options.purposes ?? {} });
   const cap = (options.mail && options.mail.cap) || DEFAULT_MAIL_CAP;
   let wake = () => {};
-  // The privacy office's console: its routes, the office's notices (with records and confirmations) and the daily digest.
+  // The privacy office's console: its routes (mounted by the app), the office's notices (with records and confirmations) and the daily digest.
   const office: ConsoleFeature | undefined = options.console
     ? consoleFeature({
         options: options.console,
@@ -211,6 +211,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     features: [mail, prefs, hooks, office].filter((f) => f !== undefined),
     confirmation: mail,
     preferences: prefs,
+    console: office?.routes,
     onLoad: (n) => load.busy(n),
     version: packageVersion(),
     verify: async (jws) => {

@@ -23,6 +23,9 @@ const HEADERS = {
   'access-control-allow-origin': { description: 'The allowed origin.', schema: { type: 'string' } },
   'access-control-allow-methods': { description: 'The method this path takes.', schema: { type: 'string' } },
   'access-control-max-age': { description: 'Seconds a browser may cache the preflight.', schema: { type: 'string' } },
+  location: { description: 'Where the browser goes next.', schema: { type: 'string' } },
+  'set-cookie': { description: 'A cookie set or removed.', schema: { type: 'string' } },
+  'content-disposition': { description: 'A download, and its file name.', schema: { type: 'string' } },
 } as const;
 export type Header = keyof typeof HEADERS;
 

@@ -1,7 +1,9 @@
 // The OpenAPI document is generated from the route declarations (each family's routes.ts), and this
 // holds the app to it both ways: every operation, status, error code and media type the document
 // lists is provoked on createApp() and its body matches the documented schema, and every method
-// and path the app answers is in the document. The document itself is valid OpenAPI 3.1.
+// and path the app answers is in the document. The document itself is valid OpenAPI 3.1. The
+// console's routes are in it (tagged `console`), and a receiver with the console on is probed for
+// each of their answers (test/console-server/openapi-probes.ts).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -16,11 +18,12 @@ import { preferences } from '../../src/preferences/feature.js';
 import { createServerKey, loadServerKey } from '../../src/records/countersign.js';
 import { sqliteStore } from '../../src/store/sqlite-store.js';
 import type { RecordStore } from '../../src/store/store.js';
-import { consentRecord, dataRequest, tempDir } from '../receiver/helpers.js';
+import { ORIGIN, probeConsole, probeConsoleStoreFailing, testConsoles } from '../console-server/openapi-probes.js';
+import { consentRecord, dataRequest, signed, tempDir } from '../receiver/helpers.js';
 
 type Schema = { $ref?: string; properties?: { error?: { properties?: { code?: { enum?: string[] } } } } };
-type Operation = { responses: Record<string, { content?: Record<string, { schema: Schema }> }> };
-type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, object> } };
+type Operation = { tags?: string[]; responses: Record<string, { content?: Record<string, { schema: Schema }> }> };
+type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, object> }; tags?: { name: string; description: string }[] };
 
 const Ajv2020 = ((await import('ajv/dist/2020.js')) as unknown as { default: new (o: object) => { addSchema(s: object, k: string): void; compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } } }).default;
 const VERSION = '0.1.0';
@@ -96,8 +99,9 @@ const mail = confirmations({
 });
 const prefs = preferences({ store, key, tokens, cap: CAP, mail: { wake() {} }, publicUrl: 'https://privacy.example', site: SITE_DEFAULT });
 const noMail = preferences({ store, key, tokens, cap: CAP, publicUrl: 'https://privacy.example', site: SITE_DEFAULT });
+const consoles = await testConsoles({ store, key, tokens, site: SITE_DEFAULT, cap: CAP });
 after(async () => {
-  await Promise.all([mail.stop(), prefs.stop(), noMail.stop()]);
+  await Promise.all([mail.stop(), prefs.stop(), noMail.stop(), consoles.consoles.stop()]);
   await store.close();
 });
 
@@ -121,16 +125,20 @@ const options: AppOptions = {
   allowedOrigins: [ALLOWED],
   rateLimit: { burst: 1000, perSecond: 1000 },
   routeLimits: { link: { burst: 1000, perSecond: 1000 }, page: { burst: 1000, perSecond: 1000 } },
-  features: [mail, prefs],
+  features: [mail, prefs, consoles.consoles.on],
   confirmation: mail,
   preferences: prefs,
+  console: consoles.consoles.on.routes,
   version: VERSION,
 };
 const main = createApp(options);
 /** Every limit at zero: each limited route's first request is refused. */
 const limited = createApp({ ...options, rateLimit: { burst: 0, perSecond: 0.001 }, routeLimits: { link: { burst: 0, perSecond: 0.001 }, page: { burst: 0, perSecond: 0.001 } } });
-/** Mail off: no confirmation pages, and no preference links. */
-const mailOff = createApp({ ...options, features: [noMail], confirmation: undefined, preferences: noMail });
+/** Mail off: no confirmation pages, no preference links, and a console without sign-in links, messages or provider. */
+const mailOff = createApp({ ...options, features: [noMail], confirmation: undefined, preferences: noMail, console: consoles.consoles.off.routes });
+/** A console whose OpenID Connect provider does not answer. */
+const providerDown = createApp({ ...options, console: consoles.consoles.down.routes });
+const CONSOLE_PATHS = Object.keys(doc.paths).filter((p) => p.startsWith('/console'));
 
 test('the document is the app: generated from its declarations, and served at /openapi.json', async () => {
   assert.deepEqual(main.document(), doc);
@@ -138,6 +146,16 @@ test('the document is the app: generated from its declarations, and served at /o
   // A receiver without mail documents what it mounts: no mailed links' pages.
   const off = mailOff.document() as unknown as Doc;
   assert.deepEqual(Object.keys(doc.paths).filter((p) => !(p in off.paths)), ['/pages.css', '/confirm/{token}', '/restore/{token}']);
+  // The console is an optional part: tagged, and said to be present only when configured; a receiver without it documents none of it.
+  assert.ok(CONSOLE_PATHS.length >= 15);
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    for (const operation of Object.values(operations)) assert.deepEqual(operation.tags, path.startsWith('/console') ? ['console'] : undefined, path);
+  }
+  assert.deepEqual(doc.tags?.map((t) => t.name), ['console']);
+  assert.match(doc.tags![0]!.description, /Present when the receiver's console is configured/);
+  const bare = createApp({ ...options, console: undefined }).document() as unknown as Doc;
+  assert.deepEqual(Object.keys(doc.paths).filter((p) => !(p in bare.paths)), CONSOLE_PATHS);
+  assert.equal(bare.tags, undefined);
 });
 
 test('every answer in the document is given by the app, and every route the app answers is in the document', async () => {
@@ -175,7 +193,7 @@ test('every answer in the document is given by the app, and every route the app 
       const schema = documentedAnswer.content?.[type]?.schema;
       assert.ok(schema, `${method} ${path} ${res.status}: ${type} is not documented`);
       if (type === 'application/json') {
-        const body = (await res.json()) as { error?: { code: string } };
+        const body = (await res.clone().json()) as { error?: { code: string } };
         const validate = ajv.compile(schema.$ref ? { $ref: schema.$ref } : schema);
         assert.ok(validate(body), `${method} ${path} ${res.status}: ${JSON.stringify(body)} does not match its schema`);
         if (body.error) variant = body.error.code;
@@ -190,11 +208,11 @@ test('every answer in the document is given by the app, and every route the app 
   /** A request each route takes as far as its limit: the records endpoint looks at the media type first. */
   const minimal = (method: string, path: string): RequestInit =>
     method === 'POST' && path === '/api/records' ? jose('a.b.c') : method === 'POST' && path.endsWith('/link') ? linkBody({ email: 'maija@example.fi' }) : {};
-  const concrete = (path: string, token = 'not-a-token') => path.replace('{token}', token);
+  const concrete = (path: string, token = 'not-a-token') => path.replace(/\{\w+\}/g, token);
 
   // What every route answers alike, derived from the document.
   for (const { method, path } of operations) {
-    const malformed = path.includes('{token}') ? path.replace('{token}', '%zz') : `${path}%zz`;
+    const malformed = /\{\w+\}/.test(path) ? path.replace(/\{\w+\}/, '%zz') : `${path}%zz`;
     await probe(method, malformed, {}, [400, 'malformed-target'], { as: path });
     if (method === 'GET') await probe(method, concrete(path), { headers: { 'content-length': '9999' } }, [413, 'body-not-allowed']);
     // Sent to every route, so that a route refusing without saying so fails `probe`.
@@ -286,14 +304,28 @@ test('every answer in the document is given by the app, and every route the app 
   await probe('POST', '/api/preferences/link', linkBody({ email: 'x'.repeat(5000) }), [413, 'too-large']);
   await probe('POST', '/api/preferences/link', linkBody({ email: 'maija@example.fi' }), [404, 'not-found'], { app: mailOff.app });
 
+  // The console, on a data request and a consent record signed for real (its reads verify signatures).
+  const request = await signed(dataRequest('ville@example.fi'));
+  await probe('POST', '/api/records', jose(request.jws), [201]);
+  const consent = await signed(consentRecord('ville@example.fi'));
+  await probe('POST', '/api/records', jose(consent.jws), [201]);
+  const consoleRequest = { id: request.record.id, kid: (await store.get(request.record.id))!.kid };
+  const session = await probeConsole(probe, consoles, { off: mailOff.app, down: providerDown.app }, consoleRequest, 'ville@example.fi');
+
   // Every method on every path the app routes: what it answers (not the answer to a path it has no route for) is documented.
   const nothing = await (await main.app.fetch(new Request('http://127.0.0.1/no/such/route'))).text();
+  // The console's API is tried signed in and from the console: without a session every path of it answers the same 401.
+  const signedIn = (path: string, method: string): RequestInit => {
+    if (!path.startsWith('/console/api/')) return {};
+    const headers = { cookie: session.cookie, origin: ORIGIN, 'x-csrf-token': session.csrf };
+    return method === 'GET' ? { headers } : { headers: { ...headers, 'content-type': 'application/json' }, body: '{}' };
+  };
   const paths = [...new Set(main.app.routes.map((r) => r.path).filter((p) => !p.includes('*')))];
   assert.ok(paths.length >= 10, 'the app lists its routes');
   for (const path of paths) {
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
       const concretePath = path.replace(/:\w+/g, 'not-a-token');
-      const res = await main.app.fetch(new Request(`http://127.0.0.1${concretePath}`, { method }));
+      const res = await main.app.fetch(new Request(`http://127.0.0.1${concretePath}`, { method, ...signedIn(path, method) }));
       if (res.status === 404 && (await res.text()) === nothing) continue;
       const route = documentedPath(concretePath);
       assert.ok(route && doc.paths[route]?.[method.toLowerCase()], `the app answers ${method} ${path} (${res.status}), which is not in the document`);
@@ -302,6 +334,8 @@ test('every answer in the document is given by the app, and every route the app 
 
   // The store failing: every route that reads or writes it answers a retryable 503.
   await prefs.stop(); // the link request's work, done before the store fails
+  await consoles.consoles.on.stop(); // the console's sign-in link work too
+  await probeConsoleStoreFailing(probe, consoles, session, consoleRequest, (on) => (store.fail = on));
   store.fail = true;
   await probe('POST', '/api/records', jose(fakeJws(consentRecord('liisa@example.fi'))), [503, 'unavailable']);
   const valid = (kind: 'confirm' | 'restore') => tokens.issue({ kind, recordId: grant.id, address: 'maija@example.fi', locale: 'fi' });
