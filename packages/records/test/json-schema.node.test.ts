@@ -83,7 +83,7 @@ test('the JSON Schemas accept and reject the same samples as zod', { skip: !Ajv2
     ],
   ] as const;
   for (const [name, zodSchema, samples] of pairs) {
-    const validate = ajv.compile(schemas[name]);
+    const validate = ajv.compile(schemas[name]!);
     for (const [label, sample, valid] of samples as readonly (readonly [string, unknown, boolean])[]) {
       const clean = JSON.parse(JSON.stringify(sample ?? null)); // what a backend receives
       assert.equal(zodSchema.safeParse(clean).success, valid, `zod, ${name}: ${label}`);
