@@ -117,7 +117,7 @@ export async function pendingJobs(kind, dir, url) {
   const { default: Database } = await import('better-sqlite3');
   let db;
   return {
-    count: async () => (db ??= new Database(join(dir, 'records.db'), { readonly: true, fileMustExist: true })).prepare(`SELECT count(*) AS n FROM jobs ${unsent}`).get().n,
+    count: async () => (db ??= new Database(join(dir, 'records.db'), { readonly: true, fileMustExist: true })).prepare(`SELECT count(*) AS n FROM privacy_jobs ${unsent}`).get().n,
     close: async () => db?.close(),
   };
 }

@@ -7,7 +7,7 @@
  * that never proved the mailbox counts at once and queues a notice to the
  * owner instead (restore.ts).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 import { mailCaps, type MailCap } from '../mail/caps.js';
 import { handleConfirmLink, type ConfirmStore } from './link-page.js';
@@ -17,14 +17,14 @@ import { startMailSender, type MailQueue, type MailSender } from '../mail/sender
 import type { SiteText } from '../mail/site.js';
 import { redactTokens, type LinkTokens } from '../mail/link-tokens.js';
 import type { MailTransport, OutgoingMail } from '../mail/transport.js';
-import { signEvent, type ServerKey } from '../records/countersign.js';
+import { eventAbout, type ServerKey } from '../records/countersign.js';
 import type { JobContext } from '../app.js';
 import type { Background } from '../http/background.js';
 import { currentConsents } from '../derive.js';
 import { preferencesLink } from '../preferences/feature.js';
 import { mailedRecord, restorations, type Restoration } from './restore.js';
 import type { ConfirmationPages } from './routes.js';
-import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from '../store/store.js';
+import { emailKey, type NewJob, type RecordStore, type StoredRecord } from '../store/store.js';
 
 export interface MailSettings {
   transport: MailTransport;
@@ -169,17 +169,7 @@ export function confirmations({
           confirmedAt: at.toISOString(),
           ...(mail.recordIp && ip ? { ip } : {}),
         };
-        const event: ReceiverEvent = {
-          id: randomUUID(),
-          kind: 'confirmation',
-          key: confirmKey(row.kid, recordId),
-          email: row.email,
-          recordId,
-          recordKid: row.kid,
-          at: data.confirmedAt,
-          data,
-          jws: await signEvent(key, data),
-        };
+        const event = await eventAbout(key, row, { kind: 'confirmation', key: confirmKey(row.kid, recordId), at: data.confirmedAt, data });
         const jobs = also?.jobs(row, event.at) ?? [];
         const stored = (await store.addEvent(event, jobs)).status === 'stored';
         if (stored && jobs.length) also!.queued();

@@ -8,16 +8,14 @@
  * restoration: the purposes that record turned off, and are still off,
  * count as granted again, proved by the mailbox like any confirmed grant.
  */
-import { randomUUID } from 'node:crypto';
 import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
-import { RESTORE_PATH } from './mail.js';
 import { pageLocale, renderLinkPage, type LinkPage, type RenderedPage } from '../mail/pages.js';
 import type { SiteText } from '../mail/site.js';
 import type { LinkTokens } from '../mail/link-tokens.js';
-import { signEvent, type ServerKey } from '../records/countersign.js';
+import { eventAbout, type ServerKey } from '../records/countersign.js';
 import type { LinkRequest } from './routes.js';
 import { currentConsents } from '../derive.js';
-import type { NewJob, RecordStore, ReceiverEvent, StoredRecord } from '../store/store.js';
+import type { NewJob, RecordStore, StoredRecord } from '../store/store.js';
 
 /** What a restoration raises for the site's other tools (`consent.restored`). */
 export interface Restoration {
@@ -84,17 +82,7 @@ export function restorations(deps: {
       receiverKid: key.kid,
       restoredAt: at,
     };
-    const event: ReceiverEvent = {
-      id: randomUUID(),
-      kind: 'restoration',
-      key: eventKey,
-      email: row.email,
-      recordId: row.id,
-      recordKid: row.kid,
-      at,
-      data,
-      jws: await signEvent(key, data),
-    };
+    const event = await eventAbout(key, row, { kind: 'restoration', key: eventKey, at, data });
     const jobs =
       deps.also?.jobs({
         id: event.id,

@@ -1,7 +1,7 @@
 /**
  * The receiver's mails as RFC 5322 messages (MIME: RFC 2045-2047), built
  * here and handed to nodemailer as finished bytes (`raw`): its MailComposer
- * cost 0.5–1.2 ms of CPU per confirmation mail, this about 0.05 ms.
+ * cost about ten times the CPU per confirmation mail (docs/benchmarks.md).
  *
  * What it writes: From, To, Subject, Date, Message-ID, the extra headers,
  * MIME-Version, then a text/plain part, or a multipart/alternative of

@@ -23,7 +23,7 @@ import { composePreferencesLink, grantsToConfirm } from '../mail/compose.js';
 import { pageLocale, renderLinkPage, type LinkPage, type RenderedPage } from '../mail/pages.js';
 import type { SiteText } from '../mail/site.js';
 import type { LinkTokens, TokenResult } from '../mail/link-tokens.js';
-import { signEvent, type ServerKey } from '../records/countersign.js';
+import { eventAbout, signEvent, type ServerKey } from '../records/countersign.js';
 import type { ReceiverFeature, Vouch } from '../app.js';
 import type { PreferencePages, PreferencesState } from './routes.js';
 import { currentConsents, type ConsentState } from '../derive.js';
@@ -184,17 +184,7 @@ export function preferences(options: PreferencesOptions): Preferences {
       tokenId,
       confirmedAt: at,
     };
-    const event: ReceiverEvent = {
-      id: randomUUID(),
-      kind: 'confirmation',
-      key: `confirm:${row.kid}:${row.id}`,
-      email: row.email,
-      recordId: row.id,
-      recordKid: row.kid,
-      at,
-      data,
-      jws: await signEvent(key, data),
-    };
+    const event = await eventAbout(key, row, { kind: 'confirmation', key: `confirm:${row.kid}:${row.id}`, at, data });
     const jobs = options.hooks?.confirmationJobs(row, at) ?? [];
     const stored = (await store.addEvent(event, jobs)).status === 'stored';
     if (stored && jobs.length) options.hooks!.queued();

@@ -3,12 +3,13 @@
  * ES256 key, so a visitor (or a DPO) can later prove the server got exactly
  * that JWS, when, and by when a data request must be answered.
  */
-import { createHash, KeyObject, sign, type webcrypto } from 'node:crypto';
+import { createHash, KeyObject, randomUUID, sign, type webcrypto } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { canonicalJson } from '@optimesys/privacy-records/canonical';
 import type { PublicJwk } from '@optimesys/privacy-records/jws';
 import type { ConfirmedReceipt, PrivacyRecord, ReceiptPayload } from '@optimesys/privacy-records/schemas';
 import { isFinnishNonWorkingDay } from './calendar.js';
+import type { ReceiverEvent, StoredRecord } from '../store/store.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 
@@ -41,6 +42,15 @@ export async function loadServerKey(jwk: JWK): Promise<ServerKey> {
 /** The receiver's JWS over an event it attests (a confirmation, a withdrawal, a restoration): RFC 8785 canonical JSON, ES256. */
 export async function signEvent(key: ServerKey, payload: Record<string, unknown>): Promise<string> {
   return new CompactSign(new TextEncoder().encode(canonicalJson(payload))).setProtectedHeader({ alg: 'ES256', kid: key.kid }).sign(key.privateKey);
+}
+
+/** The receiver's signed event about a stored record: a confirmation, a restoration. */
+export async function eventAbout(
+  key: ServerKey,
+  row: Pick<StoredRecord, 'id' | 'kid' | 'email'>,
+  event: Pick<ReceiverEvent, 'kind' | 'key' | 'at' | 'data'>,
+): Promise<ReceiverEvent> {
+  return { id: randomUUID(), ...event, email: row.email, recordId: row.id, recordKid: row.kid, jws: await signEvent(key, event.data) };
 }
 
 /** The JWKS to serve at `/.well-known/jwks.json`. */

@@ -1,123 +1,99 @@
 import pg from 'pg';
-import { CAPS_MIGRATION, enqueue, JOBS_MIGRATION, pgJobs, transaction } from './pg-jobs.js';
-import { ReceiverStartError } from './open.js';
-import { classify, emailKey, type PutResult, type RecordStore, type StoredRecord } from './store.js';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { changes, first, rows, storeCore, type Engine, type Program, type WriteOptions } from './core.js';
+import { migratePostgres, postgresVersion } from './migrate.js';
+import { MIGRATIONS } from './migrations.js';
+import { param, prepare, queries, type Queries } from './queries.js';
+import type { Database } from './schema.js';
+import type { MailCapCount, RecordStore } from './store.js';
 
-interface Row {
-  seq: string;
-  id: string;
-  type: StoredRecord['type'];
-  email: string;
-  kid: string;
-  jws: string;
-  record: Record<string, unknown>;
-  receipt: Record<string, unknown>;
-  received_at: string;
-  due_by: string | null;
+export { MIGRATIONS };
+
+/** Runs a program to its end on the pool (each statement by itself) or on one client (inside its transaction), awaiting each query. */
+async function run<T>(program: Program<T>, db: pg.Pool | pg.PoolClient): Promise<T> {
+  for (let step = program.next(); ; ) {
+    if (step.done) return step.value;
+    const { query, want } = step.value;
+    const result = await db.query(query.sql, query.parameters as unknown[]);
+    step = program.next(want === 'changes' ? (result.rowCount ?? 0) : want === 'first' ? result.rows[0] : result.rows);
+  }
+}
+
+/** Runs a program in one transaction on one pooled client; a client that failed is not reused. */
+async function transaction<T>(pool: pg.Pool, program: Program<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await run(program, client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    broken = true;
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 /**
- * Versioned migrations, recorded in `privacy_schema_migrations`; each runs
- * once, in its own transaction, under an advisory lock so that receivers
- * starting together do not race. Never edit one that shipped: add another.
+ * What only PostgreSQL has: several receivers may share the database, so a cap is counted under a
+ * transaction-scoped advisory lock on its key (two instances cannot both pass it), and deliveries that
+ * finish together are marked done in one statement.
  */
-export const MIGRATIONS: readonly string[] = [
-  // 1: the schema of 0.1.0 (`IF NOT EXISTS`: a database made before versioning has these tables and no migrations table).
-  `
-CREATE TABLE IF NOT EXISTS privacy_records (
-  seq BIGSERIAL PRIMARY KEY,
-  id UUID NOT NULL UNIQUE,
-  type TEXT NOT NULL,
-  email TEXT NOT NULL,
-  kid TEXT NOT NULL,
-  jws TEXT NOT NULL,
-  record JSONB NOT NULL,
-  receipt JSONB NOT NULL,
-  received_at TEXT NOT NULL,
-  due_by TEXT
-);
-CREATE INDEX IF NOT EXISTS privacy_records_email ON privacy_records (email);
-CREATE TABLE IF NOT EXISTS privacy_request_closures (
-  seq BIGSERIAL PRIMARY KEY,
-  request_id UUID NOT NULL,
-  closed_at TEXT NOT NULL,
-  note TEXT NOT NULL
-);
-CREATE OR REPLACE FUNCTION privacy_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;
-DO $$ BEGIN
-  CREATE TRIGGER privacy_records_append_only BEFORE UPDATE OR DELETE ON privacy_records
-    FOR EACH ROW EXECUTE FUNCTION privacy_append_only();
-  CREATE TRIGGER privacy_request_closures_append_only BEFORE UPDATE OR DELETE ON privacy_request_closures
-    FOR EACH ROW EXECUTE FUNCTION privacy_append_only();
-EXCEPTION WHEN duplicate_object THEN NULL; END $$;
-`,
-  // 2: a record is unique per (kid, id), not per id (ALTER TABLE fires no row triggers; rows stay as they are).
-  `
-ALTER TABLE privacy_records DROP CONSTRAINT IF EXISTS privacy_records_id_key;
-ALTER TABLE privacy_records ADD CONSTRAINT privacy_records_kid_id_key UNIQUE (kid, id);
-CREATE INDEX privacy_records_id ON privacy_records (id);
-`,
-  // 3: one row the health check writes.
-  `CREATE TABLE privacy_health (id INTEGER PRIMARY KEY, checked_at TIMESTAMPTZ NOT NULL);`,
-  // 4: the job queue (mail, webhooks) and the receiver's own signed events (confirmations).
-  JOBS_MIGRATION,
-  // 5: mail caps by opaque key, and the receiver key the database belongs to.
-  CAPS_MIGRATION,
-];
+function postgresQueries(db: Kysely<Database>) {
+  const $ = <R>(query: Parameters<typeof prepare<R>>[1]) => prepare(db, query);
+  return {
+    // Serialises every transaction that counts these keys, in every instance, until commit; taken in one
+    // order, so two transactions with overlapping keys cannot deadlock.
+    lockCaps: $(sql`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (SELECT k FROM unnest(${param('keys')}::text[]) AS k ORDER BY k) AS sorted`),
+    capsFull: $(
+      sql<{ full: boolean | null }>`SELECT bool_or(counted.n >= c.max) AS full
+        FROM unnest(${param('keys')}::text[], ${param('since')}::timestamptz[], ${param('max')}::int[]) AS c(key, since, max)
+        CROSS JOIN LATERAL (SELECT count(*) AS n FROM privacy_mail_caps WHERE cap_key = c.key AND at > c.since) AS counted`,
+    ),
+    addCaps: $(sql`INSERT INTO privacy_mail_caps (cap_key, at) SELECT k, ${param('at')} FROM unnest(${param('keys')}::text[]) AS k`),
+    jobsDone: $(
+      sql`UPDATE privacy_jobs AS j SET done_at = v.at, result = v.result, payload = COALESCE(v.payload, j.payload),
+            attempts = j.attempts + 1, leased_until = NULL
+          FROM unnest(${param('ids')}::uuid[], ${param('at')}::timestamptz[], ${param('result')}::text[], ${param('payload')}::jsonb[])
+            AS v(id, at, result, payload)
+          WHERE j.id = v.id`,
+    ),
+  };
+}
 
-const MIGRATION_LOCK = 7638;
+/** Runs the store's programs on the pool. A class, as SQLite's engine is: its methods are one function each. */
+class PostgresEngine implements Engine {
+  readonly dialect = 'postgres';
+  readonly q: Queries;
+  readonly pq: ReturnType<typeof postgresQueries>;
 
-const toRecord = (row: Row): StoredRecord => ({
-  id: row.id,
-  type: row.type,
-  email: row.email,
-  kid: row.kid,
-  jws: row.jws,
-  record: row.record,
-  receipt: row.receipt,
-  receivedAt: row.received_at,
-  dueBy: row.due_by,
-});
+  constructor(
+    readonly pool: pg.Pool,
+    readonly db: Kysely<Database>,
+  ) {
+    this.q = queries(db, 'postgres');
+    this.pq = postgresQueries(db);
+  }
 
-// The id column is a UUID: anything else cannot be stored, and would be a query error.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  read<T>(program: Program<T>): Promise<T> {
+    return run(program, this.pool);
+  }
 
-async function migrate(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  // A checked-out client's connection can die too; its error is the query's rejection.
-  const ignore = () => undefined;
-  client.on('error', ignore);
-  let broken = false;
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS privacy_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
-    );
-    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM privacy_schema_migrations');
-    const version = rows[0]?.v ?? 0;
-    if (version > MIGRATIONS.length) {
-      // Waiting cannot mend it (store-wait.ts): the start stops with this line.
-      throw new ReceiverStartError(`The database has schema version ${version}; this receiver knows up to ${MIGRATIONS.length}: upgrade the receiver`);
-    }
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      await client.query('BEGIN');
-      try {
-        await client.query(MIGRATIONS[v]!);
-        await client.query('INSERT INTO privacy_schema_migrations (version) VALUES ($1)', [v + 1]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    }
-  } catch (error) {
-    broken = true;
-    throw error;
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    client.off('error', ignore);
-    client.release(broken);
+  write<T>(program: Program<T>, { together = true }: WriteOptions = {}): Promise<T> {
+    return together ? transaction(this.pool, program) : run(program, this.pool);
+  }
+
+  *capped(caps: readonly MailCapCount[], now: Date): Program<boolean> {
+    yield* rows(this.pq.lockCaps({ keys: [...new Set(caps.map((cap) => cap.key))].sort() }));
+    const keys = caps.map((cap) => cap.key);
+    const since = caps.map((cap) => new Date(now.getTime() - cap.windowMs).toISOString());
+    const counted = yield* first(this.pq.capsFull({ keys, since, max: caps.map((cap) => cap.max) }));
+    if (counted?.full) return false;
+    yield* changes(this.pq.addCaps({ keys, at: now.toISOString() }));
+    return true;
   }
 }
 
@@ -135,97 +111,53 @@ export async function pgStore(connectionString: string, options: { max?: number 
   // pg-pool listens for the first only. Every client keeps a listener for its lifetime: the query's
   // rejection is what reports the failure.
   pool.on('connect', (client) => void client.on('error', () => undefined));
+  // Kysely builds and compiles the SQL, and runs the migrations; pg runs the store's queries: Kysely's executor
+  // awaits through several layers per query, which costs more than the query's own work in this process.
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await migrate(pool);
+    await migratePostgres(kysely);
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
   }
+  const engine = new PostgresEngine(pool, kysely);
+  const { q, pq } = engine;
 
-  const byKidId = async (kid: string, id: string) => {
-    if (!UUID.test(id)) return undefined;
-    const { rows } = await pool.query<Row>('SELECT * FROM privacy_records WHERE kid = $1 AND id = $2', [kid, id]);
-    return rows[0] && toRecord(rows[0]);
+  // Deliveries that finish together are marked done in one statement (one round trip, one commit);
+  // those finishing while it runs go in the next.
+  type Done = { id: string; at: string; result: string; payload: string | null; resolve: () => void; reject: (error: unknown) => void };
+  let done: Done[] = [];
+  let marking: Promise<void> | undefined;
+  const markDone = async () => {
+    while (done.length) {
+      const batch = done;
+      done = [];
+      const column = <K extends keyof Done>(key: K) => batch.map((d) => d[key]);
+      try {
+        await run(changes(pq.jobsDone({ ids: column('id'), at: column('at'), result: column('result'), payload: column('payload') })), pool);
+        for (const d of batch) d.resolve();
+      } catch (error) {
+        for (const d of batch) d.reject(error);
+      }
+    }
+    marking = undefined;
   };
-  const byId = async (id: string) => {
-    if (!UUID.test(id)) return [];
-    const { rows } = await pool.query<Row>('SELECT * FROM privacy_records WHERE id = $1 ORDER BY seq', [id]);
-    return rows.map(toRecord);
-  };
-
-  const jobs = pgJobs(pool);
-  const insert = `INSERT INTO privacy_records (id, type, email, kid, jws, record, receipt, received_at, due_by)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (kid, id) DO NOTHING`;
 
   return {
-    async put(row, queued = []): Promise<PutResult> {
-      const email = emailKey(row.email);
-      const values = [row.id, row.type, email, row.kid, row.jws, row.record, row.receipt, row.receivedAt, row.dueBy];
-      // One statement when nothing is queued with the record; a transaction when something is.
-      const stored = queued.length
-        ? await transaction(pool, async (client) => {
-            const { rowCount } = await client.query(insert, values);
-            if (rowCount === 1) await enqueue(client, queued);
-            return rowCount === 1;
-          })
-        : (await pool.query(insert, values)).rowCount === 1;
-      if (stored) return { status: 'stored', row: { ...row, email } };
-      return classify((await byKidId(row.kid, row.id))!, row);
-    },
-    ...jobs.queue,
-    async queueJobs(queued) {
-      await transaction(pool, (client) => enqueue(client, queued));
-    },
-    addEvent: (event, queued) => jobs.addEvent({ ...event, email: emailKey(event.email) }, queued),
-    events: (email) => jobs.events(emailKey(email)),
-    event: (key) => jobs.event(key),
-    allEvents: () => jobs.allEvents(),
-    async get(id, kid) {
-      return kid === undefined ? (await byId(id))[0] : byKidId(kid, id);
-    },
-    byId,
-    async byEmail(email) {
-      const { rows } = await pool.query<Row>('SELECT * FROM privacy_records WHERE email = $1 ORDER BY seq', [emailKey(email)]);
-      return rows.map(toRecord);
-    },
-    async *all() {
-      for (let after = '0'; ; ) {
-        const { rows } = await pool.query<Row>('SELECT * FROM privacy_records WHERE seq > $1 ORDER BY seq LIMIT 500', [after]);
-        if (!rows.length) return;
-        for (const row of rows) yield toRecord(row);
-        after = rows[rows.length - 1]!.seq;
-      }
-    },
-    async count() {
-      const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM privacy_records');
-      return Number(rows[0]!.n);
-    },
-    async bindKey(kid) {
-      await pool.query("INSERT INTO privacy_meta (name, value, set_at) VALUES ('receiver-key', $1, now()) ON CONFLICT (name) DO NOTHING", [kid]);
-      const { rows } = await pool.query<{ value: string }>("SELECT value FROM privacy_meta WHERE name = 'receiver-key'");
-      return rows[0]!.value;
-    },
-    async closeRequest({ requestId, closedAt, note }, queued = []) {
-      await transaction(pool, async (client) => {
-        await client.query('INSERT INTO privacy_request_closures (request_id, closed_at, note) VALUES ($1, $2, $3)', [requestId, closedAt, note]);
-        await enqueue(client, queued);
+    ...storeCore(engine),
+    jobDone(id, at, result, _lazy, payload) {
+      return new Promise<void>((resolve, reject) => {
+        done.push({ id, at: at.toISOString(), result, payload: payload ? JSON.stringify(payload) : null, resolve, reject });
+        marking ??= new Promise<void>((next) => setImmediate(next)).then(markDone);
       });
-    },
-    async closures() {
-      const { rows } = await pool.query<{ request_id: string; closed_at: string; note: string }>(
-        'SELECT request_id, closed_at, note FROM privacy_request_closures ORDER BY seq',
-      );
-      return rows.map((c) => ({ requestId: c.request_id, closedAt: c.closed_at, note: c.note }));
     },
     async check() {
       // A read of both tables, the schema version, and one committed write (the database is up, accepts writes and is not read-only).
-      await pool.query('SELECT (SELECT seq FROM privacy_records ORDER BY seq DESC LIMIT 1), (SELECT seq FROM privacy_request_closures ORDER BY seq DESC LIMIT 1)');
-      const { rows } = await pool.query<{ v: number | null }>('SELECT max(version) AS v FROM privacy_schema_migrations');
+      await run(first(q.lastRows()), pool);
+      const version = await postgresVersion(kysely);
       // A newer schema (the next release migrated in its deploy step) keeps this one ready during a rolling deploy.
-      if ((rows[0]?.v ?? 0) < MIGRATIONS.length) throw new Error(`schema version ${rows[0]?.v ?? 0}, this receiver needs ${MIGRATIONS.length}`);
-      await pool.query(
-        'INSERT INTO privacy_health (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
-      );
+      if (version < MIGRATIONS.length) throw new Error(`schema version ${version}, this receiver needs ${MIGRATIONS.length}`);
+      await run(changes(q.healthWrite({ at: new Date().toISOString() })), pool);
     },
     async close() {
       await pool.end();

@@ -53,7 +53,7 @@ async function stored(dataDir: string, ...jwss: string[]): Promise<StoredRecord[
 function tamper(dataDir: string, sql: string, ...params: unknown[]): void {
   const db = new Database(join(dataDir, 'records.db'));
   try {
-    db.exec('DROP TRIGGER IF EXISTS records_no_update');
+    db.exec('DROP TRIGGER IF EXISTS privacy_records_no_update');
     assert.equal(db.prepare(sql).run(...params).changes, 1, sql);
   } finally {
     db.close();
@@ -81,13 +81,13 @@ describe('privacy-receiver verify', () => {
       ...(await Promise.all(Array.from({ length: 7 }, (_, i) => signed(consentRecord(`row${i}@example.fi`))))).map((s) => s.jws),
     );
     const [good, recordChanged, emailChanged, typeChanged, kidChanged, idChanged, jwsChanged] = rows as [StoredRecord, ...StoredRecord[]];
-    tamper(dataDir, 'UPDATE records SET record = json_set(record, \'$.decisions[0].granted\', json(\'false\')) WHERE id = ?', recordChanged!.id);
-    tamper(dataDir, "UPDATE records SET email = 'someone.else@example.fi' WHERE id = ?", emailChanged!.id);
-    tamper(dataDir, "UPDATE records SET type = 'data-request' WHERE id = ?", typeChanged!.id);
-    tamper(dataDir, "UPDATE records SET kid = 'another-kid' WHERE id = ?", kidChanged!.id);
-    tamper(dataDir, "UPDATE records SET id = '00000000-0000-4000-8000-000000000000' WHERE id = ?", idChanged!.id);
+    tamper(dataDir, 'UPDATE privacy_records SET record = json_set(record, \'$.decisions[0].granted\', json(\'false\')) WHERE id = ?', recordChanged!.id);
+    tamper(dataDir, "UPDATE privacy_records SET email = 'someone.else@example.fi' WHERE id = ?", emailChanged!.id);
+    tamper(dataDir, "UPDATE privacy_records SET type = 'data-request' WHERE id = ?", typeChanged!.id);
+    tamper(dataDir, "UPDATE privacy_records SET kid = 'another-kid' WHERE id = ?", kidChanged!.id);
+    tamper(dataDir, "UPDATE privacy_records SET id = '00000000-0000-4000-8000-000000000000' WHERE id = ?", idChanged!.id);
     const [h, p] = jwsChanged!.jws.split('.');
-    tamper(dataDir, 'UPDATE records SET jws = ? WHERE id = ?', `${h}.${p}.${'A'.repeat(86)}`, jwsChanged!.id);
+    tamper(dataDir, 'UPDATE privacy_records SET jws = ? WHERE id = ?', `${h}.${p}.${'A'.repeat(86)}`, jwsChanged!.id);
 
     const run = cli(dataDir, 'verify');
     assert.equal(run.status, 1);
@@ -116,7 +116,7 @@ describe('privacy-receiver consents and export read the signed record (#11.6)', 
       (await signed(consentRecord(email, true, new Date(Date.now() - 60_000)))).jws,
     );
     // Someone turns the latest grant into a withdrawal in the unsigned column.
-    tamper(dataDir, "UPDATE records SET record = json_set(record, '$.decisions[0].granted', json('false')) WHERE id = ?", second!.id);
+    tamper(dataDir, "UPDATE privacy_records SET record = json_set(record, '$.decisions[0].granted', json('false')) WHERE id = ?", second!.id);
 
     const consents = cli(dataDir, 'consents', '--email', email);
     // As signed: a grant after the withdrawal, waiting for its confirmation (the tampered column would say withdrawn, nothing pending).
@@ -144,8 +144,8 @@ describe('privacy-receiver consents and export read the signed record (#11.6)', 
       (await signed(consentRecord('someone.else@example.fi', false))).jws,
     );
     const [h, p] = forged!.jws.split('.');
-    tamper(dataDir, 'UPDATE records SET jws = ? WHERE id = ?', `${h}.${p}.${'A'.repeat(86)}`, forged!.id);
-    tamper(dataDir, 'UPDATE records SET email = ? WHERE id = ?', email, moved!.id);
+    tamper(dataDir, 'UPDATE privacy_records SET jws = ? WHERE id = ?', `${h}.${p}.${'A'.repeat(86)}`, forged!.id);
+    tamper(dataDir, 'UPDATE privacy_records SET email = ? WHERE id = ?', email, moved!.id);
     const consents = cli(dataDir, 'consents', '--email', email);
     assert.deepEqual(
       (consents.json as { granted: boolean; pendingRecordId: string }[]).map(({ granted, pendingRecordId }) => ({ granted, pendingRecordId })),
@@ -233,7 +233,7 @@ describe("privacy-receiver verify, consents and export check the receiver's own 
   function tamperEvents(dataDir: string, sql: string, ...params: unknown[]): void {
     const db = new Database(join(dataDir, 'records.db'));
     try {
-      db.exec('DROP TRIGGER IF EXISTS events_no_update');
+      db.exec('DROP TRIGGER IF EXISTS privacy_events_no_update');
       assert.equal(db.prepare(sql).run(...params).changes, 1, sql);
     } finally {
       db.close();
@@ -253,13 +253,13 @@ describe("privacy-receiver verify, consents and export check the receiver's own 
 
     // The withdrawal's time moved before the grant (its column only), the confirmation moved to another address,
     // and a withdrawal nobody signed added for another subscriber.
-    tamperEvents(dataDir, "UPDATE events SET at = '2000-01-01T00:00:00.000Z' WHERE kind = 'withdrawal'");
-    tamperEvents(dataDir, "UPDATE events SET email = 'someone.else@example.fi' WHERE kind = 'confirmation' AND record_id = ?", grant.id);
+    tamperEvents(dataDir, "UPDATE privacy_events SET at = '2000-01-01T00:00:00.000Z' WHERE kind = 'withdrawal'");
+    tamperEvents(dataDir, "UPDATE privacy_events SET email = 'someone.else@example.fi' WHERE kind = 'confirmation' AND record_id = ?", grant.id);
     tamperEvents(
       dataDir,
-      `INSERT INTO events (id, kind, key, email, record_id, record_kid, at, data, jws)
+      `INSERT INTO privacy_events (id, kind, key, email, record_id, record_kid, at, data, jws)
        SELECT 'forged-1', kind, 'withdraw:forged-1', 'other@example.fi', NULL, NULL, at, json_set(data, '$.email', 'other@example.fi'), jws
-       FROM events WHERE kind = 'withdrawal'`,
+       FROM privacy_events WHERE kind = 'withdrawal'`,
     );
     const run = cli(dataDir, 'verify');
     assert.equal(run.status, 1);
@@ -288,8 +288,8 @@ describe("privacy-receiver verify, consents and export check the receiver's own 
     const dataDir = tempDir();
     const email = 'eero.salo@example.fi';
     await confirmedThenWithdrawn(dataDir, email);
-    const [h, p] = (new Database(join(dataDir, 'records.db'), { readonly: true }).prepare("SELECT jws FROM events WHERE kind = 'withdrawal'").get() as { jws: string }).jws.split('.');
-    tamperEvents(dataDir, "UPDATE events SET jws = ? WHERE kind = 'withdrawal'", `${h}.${p}.${'A'.repeat(86)}`);
+    const [h, p] = (new Database(join(dataDir, 'records.db'), { readonly: true }).prepare("SELECT jws FROM privacy_events WHERE kind = 'withdrawal'").get() as { jws: string }).jws.split('.');
+    tamperEvents(dataDir, "UPDATE privacy_events SET jws = ? WHERE kind = 'withdrawal'", `${h}.${p}.${'A'.repeat(86)}`);
     const consents = cli(dataDir, 'consents', '--email', email);
     assert.equal(newsletter(consents.json), true, 'a withdrawal that does not verify does not count (and the command fails)');
     assert.equal(consents.status, 1);

@@ -71,7 +71,7 @@ describe('receiver with a corrupt SQLite file (#15)', () => {
     await first.close();
     const path = join(dataDir, 'records.db');
     const db = new Database(path, { readonly: true });
-    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'records'").get() as { rootpage: number };
+    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'privacy_records'").get() as { rootpage: number };
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     db.close();
     const fd = openSync(path, 'r+');

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
@@ -85,4 +86,32 @@ export function captureTransport(): { sent: OutgoingMail[]; transport: MailTrans
     close() {},
   };
   return { sent, transport };
+}
+
+/**
+ * Sends `head` (a request line and headers with `Transfer-Encoding: chunked`), then an endless chunked
+ * body until the server closes the connection (at most 512 MiB or `ms`): what the server answered, how
+ * many bytes it let the client send, and whether it closed the connection.
+ */
+export function sendEndlessBody(url: string, head: string, ms = 5000): Promise<{ sent: number; closed: boolean; head: string }> {
+  const { port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let sent = 0;
+    let answer = '';
+    let closed = false;
+    socket.on('data', (d) => (answer += d));
+    socket.on('error', () => undefined);
+    socket.on('close', () => ((closed = true), resolve({ sent, closed, head: answer })));
+    socket.write(head);
+    const frame = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(0x10000, 'a'), Buffer.from('\r\n')]);
+    const pump = () => {
+      while (!closed && sent < 512 * 2 ** 20) {
+        sent += frame.length;
+        if (!socket.write(frame)) return void socket.once('drain', pump);
+      }
+    };
+    pump();
+    setTimeout(() => (socket.destroy(), resolve({ sent, closed, head: answer })), ms);
+  });
 }

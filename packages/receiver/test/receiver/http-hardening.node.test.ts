@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rateLimiter } from '../../src/http/rate-limit.js';
 import { startReceiver, type RunningReceiver } from '../../src/receiver.js';
-import { config, consentRecord, post, signed, tempDir } from './helpers.js';
+import { config, consentRecord, post, sendEndlessBody, signed, tempDir } from './helpers.js';
 
 /** Sends raw bytes (no client-side URL parsing) and resolves with the status line. */
 function rawRequest(url: string, text: string): Promise<string> {
@@ -49,27 +49,7 @@ describe('receiver HTTP: malformed targets and oversized bodies', () => {
   });
 
   it('#11 closes the connection after a 413 instead of draining an endless body', async () => {
-    const { port } = new URL(receiver.url);
-    const result = await new Promise<{ sent: number; closed: boolean; head: string }>((resolve) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      let sent = 0;
-      let head = '';
-      let closed = false;
-      socket.on('data', (d) => (head += d));
-      socket.on('error', () => undefined);
-      socket.on('close', () => ((closed = true), resolve({ sent, closed, head })));
-      socket.write('POST /api/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/jose\r\nTransfer-Encoding: chunked\r\n\r\n');
-      const frame = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(0x10000, 'a'), Buffer.from('\r\n')]);
-      const pump = () => {
-        // Bounded: at most 512 MiB, and 5 s.
-        while (!closed && sent < 512 * 2 ** 20) {
-          sent += frame.length;
-          if (!socket.write(frame)) return void socket.once('drain', pump);
-        }
-      };
-      pump();
-      setTimeout(() => (socket.destroy(), resolve({ sent, closed, head })), 5000);
-    });
+    const result = await sendEndlessBody(receiver.url, 'POST /api/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/jose\r\nTransfer-Encoding: chunked\r\n\r\n');
     assert.match(result.head, /^HTTP\/1\.1 413 /);
     assert.match(result.head, /connection: close/i);
     assert.ok(result.closed, 'the server closed the connection');

@@ -198,8 +198,8 @@ describe('SQLite events are append-only', () => {
     await store.close();
     const db = new Database(file);
     try {
-      assert.throws(() => db.prepare("UPDATE events SET at = 'x'").run(), /append-only/);
-      assert.throws(() => db.prepare('DELETE FROM events').run(), /append-only/);
+      assert.throws(() => db.prepare("UPDATE privacy_events SET at = 'x'").run(), /append-only/);
+      assert.throws(() => db.prepare('DELETE FROM privacy_events').run(), /append-only/);
     } finally {
       db.close();
     }

@@ -443,7 +443,7 @@ describe('SQLite shared by several processes, slow SMTP', () => {
     const jobsLeft = async () => {
       const db = new Database(`${dataDir}/records.db`, { readonly: true, fileMustExist: true });
       try {
-        return (db.prepare('SELECT count(*) AS n FROM jobs WHERE done_at IS NULL AND gave_up_at IS NULL').get() as { n: number }).n;
+        return (db.prepare('SELECT count(*) AS n FROM privacy_jobs WHERE done_at IS NULL AND gave_up_at IS NULL').get() as { n: number }).n;
       } finally {
         db.close();
       }

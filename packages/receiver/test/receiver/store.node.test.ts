@@ -212,7 +212,7 @@ storeContract(
   async (id) => {
     const db = new Database(file);
     try {
-      db.prepare("UPDATE records SET jws = 'x' WHERE id = ?").run(id);
+      db.prepare("UPDATE privacy_records SET jws = 'x' WHERE id = ?").run(id);
     } finally {
       db.close();
     }
@@ -292,12 +292,12 @@ describe('SQLite migrations (#11.10)', () => {
     const db = new Database(path);
     try {
       assert.equal(db.pragma('user_version', { simple: true }), SQLITE_MIGRATIONS.length);
-      assert.deepEqual(db.prepare('SELECT seq, id FROM records WHERE seq <= 2 ORDER BY seq').all(), seqs, 'seq kept');
-      assert.equal((db.prepare('SELECT max(seq) AS m FROM records').get() as { m: number }).m, 3, 'new rows after the old ones');
-      assert.throws(() => db.prepare("UPDATE records SET email = 'x' WHERE seq = 1").run(), /append-only/);
-      assert.throws(() => db.prepare('DELETE FROM records WHERE seq = 1').run(), /append-only/);
-      assert.throws(() => db.prepare("UPDATE request_closures SET note = 'x'").run(), /append-only/);
-      assert.throws(() => db.prepare('INSERT INTO records (id, type, email, kid, jws, record, receipt, received_at) SELECT id, type, email, kid, jws, record, receipt, received_at FROM records WHERE seq = 1').run(), /UNIQUE/);
+      assert.deepEqual(db.prepare('SELECT seq, id FROM privacy_records WHERE seq <= 2 ORDER BY seq').all(), seqs, 'seq kept');
+      assert.equal((db.prepare('SELECT max(seq) AS m FROM privacy_records').get() as { m: number }).m, 3, 'new rows after the old ones');
+      assert.throws(() => db.prepare("UPDATE privacy_records SET email = 'x' WHERE seq = 1").run(), /append-only/);
+      assert.throws(() => db.prepare('DELETE FROM privacy_records WHERE seq = 1').run(), /append-only/);
+      assert.throws(() => db.prepare("UPDATE privacy_request_closures SET note = 'x'").run(), /append-only/);
+      assert.throws(() => db.prepare('INSERT INTO privacy_records (id, type, email, kid, jws, record, receipt, received_at) SELECT id, type, email, kid, jws, record, receipt, received_at FROM privacy_records WHERE seq = 1').run(), /UNIQUE/);
     } finally {
       db.close();
     }
@@ -322,12 +322,12 @@ describe('SQLite migrations (#11.10)', () => {
     await store.put(r);
     await store.close();
     const db = new Database(path);
-    db.exec('DROP TRIGGER records_no_update; DROP TRIGGER records_no_delete');
+    db.exec('DROP TRIGGER privacy_records_no_update; DROP TRIGGER privacy_records_no_delete');
     db.close();
     await sqliteStore(path).close();
     const after = new Database(path);
     try {
-      assert.throws(() => after.prepare('DELETE FROM records').run(), /append-only/);
+      assert.throws(() => after.prepare('DELETE FROM privacy_records').run(), /append-only/);
     } finally {
       after.close();
     }
@@ -342,7 +342,7 @@ describe('SQLite check() (#11.15)', () => {
     await store.check();
     await store.close(); // checkpoints the WAL into the file
     const db = new Database(path, { readonly: true });
-    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'records'").get() as { rootpage: number };
+    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'privacy_records'").get() as { rootpage: number };
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     db.close();
     // Garbage over the records table's root page.
