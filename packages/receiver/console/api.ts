@@ -40,7 +40,19 @@ export interface RequestRow {
 export interface RequestList {
   /** The server's today, `YYYY-MM-DD`: what `daysLeft` counts from. */
   today: string;
+  /** One page of the list, from `offset`. */
   requests: RequestRow[];
+  /** How many the list has in all. */
+  total: number;
+  offset: number;
+  /** How many are open, overdue (of the open ones) and closed. */
+  counts: RequestCounts;
+}
+
+export interface RequestCounts {
+  open: number;
+  overdue: number;
+  closed: number;
 }
 
 export type TrailKind = 'record' | 'receipt' | 'mail' | 'confirmation' | 'withdrawal' | 'restoration' | 'webhook' | 'closure' | 'action';
@@ -116,7 +128,8 @@ export interface ConsoleApi extends EventTarget {
   session(): Promise<Session>;
   requestLink(email: string): Promise<void>;
   logout(): Promise<void>;
-  requests(status: StatusFilter): Promise<RequestList>;
+  /** A page of the list (the receiver's page size), from `offset`. */
+  requests(status: StatusFilter, offset?: number): Promise<RequestList>;
   request(id: string, kid: string): Promise<RequestDetail>;
   close(id: string, kid: string, note: string): Promise<void>;
   verifyIdentity(id: string, kid: string, how: string): Promise<void>;
@@ -208,8 +221,9 @@ class HttpApi extends EventTarget implements ConsoleApi {
     this.#csrf = '';
   }
 
-  async requests(status: StatusFilter): Promise<RequestList> {
-    return (await this.#expect('GET', `/api/requests?status=${encodeURIComponent(status)}`)) as unknown as RequestList;
+  async requests(status: StatusFilter, offset = 0): Promise<RequestList> {
+    const page = offset ? `&offset=${offset}` : '';
+    return (await this.#expect('GET', `/api/requests?status=${encodeURIComponent(status)}${page}`)) as unknown as RequestList;
   }
 
   async request(id: string, kid: string): Promise<RequestDetail> {

@@ -1,11 +1,11 @@
 import { css, html, LitElement, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import { STATUS_FILTERS, type ConsoleApi, type RequestRow, type StatusFilter } from './api.js';
-import { dueText, errorText, formatTime, identityText, languageName, requestTypeLabel, sortRequests } from './format.js';
+import { dueText, errorText, formatTime, identityText, languageName, requestTypeLabel } from './format.js';
 import { translator, type Locale, type Translate } from './i18n.js';
 import { routeHash } from './route.js';
 import { tokens, viewStyles } from './styles.js';
 
-type View = { state: 'loading' } | { state: 'list'; rows: RequestRow[] } | { state: 'failed'; error: unknown };
+type View = { state: 'loading' } | { state: 'list'; rows: RequestRow[]; total: number } | { state: 'failed'; error: unknown };
 
 const styles = css`
   fieldset {
@@ -38,12 +38,17 @@ const styles = css`
     display: block;
     overflow-wrap: anywhere;
   }
+  .more {
+    margin-top: 1rem;
+  }
 `;
 
 /**
  * Every data request, overdue first, then by due date, filtered to open,
  * overdue, closed or all. The filter is a radio group (arrow keys move it) and
  * lives in the URL's hash, so a filtered list can be bookmarked and reloaded.
+ * The receiver sends the list a page at a time, in its order; "Show more"
+ * adds the next page and takes focus to its first request.
  *
  * @tagname console-requests
  * @summary The data requests by due date, with a status filter.
@@ -72,6 +77,7 @@ export class ConsoleRequests extends LitElement {
   #view: View = { state: 'loading' };
   /** Counts the loads, so an answer to an older filter never replaces a newer one. */
   #generation = 0;
+  #loadingMore = false;
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('status') || changed.has('api')) void this.#load();
@@ -81,12 +87,35 @@ export class ConsoleRequests extends LitElement {
     const generation = ++this.#generation;
     this.#view = { state: 'loading' };
     try {
-      const { requests } = await this.api.requests(this.status);
-      if (generation === this.#generation) this.#view = { state: 'list', rows: sortRequests(requests) };
+      const { requests, total } = await this.api.requests(this.status);
+      if (generation === this.#generation) this.#view = { state: 'list', rows: requests, total };
     } catch (error) {
       if (generation === this.#generation) this.#view = { state: 'failed', error };
     }
     this.requestUpdate();
+  }
+
+  async #more(): Promise<void> {
+    const view = this.#view;
+    if (view.state !== 'list' || this.#loadingMore) return;
+    const generation = this.#generation;
+    this.#loadingMore = true;
+    this.requestUpdate();
+    try {
+      const { requests, total } = await this.api.requests(this.status, view.rows.length);
+      if (generation !== this.#generation) return;
+      this.#view = { state: 'list', rows: [...view.rows, ...requests], total };
+      this.#loadingMore = false;
+      this.requestUpdate();
+      await this.updateComplete;
+      // To the first request the page added: where reading goes on.
+      this.renderRoot.querySelectorAll<HTMLAnchorElement>('tbody tr th a')[view.rows.length]?.focus();
+    } catch (error) {
+      if (generation === this.#generation) this.#view = { state: 'failed', error };
+    } finally {
+      this.#loadingMore = false;
+      this.requestUpdate();
+    }
   }
 
   // --- handlers ---
@@ -126,8 +155,9 @@ export class ConsoleRequests extends LitElement {
   }
 
   #summary(t: Translate, rows: RequestRow[]): string {
-    if (rows.length === 0) return t(`requests.empty.${this.status}`);
-    return t('requests.caption', { filter: t(`requests.filters.${this.status}`), count: rows.length });
+    const total = this.#view.state === 'list' ? this.#view.total : rows.length;
+    if (total === 0) return t(`requests.empty.${this.status}`);
+    return t('requests.caption', { filter: t(`requests.filters.${this.status}`), count: total });
   }
 
   #renderTable(t: Translate, rows: RequestRow[]): TemplateResult {
@@ -150,7 +180,12 @@ export class ConsoleRequests extends LitElement {
       <tbody>
         ${rows.map((row) => this.#renderRow(t, row))}
       </tbody>
-    </table>`;
+    </table>
+    ${this.#view.state === 'list' && rows.length < this.#view.total
+      ? html`<button class="more" type="button" aria-busy=${this.#loadingMore ? 'true' : 'false'} @click=${this.#more}>
+          ${t('requests.more', { shown: rows.length, total: this.#view.total })}
+        </button>`
+      : nothing}`;
   }
 
   #renderRow(t: Translate, row: RequestRow): TemplateResult {

@@ -41,11 +41,6 @@ export function languageName(locale: Locale, tag: string): string {
   }
 }
 
-/** Overdue first, then by due date (the server's order; kept if it already is). */
-export function sortRequests(rows: readonly RequestRow[]): RequestRow[] {
-  return [...rows].sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueBy.localeCompare(b.dueBy));
-}
-
 /** "12.3.2025 · 4 days left" / "… · 3 days overdue" / "… · due today"; a closed request shows only its date. */
 export function dueText(t: Translate, locale: Locale, row: RequestRow): string {
   const date = formatDay(locale, row.dueBy);

@@ -20,7 +20,6 @@ import type { NoticeDocuments } from './answer.js';
 import { oidcClient, type OidcClient } from './oidc.js';
 import { consoleKeys, cookieNames, type ConsoleKeys, type CookieNames } from './session.js';
 import { allowedUser, CONSOLE_DEFAULTS, type ConsoleOptions } from './settings.js';
-import { consoleStore, type ConsoleStore } from './store.js';
 import type { SubjectOptions } from './subject.js';
 import type { SignInOptions } from './types.js';
 
@@ -57,7 +56,6 @@ export interface ConsoleContext {
   options: ConsoleOptions;
   store: RecordStore;
   /** The reads the store has no query for yet. */
-  cstore: ConsoleStore;
   key: ServerKey;
   site: SiteText;
   /** The clock (`options.now`, for tests). */
@@ -105,7 +103,6 @@ export function consoleContext(deps: ConsoleDeps): ConsoleContext {
     deps,
     options,
     store,
-    cstore: consoleStore(store),
     key: deps.key,
     site: deps.site,
     now: options.now ?? (() => new Date()),

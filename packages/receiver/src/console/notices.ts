@@ -12,8 +12,9 @@ import { requestFacts } from './acts.js';
 import { localDay, localHour } from './calendar.js';
 import type { ConsoleContext } from './context.js';
 import { digestMail, officeNotice } from './mail.js';
-import { eventsOf, requestRows } from './requests.js';
+import { MAX_PAGE, requestList } from './requests.js';
 import { CONSOLE_DEFAULTS } from './settings.js';
+import type { RequestRow } from './types.js';
 
 /** The digest's cap: one per office mailbox and Finnish day, counted in the store across processes. */
 const DIGEST_WINDOW_MS = 36 * 3_600_000;
@@ -44,9 +45,16 @@ export function officeNotices(ctx: ConsoleContext): OfficeNotices {
   async function digest(at = ctx.now()): Promise<'queued' | 'nothing' | 'not-yet' | 'off'> {
     if (!office || !mail) return 'off';
     if (localHour(at) < (options.digestHour ?? CONSOLE_DEFAULTS.digestHour)) return 'not-yet';
-    const rows = await ctx.cstore.dataRequests();
-    const { today, rows: listed } = requestRows(rows, await store.closures(), await eventsOf(store, rows), at);
-    const due = listed.filter((r) => r.status === 'open' && (r.overdue || r.daysLeft <= 7));
+    // Open requests come by due date: read pages until one is due later than a week from today.
+    const due: RequestRow[] = [];
+    let today = '';
+    for (let offset = 0; ; offset += MAX_PAGE) {
+      const page = await requestList(store, 'open', at, offset, MAX_PAGE);
+      today = page.today;
+      const soon = page.requests.filter((r) => r.overdue || r.daysLeft <= 7);
+      due.push(...soon);
+      if (soon.length < MAX_PAGE) break;
+    }
     if (!due.length) return 'nothing';
     const message = digestMail({ to: office, locale: ctx.officeLocale, today, items: due, consoleUrl: ctx.consoleUrl() });
     await store.queueJobs([

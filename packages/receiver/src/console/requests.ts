@@ -15,7 +15,7 @@ import type { Job, ReceiverEvent, RecordStore, RequestClosure, StoredRecord } fr
 import { RECEIVER_TIME_ZONE } from './calendar.js';
 import { actionOf, type ConsoleAction } from './events.js';
 import { CONSOLE_STRINGS, requestTypeLabel } from './mail.js';
-import type { RequestRow, StatusFilter, TrailEntry } from './types.js';
+import type { RequestList, RequestRow, StatusFilter, TrailEntry } from './types.js';
 
 const instant = (iso: string) => {
   const t = Date.parse(iso);
@@ -33,7 +33,7 @@ const lastAction = (events: readonly ReceiverEvent[], action: ConsoleAction, id:
 export function requestRows(rows: readonly StoredRecord[], closures: readonly RequestClosure[], events: readonly ReceiverEvent[], now: Date): { today: string; rows: RequestRow[] } {
   // `openRequests` without closures derives every request; its order is by due date.
   const derived = openRequests([...rows], [], now, events, RECEIVER_TIME_ZONE);
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: RECEIVER_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  const today = receiverToday(now);
   const stored = new Map(rows.map((r) => [`${r.kid} ${r.id}`, r]));
   const closedBy = new Map<string, RequestClosure>();
   // Closures are appended; the first one closed the request.
@@ -68,17 +68,25 @@ export function requestRows(rows: readonly StoredRecord[], closures: readonly Re
   return { today, rows: [...open, ...closed] };
 }
 
-export function filterRows(rows: readonly RequestRow[], status: StatusFilter): RequestRow[] {
-  if (status === 'all') return [...rows];
-  if (status === 'overdue') return rows.filter((r) => r.status === 'open' && r.overdue);
-  return rows.filter((r) => r.status === status);
-}
+/** `YYYY-MM-DD` on the receipts' (Finnish) calendar: the day due dates pass on. */
+export const receiverToday = (now: Date): string =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: RECEIVER_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 
-/** The events of everyone who sent one of `rows`, one indexed look-up per address. */
-export async function eventsOf(store: RecordStore, rows: readonly StoredRecord[]): Promise<ReceiverEvent[]> {
-  const events: ReceiverEvent[] = [];
-  for (const email of new Set(rows.map((r) => r.email))) events.push(...(await store.events(email)));
-  return events;
+/** The longest page the list gives at once. */
+export const MAX_PAGE = 500;
+
+/**
+ * One page of the requests list, read by index (#23): the page's rows in the list's order (the store's
+ * `requestPage`), then only their closures and the events about them, so that a page costs the same
+ * whether the store holds a hundred requests or ten thousand.
+ */
+export async function requestList(store: RecordStore, status: StatusFilter, now: Date, offset = 0, limit = 100): Promise<RequestList> {
+  const today = receiverToday(now);
+  const { rows, counts } = await store.requestPage({ status, today, offset, limit: Math.min(limit, MAX_PAGE) });
+  const ids = [...new Set(rows.map((r) => r.id))];
+  const [closures, events] = await Promise.all([store.closuresOf(ids), store.eventsAbout(ids)]);
+  const total = status === 'all' ? counts.open + counts.closed : counts[status];
+  return { today, requests: requestRows(rows, closures, events, now).rows, total, offset, counts };
 }
 
 /** What a job's outcome says, for the trail. */
@@ -101,12 +109,11 @@ const TRAIL_ACTIONS: ReadonlySet<ConsoleAction> = new Set(['close', 'verify-iden
  */
 export async function subjectTrail(store: RecordStore, email: string, locale: MailLocale): Promise<TrailEntry[]> {
   const s = CONSOLE_STRINGS[locale].trail;
-  const [records, events, mails, hooks, closures] = await Promise.all([
+  const [records, events, mails, hooks] = await Promise.all([
     store.byEmail(email),
     store.events(email),
     store.jobs({ kind: 'mail', email }),
     store.jobs({ kind: 'webhook', email }),
-    store.closures(),
   ]);
   const trail: TrailEntry[] = [];
   const requestIds = new Set<string>();
@@ -175,8 +182,7 @@ export async function subjectTrail(store: RecordStore, email: string, locale: Ma
       },
     });
   }
-  for (const closure of closures) {
-    if (!requestIds.has(closure.requestId)) continue;
+  for (const closure of await store.closuresOf([...requestIds])) {
     trail.push({ at: closure.closedAt, kind: 'closure', summary: s.closure, detail: { requestId: closure.requestId, note: closure.note } });
   }
   // Stable: entries at the same instant keep the order above (a record before its receipt).

@@ -25,7 +25,7 @@ import { CONSOLE_PATH, type ConsoleContext } from './context.js';
 import { consoleEvent, consoleKeys as eventKeys } from './events.js';
 import { apiError, apiRoute, KID, NO_SUCH_REQUEST, queryParameter, RequestId, SECURITY_SCHEMES, sendJson, validEmail } from './http.js';
 import { templateList } from './mail.js';
-import { eventsOf, filterRows, requestRows, subjectTrail } from './requests.js';
+import { MAX_PAGE, requestList, requestRows, subjectTrail } from './requests.js';
 import { AddressConsents, ConsentStats, RequestDetail, RequestList, SessionAnswer } from './schemas.js';
 import { consentStats } from './stats.js';
 import { subjectConsents, subjectExport } from './subject.js';
@@ -34,6 +34,16 @@ import { STATUS_FILTERS, type AddressConsents as Consents, type RequestDetail as
 export { CONSOLE_TAG } from './http.js';
 
 const API = `${CONSOLE_PATH}/api`;
+
+/** A query parameter that is absent (`fallback`) or a whole number written in digits; otherwise undefined. */
+const wholeNumber = (value: string | undefined, fallback: number): number | undefined =>
+  value === undefined ? fallback : /^\d{1,16}$/.test(value) ? Number(value) : undefined;
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
 
 export function consoleRoutes(ctx: ConsoleContext, tools: RouteTools): OpenAPIHono {
   const app = new OpenAPIHono();
@@ -56,18 +66,25 @@ export function consoleRoutes(ctx: ConsoleContext, tools: RouteTools): OpenAPIHo
       method: 'get',
       path: `${API}/requests`,
       summary: 'The data requests, with their due dates on the receipts\' (Finnish) calendar: open ones by due date, overdue first',
-      parameters: [queryParameter('status', 'Which requests.', { type: 'string', enum: STATUS_FILTERS, default: 'open' }, false)],
+      parameters: [
+        queryParameter('status', 'Which requests.', { type: 'string', enum: STATUS_FILTERS, default: 'open' }, false),
+        queryParameter('offset', 'Where the page starts in the list.', { type: 'integer', minimum: 0, default: 0 }, false),
+        queryParameter('limit', 'How many rows the page has at most.', { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100 }, false),
+      ],
       answers: [
-        answer(200, 'The list, and the day `daysLeft` counts from.', { type: 'application/json', schema: RequestList }),
-        refusal(400, '`status` is not one of `open`, `overdue`, `closed`, `all`.', ['invalid-status']),
+        answer(200, 'A page of the list, how many it has, and the day `daysLeft` counts from.', { type: 'application/json', schema: RequestList }),
+        refusal(400, '`status` is not one of `open`, `overdue`, `closed`, `all`; or `offset`, `limit` are not whole numbers in range.', ['invalid-status', 'invalid-page']),
       ],
     }),
     async (c) => {
       const status = (c.req.query('status') ?? 'open') as StatusFilter;
       if (!STATUS_FILTERS.includes(status)) return apiError(c, 400, 'invalid-status', `status is one of ${STATUS_FILTERS.join(', ')}.`);
-      const rows = await ctx.cstore.dataRequests();
-      const { today, rows: listed } = requestRows(rows, await ctx.store.closures(), await eventsOf(ctx.store, rows), ctx.now());
-      return sendJson(c, { today, requests: filterRows(listed, status) }, 200);
+      const offset = wholeNumber(c.req.query('offset'), 0);
+      const limit = wholeNumber(c.req.query('limit'), 100);
+      if (offset === undefined || limit === undefined || limit < 1 || limit > MAX_PAGE || offset > Number.MAX_SAFE_INTEGER) {
+        return apiError(c, 400, 'invalid-page', `offset is a whole number, limit one from 1 to ${MAX_PAGE}.`);
+      }
+      return sendJson(c, await requestList(ctx.store, status, ctx.now(), offset, limit), 200);
     },
   );
 
@@ -84,7 +101,7 @@ export function consoleRoutes(ctx: ConsoleContext, tools: RouteTools): OpenAPIHo
       const row = await requestRow(ctx.store, c.req.param('id')!, c.req.query('kid'));
       if (!row) return apiError(c, 404, 'not-found', 'No such data request.');
       const locale = viewLocale(c);
-      const { rows: listed } = requestRows([row], await ctx.store.closures(), await ctx.store.events(row.email), ctx.now());
+      const { rows: listed } = requestRows([row], await ctx.store.closuresOf([row.id]), await ctx.store.eventsAbout([row.id]), ctx.now());
       const record = row.record as { subject?: { organisation?: string; phone?: string }; details?: string; source?: { url?: string; element?: string } };
       const detail: Detail = {
         request: {
@@ -134,7 +151,7 @@ export function consoleRoutes(ctx: ConsoleContext, tools: RouteTools): OpenAPIHo
     apiRoute({ method: 'get', path: `${API}/consents/stats`, summary: 'Consents per purpose, and week by week for up to 26 weeks', answers: [answer(200, 'Granted, pending and withdrawn counts.', { type: 'application/json', schema: ConsentStats })] }),
     async (c) => {
       const locale = viewLocale(c);
-      const stats = consentStats(await ctx.cstore.consentRecords(), await ctx.cstore.allEvents(), ctx.now(), (purpose) => ctx.site.label(purpose, locale));
+      const stats = consentStats(await collect(ctx.store.recordsOfType('consent')), await collect(ctx.store.allEvents()), ctx.now(), (purpose) => ctx.site.label(purpose, locale));
       return sendJson(c, stats, 200);
     },
   );

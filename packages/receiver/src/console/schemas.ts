@@ -46,7 +46,15 @@ const RequestRow = z
   })
   .openapi('ConsoleRequestRow');
 
-export const RequestList = z.object({ today: day("The server's today, what `daysLeft` counts from"), requests: z.array(RequestRow) }).openapi('ConsoleRequestList');
+export const RequestList = z
+  .object({
+    today: day("The server's today, what `daysLeft` counts from"),
+    requests: z.array(RequestRow).openapi({ description: 'One page of the list, from `offset`.' }),
+    total: z.number().openapi({ description: 'How many the list has in all.' }),
+    offset: z.number(),
+    counts: z.object({ open: z.number(), overdue: z.number().openapi({ description: 'Of the open ones.' }), closed: z.number() }),
+  })
+  .openapi('ConsoleRequestList');
 
 const TrailEntry = z
   .object({

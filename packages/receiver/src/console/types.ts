@@ -42,6 +42,15 @@ export interface RequestRow {
 export interface RequestList {
   today: string;
   requests: RequestRow[];
+  total: number;
+  offset: number;
+  counts: RequestCounts;
+}
+
+export interface RequestCounts {
+  open: number;
+  overdue: number;
+  closed: number;
 }
 
 export type TrailKind = 'record' | 'receipt' | 'mail' | 'confirmation' | 'withdrawal' | 'restoration' | 'webhook' | 'closure' | 'action';

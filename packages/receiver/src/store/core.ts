@@ -9,9 +9,9 @@
  * lock, and `check()`.
  */
 import { randomUUID } from 'node:crypto';
-import { recordArgs, toEvent, toJob, toRecord, type Queries, type Query, type Row } from './queries.js';
+import { recordArgs, toClosure, toEvent, toJob, toRecord, type Queries, type Query, type Row } from './queries.js';
 import { storableId, type Db, type Dialect } from './schema.js';
-import { classify, emailKey, type MailCapCount, type NewJob, type PutResult, type ReceiverEvent, type RecordStore, type RequestClosure, type StoredRecord } from './store.js';
+import { classify, emailKey, type MailCapCount, type NewJob, type PutResult, type ReceiverEvent, type RecordStore, type RequestClosure, type RequestCounts, type RequestView, type StoredRecord } from './store.js';
 
 /** One query a program runs, and what it wants back: its rows (a read, or a write with RETURNING), its first row, or how many rows it changed. */
 export interface Op {
@@ -110,6 +110,24 @@ function* bindKey(c: Context, kid: string): Program<string> {
 
 function* nothing(): Program<void> {}
 
+function* requestPage(q: Queries, { status, today, offset, limit }: RequestView): Program<{ rows: StoredRecord[]; counts: RequestCounts }> {
+  const n = (yield* first(q.requestCounts({ today })))!;
+  const counts = { open: Number(n.open), overdue: Number(n.overdue), closed: Number(n.closed) };
+  const found: Row<'openRequests'>[] = [];
+  if (status === 'overdue') found.push(...(yield* rows(q.overdueRequests({ today, offset, limit }))));
+  if (status === 'open' || status === 'all') found.push(...(yield* rows(q.openRequests({ offset, limit }))));
+  // `all`: the closed ones follow the open ones, the page's offset counted across both.
+  const closedFrom = status === 'closed' ? offset : status === 'all' ? Math.max(0, offset - counts.open) : -1;
+  if (closedFrom >= 0 && found.length < limit) {
+    const ids = (yield* rows(q.closedRequestIds({ offset: closedFrom, limit: limit - found.length }))).map((c) => c.request_id);
+    const place = new Map(ids.map((id, i) => [id, i]));
+    const closed = ids.length ? yield* rows(q.requestsById({ ids: JSON.stringify(ids) })) : [];
+    // In the closures' order; a request id under two keys (two rows) keeps their order of arrival.
+    found.push(...closed.sort((a, b) => place.get(a.id)! - place.get(b.id)! || Number(a.seq) - Number(b.seq)));
+  }
+  return { rows: found.map(toRecord), counts };
+}
+
 /** Every row of a paged query, oldest first: a page at a time, so that no read holds the database for long. */
 async function* pages<R extends { seq: number | string }, T>(engine: Engine, page: (args: { after: number | string }) => Query<R>, map: (row: R) => T) {
   for (let after: number | string = 0; ; ) {
@@ -160,9 +178,17 @@ export function storeCore(engine: Engine): Omit<RecordStore, 'check' | 'close'> 
       await engine.write(closeRequest(c, closure, jobs));
     },
     async closures() {
-      const found = await engine.read(rows(q.closures()));
-      return found.map((c) => ({ requestId: c.request_id, closedAt: c.closed_at, note: c.note }));
+      return (await engine.read(rows(q.closures()))).map(toClosure);
     },
+    async closuresOf(requestIds) {
+      const ids = requestIds.filter((id) => storableId(dialect, id));
+      return ids.length ? (await engine.read(rows(q.closuresOf({ ids: JSON.stringify(ids) })))).map(toClosure) : [];
+    },
+    async eventsAbout(recordIds) {
+      return recordIds.length ? (await engine.read(rows(q.eventsAbout({ ids: JSON.stringify(recordIds) })))).map(toEvent) : [];
+    },
+    recordsOfType: (type) => pages(engine, ({ after }) => q.recordsOfType({ type, after }), toRecord),
+    requestPage: (view) => engine.read(requestPage(q, view)),
 
     async claimJobs(kind, now, limit, leaseUntil) {
       const args = { kind, now: now.toISOString(), lease: leaseUntil.toISOString(), limit };

@@ -4,9 +4,9 @@
  * values are named placeholders (`param`) that each call fills in. Also the
  * rows as the contract shapes them.
  */
-import { sql, type Compilable, type RawBuilder } from 'kysely';
-import { fromJson, fromTime, type Db, type Dialect } from './schema.js';
-import type { Job, ReceiverEvent, StoredRecord } from './store.js';
+import { sql, type Compilable, type ExpressionBuilder, type RawBuilder } from 'kysely';
+import { fromJson, fromTime, type Database, type Db, type Dialect } from './schema.js';
+import type { Job, ReceiverEvent, RequestClosure, StoredRecord } from './store.js';
 
 class Param {
   constructor(readonly name: string) {}
@@ -58,7 +58,58 @@ export function queries(db: Db, dialect: Dialect) {
     dialect === 'postgres'
       ? sql<string>`(SELECT value::uuid FROM jsonb_array_elements_text(${param('ids')}::jsonb) AS value)`
       : sql<string>`(SELECT value FROM json_each(${param('ids')}))`;
+  // Lists of text (events keep record ids as text in both databases).
+  const textList =
+    dialect === 'postgres'
+      ? sql<string>`(SELECT value FROM jsonb_array_elements_text(${param('ids')}::jsonb) AS value)`
+      : sql<string>`(SELECT value FROM json_each(${param('ids')}))`;
+  // The console's views of data requests. `type` is a literal, not a parameter: only then may either
+  // database read the partial index of requests (privacy_records_requests).
+  const requests = db.selectFrom('privacy_records as r').selectAll('r').where('r.type', '=', sql.lit('data-request'));
+  const closed = (eb: ExpressionBuilder<Database & { r: Database['privacy_records'] }, 'r'>) =>
+    eb.exists(eb.selectFrom('privacy_request_closures as c').select('c.seq').whereRef('c.request_id', '=', 'r.id'));
+  const unclosed = requests.where((eb) => eb.not(closed(eb))).orderBy('r.due_by').orderBy('r.seq');
+  const count = (eb: { fn: { countAll<T>(): any } }) => eb.fn.countAll<number | string>().as('n');
   return {
+    // Open requests by due date (overdue first), then their order of arrival; a page of them.
+    openRequests: $(unclosed.limit(param('limit')).offset(param('offset'))),
+    overdueRequests: $(unclosed.where('r.due_by', '<', param('today')).limit(param('limit')).offset(param('offset'))),
+    // Closed requests, most recently closed first (by each one's first closure: that one closed it): a page
+    // of the closures in their order, then their records by id. (One query joining both is read by SQLite
+    // the other way round: every request by the partial index, then a sort.)
+    closedRequestIds: $(
+      db
+        .selectFrom('privacy_request_closures as c')
+        .select('c.request_id')
+        .where('c.seq', '=', (eb) =>
+          eb
+            .selectFrom('privacy_request_closures as f')
+            .select((f) => f.fn.min('f.seq').as('first'))
+            .whereRef('f.request_id', '=', 'c.request_id'),
+        )
+        .where((eb) => eb.exists(eb.selectFrom('privacy_records as r').select('r.seq').whereRef('r.id', '=', 'c.request_id').where('r.type', '=', 'data-request')))
+        .orderBy('c.seq', 'desc')
+        .limit(param('limit'))
+        .offset(param('offset')),
+    ),
+    // A page's worth, put in order by the caller.
+    requestsById: $(records.where('id', 'in', idList).where('type', '=', 'data-request')),
+    requestCounts: $(
+      db.selectNoFrom((eb) => [
+        requests.clearSelect().select(count).where((w) => w.not(closed(w))).as('open'),
+        requests
+          .clearSelect()
+          .select(count)
+          .where((w) => w.not(closed(w)))
+          .where('r.due_by', '<', param('today'))
+          .as('overdue'),
+        requests.clearSelect().select(count).where(closed).as('closed'),
+      ]),
+    ),
+    recordsOfType: $(records.where('type', '=', param('type')).where('seq', '>', param('after')).orderBy('seq').limit(PAGE)),
+    eventsAbout: $(events.where('record_id', 'in', textList).orderBy('seq')),
+    closuresOf: $(db.selectFrom('privacy_request_closures').select(['request_id', 'closed_at', 'note']).where('request_id', 'in', idList).orderBy('seq')),
+
     insertRecord: $(
       db
         .insertInto('privacy_records')
@@ -222,6 +273,8 @@ export const toRecord = (row: Row<'recordByKidId'>): StoredRecord => ({
   receivedAt: row.received_at,
   dueBy: row.due_by,
 });
+
+export const toClosure = (row: Row<'closures'>): RequestClosure => ({ requestId: row.request_id, closedAt: row.closed_at, note: row.note });
 
 export const toJob = (row: Row<'claimJobs'>): Job => ({
   id: row.id,

@@ -128,6 +128,21 @@ export interface ReceiverEvent {
   jws: string;
 }
 
+/** Which data requests, and which page of them. `today`: `YYYY-MM-DD`, the day a due date passes on. */
+export interface RequestView {
+  status: 'open' | 'overdue' | 'closed' | 'all';
+  today: string;
+  offset: number;
+  limit: number;
+}
+
+export interface RequestCounts {
+  open: number;
+  /** Of the open ones. */
+  overdue: number;
+  closed: number;
+}
+
 /**
  * A record is identified by its signing key and its id together, `(kid, id)`:
  * ids are chosen by browsers, so another key using the same id is another
@@ -169,6 +184,18 @@ export interface RecordStore extends JobQueue {
   /** Appends a closure; `jobs` (the `request.closed` webhook) are queued in the same transaction. */
   closeRequest(closure: RequestClosure, jobs?: readonly NewJob[]): Promise<void>;
   closures(): Promise<RequestClosure[]>;
+  /** The closures of these requests (by id), oldest first. */
+  closuresOf(requestIds: readonly string[]): Promise<RequestClosure[]>;
+  /** The events about these records (by id, whatever key), oldest first. */
+  eventsAbout(recordIds: readonly string[]): Promise<ReceiverEvent[]>;
+  /** Every record of one type, oldest first, read by index a page at a time. */
+  recordsOfType(type: StoredRecord['type']): AsyncIterable<StoredRecord>;
+  /**
+   * One page of data requests in the console's order, read by index: open ones by due date (overdue
+   * first; `overdue`: only those due before `today`), then by arrival; closed ones most recently
+   * closed first; `all`: the open ones, then the closed ones. With how many there are of each.
+   */
+  requestPage(view: RequestView): Promise<{ rows: StoredRecord[]; counts: RequestCounts }>;
   /**
    * Resolves when the store can read and durably write right now; rejects
    * (with the database's error) when it cannot, e.g. a corrupt file, a full

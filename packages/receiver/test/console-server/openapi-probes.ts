@@ -149,6 +149,10 @@ export async function probeConsole(probe: Probe, { provider, assetsDir, keys }: 
   await probe('GET', '/console/api/session', {}, [401, 'no-session']);
   await probe('GET', '/console/api/requests?status=all', signed, [200]);
   await probe('GET', '/console/api/requests?status=everything', signed, [400, 'invalid-status']);
+  await probe('GET', '/console/api/requests?status=all&offset=1&limit=1', signed, [200]);
+  for (const page of ['offset=-1', 'offset=1e3', 'offset=99999999999999999', 'limit=0', 'limit=501', 'limit=ten', 'limit=', 'offset=%2B1', 'offset=0x10']) {
+    await probe('GET', `/console/api/requests?${page}`, signed, [400, 'invalid-page']);
+  }
   await probe('GET', `${path}${kid}`, signed, [200]);
   await probe('GET', `${path}?kid=another`, signed, [404, 'not-found']);
   await probe('GET', `${path}/answer${kid}`, signed, [200, 'text/html']);

@@ -111,6 +111,13 @@ describe('console: data requests, actions and their audit', () => {
     assert.equal(row.requestType, 'access');
     assert.equal(row.locale, 'fi');
     assert.equal(typeof row.daysLeft, 'number');
+    // A page at a time: one row per page, the pages together are the list, the total counts it all.
+    type Page = { requests: { id: string }[]; total: number; offset: number; counts: { open: number; overdue: number; closed: number } };
+    const page = async (offset: number) => (await (await staff.fetch(`/console/api/requests?status=open&limit=1&offset=${offset}`)).json()) as Page;
+    const pages = await Promise.all(list.requests.map((_, i) => page(i)));
+    assert.deepEqual(pages.map((p) => p.requests.map((r) => r.id)), list.requests.map((r) => [r.id]));
+    assert.ok(pages.every((p, i) => p.offset === i && p.total === list.requests.length && p.counts.open === list.requests.length));
+    assert.deepEqual((await page(list.requests.length)).requests, []);
     // The webhook of the record and of its confirmation reach the endpoint before the trail is read.
     await until(() => endpoint.deliveries.filter((d) => String(d.body).includes(confirmed.id)).length >= 2);
     await until(async () => (await receiver.store.jobs({ kind: 'webhook', email: emailKey(confirmed.email) })).every((j) => j.doneAt));

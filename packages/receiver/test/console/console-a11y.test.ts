@@ -39,6 +39,12 @@ for (const lang of LOCALES) {
       });
     }
 
+    it('requests, a list longer than a page (with "Show more")', async () => {
+      const el = await mountConsole(fakeServer({ more: 150 }).api, { lang });
+      await waitFor(el, 'console-requests >> button.more');
+      await expect(el).to.be.accessible();
+    });
+
     it('requests, none to show', async () => {
       const server = fakeServer();
       server.state.rows = server.state.rows.filter((r) => !r.overdue);

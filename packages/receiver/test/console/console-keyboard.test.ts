@@ -94,4 +94,26 @@ describe('console by keyboard alone', () => {
     expect(message.body).to.deep.equal({ kid: 'kid-open', template: 'identify' });
     expect(message.headers.get('x-csrf-token')).to.equal(CSRF);
   });
+
+  it('shows a long list a page at a time: "Show more" by keyboard adds the next page and takes focus to its first request', async () => {
+    const server = fakeServer({ more: 150 });
+    const el = await mountConsole(server.api);
+    await waitUntil(() => deepAll(el, 'console-requests >> tbody tr').length === 100, 'the first page did not show');
+    // The caption counts the whole list, not the page.
+    expect(deepText(deep(el, 'console-requests >> caption')!)).to.include('153 requests');
+    const more = await tabTo((a) => a.localName === 'button' && deepText(a).includes('Show more'), 'the show-more button', 110);
+    expect(deepText(more)).to.include('100 of 153');
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => deepAll(el, 'console-requests >> tbody tr').length === 153, 'the next page was not added');
+    const page = server.calls.filter((c) => c.path === '/console/api/requests').at(-1)!;
+    expect(page.query.get('offset')).to.equal('100');
+    // Focus on the 101st request's link; the list is whole now, so the button is gone.
+    await waitUntil(() => deepActive()?.localName === 'a', `focus is on ${name(deepActive())}`);
+    const links = deepAll(el, 'console-requests >> tbody tr th a');
+    expect(deepActive()).to.equal(links[100]);
+    expect(deepAll(el, 'console-requests >> button').filter((b) => deepText(b).includes('Show more'))).to.have.length(0);
+    // The pages in the receiver's order, one after the other: nothing re-sorted, nothing twice.
+    const order = server.state.rows.filter((r) => r.status === 'open').sort((a, b) => a.dueBy.localeCompare(b.dueBy)).map((r) => r.id);
+    expect(links.map((a) => decodeURIComponent(/#\/requests\/([^?]+)/.exec(a.getAttribute('href')!)![1]!))).to.deep.equal(order);
+  });
 });

@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { ApiError, httpApi } from '../../console/api.js';
-import { dueText, errorText, formatDay, formatTime, identityText, sortRequests } from '../../console/format.js';
+import { dueText, errorText, formatDay, formatTime, identityText } from '../../console/format.js';
 import { translator } from '../../console/i18n.js';
 import { parseRoute, routeHash } from '../../console/route.js';
 import { consentState, weeklySeries } from '../../console/stats.js';
@@ -35,16 +35,6 @@ describe('console modules', () => {
     expect(dueText(sv, 'sv', { ...row, daysLeft: -3, overdue: true })).to.equal('10.3.2025 · 3 dagar försenad');
     expect(formatTime('sv', '2025-03-10T12:05:00Z')).to.match(/^10\.3\.2025 kl\. \d{1,2}\.05$/);
     expect(formatDay('fi', 'not a day')).to.equal('not a day');
-  });
-
-  it('sorts requests overdue first, then by due date', () => {
-    const rows = [
-      { id: 'c', overdue: false, dueBy: '2025-04-01' },
-      { id: 'a', overdue: true, dueBy: '2025-03-05' },
-      { id: 'b', overdue: false, dueBy: '2025-03-25' },
-      { id: 'z', overdue: true, dueBy: '2025-03-01' },
-    ] as unknown as Parameters<typeof sortRequests>[0];
-    expect(sortRequests(rows).map((r) => r.id)).to.deep.equal(['z', 'a', 'b', 'c']);
   });
 
   it('states identity: confirmed when, verified how, or not', () => {

@@ -131,11 +131,17 @@ export const ADDRESS: AddressConsents = {
 export interface FakeOptions {
   signedIn?: boolean;
   signIn?: { oidc: boolean; link: boolean };
+  /** More open requests (due after the others), for a list longer than a page. */
+  more?: number;
 }
 
 /** A fake receiver: `api` is the console's real client over it; `calls` is every request it got; `state` can be changed mid-test. */
 export function fakeServer(options: FakeOptions = {}) {
   const state = { signedIn: options.signedIn ?? true, signIn: options.signIn ?? { oidc: true, link: true }, rows: rows(), trails: new Map<string, TrailEntry[]>() };
+  for (let i = 0; i < (options.more ?? 0); i++) {
+    const n = String(i).padStart(3, '0');
+    state.rows.push({ ...state.rows[0]!, id: `r-more-${n}`, kid: 'kid-more', name: `Requester ${n}`, email: `r${n}@example.fi`, dueBy: `2025-05-${String(1 + (i % 28)).padStart(2, '0')}`, daysLeft: 42 + (i % 28) });
+  }
   for (const row of state.rows) state.trails.set(row.id, trailOf(row));
   const calls: Call[] = [];
 
@@ -160,8 +166,13 @@ export function fakeServer(options: FakeOptions = {}) {
     if (method === 'GET' && path === '/console/api/requests') {
       const status = query.get('status') ?? 'open';
       const listed = state.rows.filter((r) => status === 'all' || (status === 'overdue' ? r.status === 'open' && r.overdue : r.status === status));
-      listed.sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueBy.localeCompare(b.dueBy));
-      return json(200, { today: '2025-03-20', requests: listed.map(summary) });
+      // The receiver's order: open ones by due date (overdue first), then closed ones; a page of it.
+      listed.sort((a, b) => Number(a.status === 'closed') - Number(b.status === 'closed') || a.dueBy.localeCompare(b.dueBy));
+      const offset = Number(query.get('offset') ?? 0);
+      const limit = Number(query.get('limit') ?? 100);
+      const open = state.rows.filter((r) => r.status === 'open');
+      const counts = { open: open.length, overdue: open.filter((r) => r.overdue).length, closed: state.rows.length - open.length };
+      return json(200, { today: '2025-03-20', requests: listed.slice(offset, offset + limit).map(summary), total: listed.length, offset, counts });
     }
     if (method === 'GET' && path === '/console/api/consents/stats') return json(200, STATS);
     if (method === 'GET' && path === '/console/api/consents') {
