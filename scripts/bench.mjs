@@ -9,6 +9,7 @@ import { benchReceiver } from './bench/receiver.mjs';
 import { benchRecords } from './bench/records.mjs';
 import { benchQueues } from './bench/queues.mjs';
 import { benchLimits } from './bench/limits.mjs';
+import { benchConsole } from './bench/console.mjs';
 import { benchScale } from './bench/scale.mjs';
 import { benchSendFloor } from './bench/send-floor.mjs';
 import { measureCompared, measureSizes } from './bench/sizes.mjs';
@@ -52,6 +53,9 @@ console.log((await benchLimits()).text);
 
 console.log('\n## Confirmation mail and webhooks: queued with the record, sent when the receiver is idle (#12, #14)\n');
 console.log((await benchQueues()).text);
+
+console.log("\n## The console's requests view: 10,000 requests among 200,000 records (#23)\n");
+console.log((await benchConsole()).text);
 
 console.log('\n## Receiver on every core, beside a bare-crypto ceiling (#17)\n');
 console.log((await benchScale()).text);

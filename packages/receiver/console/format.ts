@@ -8,22 +8,34 @@ const INTL: Record<Locale, string> = { fi: 'fi-FI', sv: 'sv-FI', en: 'en-GB' };
 // sv-FI's medium style spells the month out (`10 mars 2025`) and puts no `kl.`
 // before the time: Swedish gets the numeric date and the `kl.` the receiver's
 // mails write (`10.3.2025 kl. 7.05`), so the console and the digest agree.
+// Built from the parts, not from sv-FI's short pattern: engines disagree on it
+// (Firefox 140 writes `2025-03-10`).
+
+/** Swedish as written in Finland: `10.3.2025`, and with the time `10.3.2025 kl. 7.05`. */
+function swedish(time: number, withTime: boolean, timeZone?: string): string {
+  const parts = new Intl.DateTimeFormat(INTL.sv, {
+    day: 'numeric', month: 'numeric', year: 'numeric',
+    ...(withTime ? { hour: 'numeric', minute: '2-digit', hourCycle: 'h23' } : {}),
+    ...(timeZone ? { timeZone } : {}),
+  } as Intl.DateTimeFormatOptions).formatToParts(time);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  const date = `${Number(part('day'))}.${Number(part('month'))}.${part('year')}`;
+  return withTime ? `${date} kl. ${Number(part('hour'))}.${part('minute')}` : date;
+}
 
 /** A `YYYY-MM-DD` day, as a date in the locale (no time zone shift: it is a calendar day). */
 export function formatDay(locale: Locale, day: string): string {
   const time = Date.parse(`${day}T00:00:00Z`);
   if (Number.isNaN(time)) return day;
-  return new Intl.DateTimeFormat(INTL[locale], { dateStyle: locale === 'sv' ? 'short' : 'medium', timeZone: 'UTC' }).format(time);
+  if (locale === 'sv') return swedish(time, false, 'UTC');
+  return new Intl.DateTimeFormat(INTL[locale], { dateStyle: 'medium', timeZone: 'UTC' }).format(time);
 }
 
 /** An ISO 8601 instant, as date and time in the browser's time zone. */
 export function formatTime(locale: Locale, iso: string): string {
   const time = Date.parse(iso);
   if (Number.isNaN(time)) return iso;
-  if (locale === 'sv') {
-    const part = (options: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(INTL.sv, options).format(time);
-    return `${part({ dateStyle: 'short' })} kl. ${part({ timeStyle: 'short' })}`;
-  }
+  if (locale === 'sv') return swedish(time, true);
   return new Intl.DateTimeFormat(INTL[locale], { dateStyle: 'medium', timeStyle: 'short' }).format(time);
 }
 

@@ -14,7 +14,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { emailKey } from '../store/store.js';
 import type { ConsoleContext } from './context.js';
-import { consoleEvent, consoleKeys as eventKeys } from './events.js';
+import { consoleEvent, consoleKeys as eventKeys } from './audit-log.js';
 import { apiError, mediaType } from './http.js';
 import { randomId, readCookie, sessionRef, setCookie, type SessionClaims } from './session.js';
 import type { SessionAnswer } from './types.js';

@@ -22,7 +22,7 @@ import type { MailLocale } from '../mail/compose.js';
 import { pageLocale } from '../mail/pages.js';
 import { emailKey } from '../store/store.js';
 import { CALLBACK_PATH, CONSOLE_PATH, LINK_PATH, type ConsoleContext } from './context.js';
-import { consoleKeys as eventKeys } from './events.js';
+import { consoleKeys as eventKeys } from './audit-log.js';
 import { apiError, consoleRoute, jsonBody, jsonRequest, NO_SESSION, NOT_FROM_CONSOLE, NOT_JSON, sendJson, smallBody, TOO_LARGE, validEmail } from './http.js';
 import { signInMail } from './mail.js';
 import { TRANSACTION_MS } from './oidc.js';

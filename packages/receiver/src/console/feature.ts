@@ -1,7 +1,7 @@
 /**
  * The privacy office's console as the receiver sees it: a route family at
  * `/console` (routes.ts: the built front end, sign-in in auth-routes.ts, the
- * JSON API in routes.ts and actions.ts, the gate in access.ts), mounted by
+ * JSON API in routes.ts and action-routes.ts, the gate in access.ts), mounted by
  * app.ts when someone may sign in, and a receiver feature for the office's
  * notices and daily digest (notices.ts), which go out with or without it.
  *
@@ -13,7 +13,7 @@
 import type { ReceiverFeature } from '../app.js';
 import type { NewJob, StoredRecord } from '../store/store.js';
 import { consoleContext, type ConsoleContext, type ConsoleDeps } from './context.js';
-import { actionOf } from './events.js';
+import { actionOf } from './audit-log.js';
 import { officeNotices } from './notices.js';
 import { isLoopback } from './settings.js';
 

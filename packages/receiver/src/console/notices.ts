@@ -8,7 +8,7 @@
  */
 import type { JobContext } from '../app.js';
 import { emailKey, type MailCapCount, type NewJob, type StoredRecord } from '../store/store.js';
-import { requestFacts } from './acts.js';
+import { requestFacts } from './request-acts.js';
 import { localDay, localHour } from './calendar.js';
 import type { ConsoleContext } from './context.js';
 import { digestMail, officeNotice } from './mail.js';

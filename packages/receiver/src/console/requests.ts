@@ -13,7 +13,7 @@ import { openRequests } from '../derive.js';
 import { interpolate, type MailLocale } from '../mail/compose.js';
 import type { Job, ReceiverEvent, RecordStore, RequestClosure, StoredRecord } from '../store/store.js';
 import { RECEIVER_TIME_ZONE } from './calendar.js';
-import { actionOf, type ConsoleAction } from './events.js';
+import { actionOf, type ConsoleAction } from './audit-log.js';
 import { CONSOLE_STRINGS, requestTypeLabel } from './mail.js';
 import type { RequestList, RequestRow, StatusFilter, TrailEntry } from './types.js';
 

@@ -6,8 +6,8 @@
  * the receiver's own Origin, the session's anti-CSRF token and JSON.
  *
  * The reads are here; the acts on a request (close, identity verified,
- * message) are actions.ts. Every act, and every read of a person's data, is
- * a receiver-signed event (events.ts). Answers are `safeJson` (http.ts).
+ * message) are action-routes.ts. Every act, and every read of a person's data, is
+ * a receiver-signed event (audit-log.ts). Answers are `safeJson` (http.ts).
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -15,14 +15,14 @@ import type { RouteTools } from '../app.js';
 import { answer, refusal } from '../http/answers.js';
 import { pageLocale } from '../mail/pages.js';
 import { emailKey } from '../store/store.js';
-import { actionRoutes } from './actions.js';
-import { acted, requestRow } from './acts.js';
+import { actionRoutes } from './action-routes.js';
+import { acted, requestRow } from './request-acts.js';
 import { renderAnswer } from './answer.js';
 import { assetRoutes } from './assets.js';
 import { authRoutes } from './auth-routes.js';
 import { localDay } from './calendar.js';
 import { CONSOLE_PATH, type ConsoleContext } from './context.js';
-import { consoleEvent, consoleKeys as eventKeys } from './events.js';
+import { consoleEvent, consoleKeys as eventKeys } from './audit-log.js';
 import { apiError, apiRoute, KID, NO_SUCH_REQUEST, queryParameter, RequestId, SECURITY_SCHEMES, sendJson, validEmail } from './http.js';
 import { templateList } from './mail.js';
 import { MAX_PAGE, requestList, requestRows, subjectTrail } from './requests.js';

@@ -105,7 +105,8 @@ export function exportDocument(rows: StoredRecord[], events: ReceiverEvent[], ma
 /** `export --email`: the document, and whether anything failed its check. */
 export async function subjectExport(store: RecordStore, email: string, options: SubjectOptions): Promise<{ document: SubjectExport; flagged: boolean; rows: StoredRecord[]; events: ReceiverEvent[] }> {
   const { rows, events, flagged } = await subjectData(store, email, options);
-  const [mails, closures] = await Promise.all([store.jobs({ kind: 'mail', email: emailKey(email) }), store.closures()]);
+  const requestIds = rows.filter((r) => r.type === 'data-request').map((r) => r.id);
+  const [mails, closures] = await Promise.all([store.jobs({ kind: 'mail', email: emailKey(email) }), store.closuresOf(requestIds)]);
   return { document: exportDocument(rows, events, mails, closures), flagged, rows, events };
 }
 

@@ -176,13 +176,14 @@ export const MIGRATIONS: readonly Migration[] = [
   { up: () => [] },
   // 7: what the console's views read by index (#23): the data requests in due-date order (a partial index:
   // requests are a few percent of the records, and a (type, …) index would tempt SQLite's planner into
-  // reading them in another order and sorting), a request's closures, the events about a record.
+  // reading them in another order and sorting; with `id`, the counts of open and closed ones never read the
+  // records' rows), a request's closures, the events about a record.
   {
     up: ({ db }) => [
       db.schema
         .createIndex('privacy_records_requests')
         .on('privacy_records')
-        .columns(['due_by', 'seq'])
+        .columns(['due_by', 'seq', 'id'])
         .where(sql.ref('type'), '=', sql.lit('data-request')),
       db.schema.createIndex('privacy_request_closures_request').on('privacy_request_closures').column('request_id'),
       db.schema.createIndex('privacy_events_record').on('privacy_events').column('record_id'),

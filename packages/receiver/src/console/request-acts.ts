@@ -1,11 +1,11 @@
 /**
  * A data request as the console names it, `(id, kid)`, and a session's act
  * on it as the receiver's signed event: what the API's reads and actions
- * (routes.ts, actions.ts) and the office's mails (notices.ts) share.
+ * (routes.ts, action-routes.ts) and the office's mails (notices.ts) share.
  */
 import type { RecordStore, StoredRecord } from '../store/store.js';
 import { localDay } from './calendar.js';
-import { consoleEvent, consoleKeys as eventKeys, type ConsoleAction } from './events.js';
+import { consoleEvent, consoleKeys as eventKeys, type ConsoleAction } from './audit-log.js';
 import type { ConsoleContext } from './context.js';
 import type { RequestFacts } from './mail.js';
 import type { SessionClaims } from './session.js';
@@ -17,7 +17,7 @@ export async function requestRow(store: RecordStore, id: string, kid: unknown): 
   return row?.type === 'data-request' ? row : undefined;
 }
 
-export const isClosed = async (store: RecordStore, id: string) => (await store.closures()).some((c) => c.requestId === id);
+export const isClosed = async (store: RecordStore, id: string) => (await store.closuresOf([id])).length > 0;
 
 /** What the mails say about a request. */
 export const requestFacts = (row: StoredRecord): RequestFacts => ({

@@ -12,7 +12,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { answer, refusal } from '../http/answers.js';
-import { acted, isClosed, requestFacts, requestRow } from './acts.js';
+import { acted, isClosed, requestFacts, requestRow } from './request-acts.js';
 import { closeDataRequest } from './close.js';
 import { CONSOLE_PATH, type ConsoleContext } from './context.js';
 import { apiError, apiRoute, jsonBody, jsonRequest, NO_SUCH_REQUEST, RequestId, sendJson, smallBody } from './http.js';
