@@ -253,7 +253,15 @@ describe('<consent-form>', () => {
     let pageHandlers = 0;
     host.addEventListener('submit', () => pageHandlers++);
     const frame = wrapper.querySelector('iframe')!;
-    const arrived = new Promise<void>((resolve) => frame.addEventListener('load', () => resolve(), { once: true }));
+    // The echo's load, not the first one: Firefox may still fire the empty frame's own load after this.
+    const arrived = new Promise<void>((resolve) => {
+      const loaded = () => {
+        if (!frame.contentDocument?.querySelector('#echo')) return;
+        frame.removeEventListener('load', loaded);
+        resolve();
+      };
+      frame.addEventListener('load', loaded);
+    });
     host.querySelector('button')!.click();
     await arrived;
     const echo = JSON.parse(frame.contentDocument!.querySelector('#echo')!.textContent!) as {
