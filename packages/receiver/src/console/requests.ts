@@ -76,7 +76,7 @@ export const receiverToday = (now: Date): string =>
 export const MAX_PAGE = 500;
 
 /**
- * One page of the requests list, read by index (#23): the page's rows in the list's order (the store's
+ * One page of the requests list, read by index: the page's rows in the list's order (the store's
  * `requestPage`), then only their closures and the events about them, so that a page costs the same
  * whether the store holds a hundred requests or ten thousand.
  */

@@ -174,7 +174,7 @@ export const MIGRATIONS: readonly Migration[] = [
   // runner renames an older file's tables before it applies anything (every entry above is written with
   // today's names); this version is what makes an older receiver refuse the renamed file.
   { up: () => [] },
-  // 7: what the console's views read by index (#23): the data requests in due-date order (a partial index:
+  // 7: what the console's views read by index: the data requests in due-date order (a partial index:
   // requests are a few percent of the records, and a (type, …) index would tempt SQLite's planner into
   // reading them in another order and sorting; with `id`, the counts of open and closed ones never read the
   // records' rows), a request's closures, the events about a record.
