@@ -1,7 +1,8 @@
 // The receiver for the throughput benchmark, in its own process:
 // `tsx scripts/bench/receiver-server.ts sqlite|pg|none <dataDir> [DATABASE_URL] [srcDir]`.
 // `none` answers exactly like the receiver (verify, countersign) but stores nothing.
-// `srcDir` runs another copy of the sources (the baseline commit the bench compares with).
+// `srcDir` runs another copy of the receiver's sources (the baseline commit the bench compares with).
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Config from '../../packages/receiver/src/cli/options.js';
@@ -9,9 +10,12 @@ import type * as Receiver from '../../packages/receiver/src/receiver.js';
 import type { RecordStore } from '../../packages/receiver/src/store/store.js';
 
 const [kind, dataDir, databaseUrl, srcDir] = process.argv.slice(2);
-const src = (path: string) => (srcDir ? pathToFileURL(resolve(srcDir, path)).href : `../../src/${path}`);
-const { parseConfig } = (await import(src('server/receiver/config.ts'))) as typeof Config;
-const { startReceiver } = (await import(src('server/receiver/receiver.ts'))) as typeof Receiver;
+// `srcDir` is a copy of `packages/receiver/src/`; a `src/` from before the receiver became a package
+// (the baseline commit, where `parseConfig` lived in `server/receiver/config.ts`) still works.
+const oldLayout = srcDir !== undefined && existsSync(resolve(srcDir, 'server/receiver/config.ts'));
+const src = (path: string) => (srcDir ? pathToFileURL(resolve(srcDir, path)).href : `../../packages/receiver/src/${path}`);
+const { parseConfig } = (await import(src(oldLayout ? 'server/receiver/config.ts' : 'cli/options.ts'))) as typeof Config;
+const { startReceiver } = (await import(src(oldLayout ? 'server/receiver/receiver.ts' : 'receiver.ts'))) as typeof Receiver;
 
 const config = {
   ...parseConfig(['serve', '--port', '0', '--data-dir', dataDir!, '--rate-per-second', '0'], {}),

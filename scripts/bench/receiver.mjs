@@ -140,7 +140,7 @@ export async function benchReceiver({ records = 3000 } = {}) {
   rows.push({ store: 'SQLite, createReceiver().fetch in-process', 'records/s': Math.round(fetched.rate), 'p50 ms': fetched.p50.toFixed(1), 'p99 ms': fetched.p99.toFixed(1), failed: fetched.failed });
   let pg;
   try {
-    const { startPostgres } = await tsImport('../../test/helpers/postgres.ts', import.meta.url);
+    const { startPostgres } = await tsImport('../../packages/receiver/test/helpers/postgres.ts', import.meta.url);
     const server = await startPostgres();
     try {
       pg = await measure('PostgreSQL', 'pg', 2, server.url);

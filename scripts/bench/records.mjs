@@ -109,7 +109,7 @@ async function throughput(fn, ms) {
 }
 
 async function benchNode() {
-  const { verifyRecord } = await tsImport('../../packages/receiver/src/verify.ts', import.meta.url);
+  const { verifyRecord } = await tsImport('../../packages/receiver/src/records/verify.ts', import.meta.url);
   const { signRecord, keySigner: deviceSigner } = await tsImport('../../packages/records/src/sign.ts', import.meta.url);
   const { consentSample } = await tsImport('../../packages/records/test/samples.ts', import.meta.url);
   const { compactVerify, EmbeddedJWK } = await import('jose');

@@ -136,7 +136,7 @@ export async function benchScale({ records = 2000, rounds = 3, warm = 2000 } = {
   const sink = await startSinks();
   let postgres;
   try {
-    const { startPostgres } = await tsImport('../../test/helpers/postgres.ts', import.meta.url);
+    const { startPostgres } = await tsImport('../../packages/receiver/test/helpers/postgres.ts', import.meta.url);
     postgres = await startPostgres();
   } catch {
     postgres = undefined;

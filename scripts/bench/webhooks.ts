@@ -6,7 +6,7 @@
 //   each signed (HMAC-SHA256) and recorded in the in-memory queue.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { deviceSigner, signRecord } from '@optimesys/privacy-records/sign';
+import { keySigner as deviceSigner, signRecord } from '../../packages/records/src/sign.js';
 import { verifyRecord } from '../../packages/receiver/src/records/verify.js';
 import { consentRecordEvents } from '../../packages/receiver/src/webhooks/events.js';
 import { deliveriesFor, memoryWebhookQueue } from '../../packages/receiver/src/webhooks/queue.js';
