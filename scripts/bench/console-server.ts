@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { requestList, requestRows } from '../../packages/receiver/src/console/requests.js';
 import type { StatusFilter } from '../../packages/receiver/src/console/types.js';
 import type { MailTransport, OutgoingMail } from '../../packages/receiver/src/mail/transport.js';
+import { pgStore } from '../../packages/receiver/src/store/pg-store.js';
 import { sqliteStore } from '../../packages/receiver/src/store/sqlite-store.js';
 import type { ReceiverEvent, RecordStore, StoredRecord } from '../../packages/receiver/src/store/store.js';
 import { serveReceiver } from '../../packages/receiver/test/receiver/serve.js';
@@ -98,9 +99,9 @@ function memoryTransport(sent: OutgoingMail[]): MailTransport {
   };
 }
 
-/** The store in `dir`, filled, and the receiver serving the console over it. */
-export async function startConsoleBench(dir: string, size: { requests: number; records: number }) {
-  const store = sqliteStore(join(dir, 'receiver.db'));
+/** The store (a SQLite file in `dir`, or PostgreSQL at `databaseUrl`), filled, and the receiver serving the console over it. */
+export async function startConsoleBench(dir: string, size: { requests: number; records: number }, databaseUrl?: string) {
+  const store = databaseUrl ? await pgStore(databaseUrl, { max: 10 }) : sqliteStore(join(dir, 'receiver.db'));
   const started = Date.now();
   const filled = await fill(store, size);
   const fillMs = Date.now() - started;

@@ -66,17 +66,19 @@ async function timed(runs, fn) {
 
 const ms = (x) => `${x.toFixed(1)} ms`;
 
-export async function benchConsole({ requests = 10_000, records = 200_000, runs = 7 } = {}) {
+/** One store's figures: the server's work per list both ways, the browser's, and the plans. */
+async function measureStore(name, { requests, records, runs }, databaseUrl) {
   const { startConsoleBench, wholeList, pageList } = await tsImport('./console-server.ts', import.meta.url);
   const dir = mkdtempSync(join(tmpdir(), 'pw-bench-console-'));
-  const bench = await startConsoleBench(dir, { requests, records });
-  const lines = [];
+  const bench = await startConsoleBench(dir, { requests, records }, databaseUrl);
+  const lines = [`### ${name}`, ''];
   try {
     const now = new Date();
+    const today = now.toISOString().slice(0, 10);
     // Server side, in-process: the same store, the list read both ways.
     const rows = [];
     for (const status of ['open', 'overdue', 'all']) {
-      const before = await timed(Math.max(2, runs >> 1), () => wholeList(bench.store, status, now));
+      const before = await timed(Math.max(2, runs >> 2), () => wholeList(bench.store, status, now));
       const after = await timed(runs * 3, () => pageList(bench.store, status, now));
       rows.push({
         list: status,
@@ -88,7 +90,7 @@ export async function benchConsole({ requests = 10_000, records = 200_000, runs 
       });
     }
     lines.push(
-      `${requests.toLocaleString('en')} data requests among ${records.toLocaleString('en')} records, ${bench.filled.events.toLocaleString('en')} events, ${bench.filled.closed.toLocaleString('en')} closed; SQLite, filled in ${(bench.filled.fillMs / 1000).toFixed(1)} s`,
+      `${requests.toLocaleString('en')} data requests among ${records.toLocaleString('en')} records, ${bench.filled.events.toLocaleString('en')} events, ${bench.filled.closed.toLocaleString('en')} closed; filled in ${(bench.filled.fillMs / 1000).toFixed(1)} s`,
       '',
       'The server per list (in-process, median): as the console read it before (every record scanned, one events query per requester, the whole list) and now (a page of 100 by index, its closures and events by id):',
       '',
@@ -131,35 +133,71 @@ export async function benchConsole({ requests = 10_000, records = 200_000, runs 
       await browser.close();
     }
 
-    // The plans SQLite chose for the page's reads, as the test checks them.
-    const db = new Database(join(dir, 'receiver.db'), { readonly: true });
-    try {
-      const plan = (sql, ...params) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params).map((r) => r.detail).join('; ');
-      const { queries } = await tsImport('../../packages/receiver/src/store/queries.ts', import.meta.url);
-      const { Kysely, SqliteDialect } = await import('kysely');
-      const q = queries(new Kysely({ dialect: new SqliteDialect({ database: db }) }), 'sqlite');
-      const show = (what, query) => `- ${what}: ${plan(query.sql, ...query.parameters)}`;
-      lines.push(
-        '',
-        'SQLite plans of the reads a page makes:',
-        show('open requests', q.openRequests({ limit: 100, offset: 0 })),
-        show('overdue requests', q.overdueRequests({ limit: 100, offset: 0, today: now.toISOString().slice(0, 10) })),
-        show('closed requests', q.closedRequestIds({ limit: 100, offset: 0 })),
-        show('counts', q.requestCounts({ today: now.toISOString().slice(0, 10) })),
-        show('events about a page', q.eventsAbout({ ids: '[]' })),
-        show('closures of a page', q.closuresOf({ ids: '[]' })),
-      );
-    } finally {
-      db.close();
+    // The plans the database chose for a page's reads, on these tables.
+    const { queries } = await tsImport('../../packages/receiver/src/store/queries.ts', import.meta.url);
+    const { Kysely, SqliteDialect, PostgresDialect } = await import('kysely');
+    const reads = (q) => [
+      ['open requests', q.openRequests({ limit: 100, offset: 0 })],
+      ['overdue requests', q.overdueRequests({ limit: 100, offset: 0, today })],
+      ['closed requests', q.closedRequestIds({ limit: 100, offset: 0 })],
+      ['counts', q.requestCounts({ today })],
+      ['events about a page', q.eventsAbout({ ids: '[]' })],
+      ['closures of a page', q.closuresOf({ ids: '[]' })],
+    ];
+    lines.push('', `Plans of the reads a page makes (${name}, as its planner chose them on these tables):`);
+    if (databaseUrl) {
+      const { default: pg } = await import('pg');
+      const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+      try {
+        await pool.query('ANALYZE');
+        const q = queries(new Kysely({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+        for (const [what, query] of reads(q)) {
+          const { rows: plan } = await pool.query(`EXPLAIN ${query.sql}`, query.parameters);
+          const nodes = plan.map((r) => r['QUERY PLAN'].trim().replace(/^->\s*/, '').replace(/\s+\(cost=.*$/, '')).filter((l) => /Scan|Join|Sort|Limit|Aggregate/.test(l));
+          lines.push(`- ${what}: ${nodes.join('; ')}`);
+        }
+      } finally {
+        await pool.end();
+      }
+    } else {
+      const db = new Database(join(dir, 'receiver.db'), { readonly: true });
+      try {
+        const q = queries(new Kysely({ dialect: new SqliteDialect({ database: db }) }), 'sqlite');
+        for (const [what, query] of reads(q)) {
+          lines.push(`- ${what}: ${db.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...query.parameters).map((r) => r.detail).join('; ')}`);
+        }
+      } finally {
+        db.close();
+      }
     }
   } finally {
     await bench.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+  return lines;
+}
+
+export async function benchConsole({ requests = 10_000, records = 200_000, runs = 7, postgres = true } = {}) {
+  const size = { requests, records, runs };
+  const lines = await measureStore('SQLite', size);
+  if (postgres) {
+    try {
+      const { startPostgres } = await tsImport('../../packages/receiver/test/helpers/postgres.ts', import.meta.url);
+      const server = await startPostgres();
+      try {
+        lines.push('', ...(await measureStore('PostgreSQL', size, server.url)));
+      } finally {
+        server.stop();
+      }
+    } catch (error) {
+      lines.push('', `PostgreSQL: not measured (${String(error?.message ?? error).split('\n')[0]})`);
+    }
   }
   return { text: lines.join('\n') };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const small = process.argv.includes('--small');
-  console.log((await benchConsole(small ? { requests: 500, records: 10_000, runs: 3 } : {})).text);
+  const postgres = !process.argv.includes('--sqlite');
+  console.log((await benchConsole(small ? { requests: 500, records: 10_000, runs: 3, postgres } : { postgres })).text);
 }
