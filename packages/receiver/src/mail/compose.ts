@@ -143,7 +143,6 @@ export function render(locale: MailLocale, to: string, subject: string, blocks: 
 }
 
 /** The consent decisions a confirmation is about: the grants (withdrawals count at once and need none). */
-/** The consent decisions a confirmation is about: the grants (withdrawals count at once and need none). */
 export const grantsToConfirm = (record: ConsentRecord) => record.decisions.filter((d) => d.granted);
 
 /** Whether a stored record should get a confirmation mail: a data request, or a consent that grants something. */
