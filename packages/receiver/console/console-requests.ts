@@ -78,6 +78,8 @@ export class ConsoleRequests extends LitElement {
   /** Counts the loads, so an answer to an older filter never replaces a newer one. */
   #generation = 0;
   #loadingMore = false;
+  /** Why the last "Show more" failed: said beside the button, the rows shown so far kept. */
+  #moreError: unknown;
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('status') || changed.has('api')) void this.#load();
@@ -86,6 +88,7 @@ export class ConsoleRequests extends LitElement {
   async #load(): Promise<void> {
     const generation = ++this.#generation;
     this.#view = { state: 'loading' };
+    this.#moreError = undefined;
     try {
       const { requests, total } = await this.api.requests(this.status);
       if (generation === this.#generation) this.#view = { state: 'list', rows: requests, total };
@@ -100,6 +103,7 @@ export class ConsoleRequests extends LitElement {
     if (view.state !== 'list' || this.#loadingMore) return;
     const generation = this.#generation;
     this.#loadingMore = true;
+    this.#moreError = undefined;
     this.requestUpdate();
     try {
       const { requests, total } = await this.api.requests(this.status, view.rows.length);
@@ -111,7 +115,7 @@ export class ConsoleRequests extends LitElement {
       // To the first request the page added: where reading goes on.
       this.renderRoot.querySelectorAll<HTMLAnchorElement>('tbody tr th a')[view.rows.length]?.focus();
     } catch (error) {
-      if (generation === this.#generation) this.#view = { state: 'failed', error };
+      if (generation === this.#generation) this.#moreError = error;
     } finally {
       this.#loadingMore = false;
       this.requestUpdate();
@@ -185,7 +189,8 @@ export class ConsoleRequests extends LitElement {
       ? html`<button class="more" type="button" aria-busy=${this.#loadingMore ? 'true' : 'false'} @click=${this.#more}>
           ${t('requests.more', { shown: rows.length, total: this.#view.total })}
         </button>`
-      : nothing}`;
+      : nothing}
+    ${this.#moreError === undefined ? nothing : html`<p class="error" role="alert">${errorText(t, this.#moreError)}</p>`}`;
   }
 
   #renderRow(t: Translate, row: RequestRow): TemplateResult {

@@ -116,4 +116,21 @@ describe('console by keyboard alone', () => {
     const order = server.state.rows.filter((r) => r.status === 'open').sort((a, b) => a.dueBy.localeCompare(b.dueBy)).map((r) => r.id);
     expect(links.map((a) => decodeURIComponent(/#\/requests\/([^?]+)/.exec(a.getAttribute('href')!)![1]!))).to.deep.equal(order);
   });
+
+  it('keeps the rows shown when "Show more" fails, says why beside the button, and tries again', async () => {
+    const server = fakeServer({ more: 150 });
+    const el = await mountConsole(server.api);
+    await waitUntil(() => deepAll(el, 'console-requests >> tbody tr').length === 100, 'the first page did not show');
+    server.state.failPages = true;
+    const more = await tabTo((a) => a.localName === 'button' && deepText(a).includes('Show more'), 'the show-more button', 110);
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => deep(el, 'console-requests >> p.error[role=alert]'), 'no error was said');
+    expect(deepText(deep(el, 'console-requests >> p.error')!)).to.include('Database unavailable');
+    expect(deepAll(el, 'console-requests >> tbody tr')).to.have.length(100);
+    expect(deepActive()).to.equal(more);
+    server.state.failPages = false;
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => deepAll(el, 'console-requests >> tbody tr').length === 153, 'the retry did not add the page');
+    expect(deep(el, 'console-requests >> p.error')).to.equal(undefined);
+  });
 });

@@ -137,7 +137,7 @@ export interface FakeOptions {
 
 /** A fake receiver: `api` is the console's real client over it; `calls` is every request it got; `state` can be changed mid-test. */
 export function fakeServer(options: FakeOptions = {}) {
-  const state = { signedIn: options.signedIn ?? true, signIn: options.signIn ?? { oidc: true, link: true }, rows: rows(), trails: new Map<string, TrailEntry[]>() };
+  const state = { signedIn: options.signedIn ?? true, signIn: options.signIn ?? { oidc: true, link: true }, rows: rows(), trails: new Map<string, TrailEntry[]>(), failPages: false };
   for (let i = 0; i < (options.more ?? 0); i++) {
     const n = String(i).padStart(3, '0');
     state.rows.push({ ...state.rows[0]!, id: `r-more-${n}`, kid: 'kid-more', name: `Requester ${n}`, email: `r${n}@example.fi`, dueBy: `2025-05-${String(1 + (i % 28)).padStart(2, '0')}`, daysLeft: 42 + (i % 28) });
@@ -164,6 +164,7 @@ export function fakeServer(options: FakeOptions = {}) {
       return new Response(null, { status: 204 });
     }
     if (method === 'GET' && path === '/console/api/requests') {
+      if (state.failPages && query.get('offset')) return error(503, 'unavailable', 'Database unavailable');
       const status = query.get('status') ?? 'open';
       const listed = state.rows.filter((r) => status === 'all' || (status === 'overdue' ? r.status === 'open' && r.overdue : r.status === status));
       // The receiver's order: open ones by due date (overdue first), then closed ones; a page of it.
