@@ -22,7 +22,7 @@ import type { Restoration } from './confirmation/restore.js';
 import { consoleFeature, consoleOriginProblem, type ConsoleFeature } from './console/feature.js';
 import type { ConsoleOptions } from './console/settings.js';
 import type { NoticeDocuments } from './console/answer.js';
-import type { MailLocale } from './mail/compose.js';
+import type { MailLocale } from './mail/layout.js';
 
 export { openStore, openServerKey } from './store/open.js';
 

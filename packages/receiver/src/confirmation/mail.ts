@@ -5,7 +5,8 @@
  * inside the transaction that stores the record.
  */
 import type { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
-import { composeConfirmation, composeKnownAddress, composeWithdrawalNotice, needsConfirmation, type KnownChoice, type MailMessage } from '../mail/compose.js';
+import { composeConfirmation, composeKnownAddress, composeWithdrawalNotice, needsConfirmation, type KnownChoice } from '../mail/compose.js';
+import { type MailMessage } from '../mail/layout.js';
 import type { SiteText } from '../mail/site.js';
 import type { LinkTokens } from '../mail/link-tokens.js';
 

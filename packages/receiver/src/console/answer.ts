@@ -9,7 +9,7 @@
  * retention, sources and rights; then the machine-readable JSON `export`
  * prints, in a `<pre>`. Every value a visitor typed is escaped.
  */
-import { escapeHtml, formatDateTime, interpolate, type MailLocale } from '../mail/compose.js';
+import { escapeHtml, formatDateTime, interpolate, type MailLocale } from '../mail/layout.js';
 import type { SiteText } from '../mail/site.js';
 import { currentConsents } from '../derive.js';
 import type { ReceiverEvent, StoredRecord } from '../store/store.js';

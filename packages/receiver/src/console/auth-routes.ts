@@ -18,7 +18,7 @@ import type { Context } from 'hono';
 import type { RouteTools } from '../app.js';
 import { answer, json, LIMITED, page, refusal, Token, UNAVAILABLE } from '../http/answers.js';
 import { mailCaps, type MailGroup } from '../mail/caps.js';
-import type { MailLocale } from '../mail/compose.js';
+import type { MailLocale } from '../mail/layout.js';
 import { pageLocale } from '../mail/pages.js';
 import { emailKey } from '../store/store.js';
 import { CALLBACK_PATH, CONSOLE_PATH, LINK_PATH, type ConsoleContext } from './context.js';

@@ -3,19 +3,11 @@
  * set in Finnish time (`receiver.ts` countersigns with `Europe/Helsinki`), so
  * "today", days left and the digest's day are Finnish days too.
  */
-import { nextFinnishWorkingDay } from '../records/calendar.js';
+import { FINNISH_TIME_ZONE, nextFinnishWorkingDay } from '../records/calendar.js';
 
-export const RECEIVER_TIME_ZONE = 'Europe/Helsinki';
+export const RECEIVER_TIME_ZONE = FINNISH_TIME_ZONE;
 
 const formats = new Map<string, Intl.DateTimeFormat>();
-
-/** `YYYY-MM-DD` of `instant` in `timeZone`. */
-export function localDay(instant: Date, timeZone = RECEIVER_TIME_ZONE): string {
-  let format = formats.get(timeZone);
-  if (!format) formats.set(timeZone, (format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' })));
-  const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}`;
-}
 
 /** The hour (0–23) of `instant` in `timeZone`. */
 export function localHour(instant: Date, timeZone = RECEIVER_TIME_ZONE): number {

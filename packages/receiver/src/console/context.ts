@@ -10,7 +10,7 @@
  * (openapi.ts).
  */
 import type { MailCap } from '../mail/caps.js';
-import type { MailLocale } from '../mail/compose.js';
+import type { MailLocale } from '../mail/layout.js';
 import type { LinkTokens } from '../mail/link-tokens.js';
 import type { SiteText } from '../mail/site.js';
 import type { ServerKey } from '../records/countersign.js';

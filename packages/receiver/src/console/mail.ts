@@ -13,7 +13,7 @@ import enLabels from '../../locales/en/labels.json' with { type: 'json' };
 import fiLabels from '../../locales/fi/labels.json' with { type: 'json' };
 import svMail from '../../locales/sv/mail.json' with { type: 'json' };
 import svLabels from '../../locales/sv/labels.json' with { type: 'json' };
-import { formatDateTime, formatDay, interpolate, render, type Block, type MailLocale, type MailMessage } from '../mail/compose.js';
+import { formatDateTime, formatDay, interpolate, render, type Block, type MailLocale, type MailMessage } from '../mail/layout.js';
 import { extendedDue } from './calendar.js';
 
 const MAIL_STRINGS: Record<MailLocale, typeof fiMail> = { fi: fiMail, en: enMail, sv: svMail };

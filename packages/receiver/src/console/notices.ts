@@ -9,7 +9,8 @@
 import type { JobContext } from '../app.js';
 import { emailKey, type MailCapCount, type NewJob, type StoredRecord } from '../store/store.js';
 import { requestFacts } from './request-acts.js';
-import { localDay, localHour } from './calendar.js';
+import { localDay } from '../records/calendar.js';
+import { localHour } from './calendar.js';
 import type { ConsoleContext } from './context.js';
 import { digestMail, officeNotice } from './mail.js';
 import { MAX_PAGE, requestList } from './requests.js';

@@ -4,8 +4,8 @@
  * scanners fetch links; its POST signs in) and what a failed sign-in says.
  * No script, no inline style: the link pages' own strict policy.
  */
-import { escapeHtml, interpolate, type MailLocale } from '../mail/compose.js';
-import { PAGE_HEADERS, PAGES_CSS_PATH } from '../mail/pages.js';
+import { escapeHtml, interpolate, type MailLocale } from '../mail/layout.js';
+import { PAGE_HEADERS, pageDocument } from '../mail/pages.js';
 import { CONSOLE_STRINGS } from './mail.js';
 
 export type SignInPage = 'link' | 'used' | 'expired' | 'invalid' | 'refused' | 'failed' | 'unavailable';
@@ -24,22 +24,6 @@ export function renderSignInPage(page: SignInPage, locale: MailLocale, values: {
     main.push(`<h1>${escapeHtml(text.title)}</h1>`, `<p>${escapeHtml(text.text)}</p>`, `<p><a href="/console">${escapeHtml(s.back)}</a></p>`);
   }
   const title = page === 'link' ? s.link.title : s[page].title;
-  const body = `<!doctype html>
-<html lang="${locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(`${title} – ${s.siteName}`)}</title>
-<link rel="stylesheet" href="${PAGES_CSS_PATH}">
-</head>
-<body>
-<header><p class="site">${escapeHtml(s.siteName)}</p></header>
-<main class="console-${page}">
-${main.join('\n')}
-</main>
-</body>
-</html>
-`;
+  const body = pageDocument({ locale, title: `${title} – ${s.siteName}`, siteName: s.siteName, mainClass: `console-${page}`, main });
   return { status: STATUS[page], headers: { ...PAGE_HEADERS, 'content-language': locale }, body };
 }

@@ -4,7 +4,7 @@
  * (routes.ts, action-routes.ts) and the office's mails (notices.ts) share.
  */
 import type { RecordStore, StoredRecord } from '../store/store.js';
-import { localDay } from './calendar.js';
+import { localDay } from '../records/calendar.js';
 import { consoleEvent, consoleKeys as eventKeys, type ConsoleAction } from './audit-log.js';
 import type { ConsoleContext } from './context.js';
 import type { RequestFacts } from './mail.js';

@@ -10,7 +10,8 @@
  * front end renders it as text.
  */
 import { openRequests } from '../derive.js';
-import { interpolate, type MailLocale } from '../mail/compose.js';
+import { localDay } from '../records/calendar.js';
+import { interpolate, type MailLocale } from '../mail/layout.js';
 import type { Job, ReceiverEvent, RecordStore, RequestClosure, StoredRecord } from '../store/store.js';
 import { RECEIVER_TIME_ZONE } from './calendar.js';
 import { actionOf, type ConsoleAction } from './audit-log.js';
@@ -33,7 +34,7 @@ const lastAction = (events: readonly ReceiverEvent[], action: ConsoleAction, id:
 export function requestRows(rows: readonly StoredRecord[], closures: readonly RequestClosure[], events: readonly ReceiverEvent[], now: Date): { today: string; rows: RequestRow[] } {
   // `openRequests` without closures derives every request; its order is by due date.
   const derived = openRequests([...rows], [], now, events, RECEIVER_TIME_ZONE);
-  const today = receiverToday(now);
+  const today = localDay(now);
   const stored = new Map(rows.map((r) => [`${r.kid} ${r.id}`, r]));
   const closedBy = new Map<string, RequestClosure>();
   // Closures are appended; the first one closed the request.
@@ -68,10 +69,6 @@ export function requestRows(rows: readonly StoredRecord[], closures: readonly Re
   return { today, rows: [...open, ...closed] };
 }
 
-/** `YYYY-MM-DD` on the receipts' (Finnish) calendar: the day due dates pass on. */
-export const receiverToday = (now: Date): string =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: RECEIVER_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-
 /** The longest page the list gives at once. */
 export const MAX_PAGE = 500;
 
@@ -81,7 +78,7 @@ export const MAX_PAGE = 500;
  * whether the store holds a hundred requests or ten thousand.
  */
 export async function requestList(store: RecordStore, status: StatusFilter, now: Date, offset = 0, limit = 100): Promise<RequestList> {
-  const today = receiverToday(now);
+  const today = localDay(now);
   const { rows, counts } = await store.requestPage({ status, today, offset, limit: Math.min(limit, MAX_PAGE) });
   const ids = [...new Set(rows.map((r) => r.id))];
   const [closures, events] = await Promise.all([store.closuresOf(ids), store.eventsAbout(ids)]);

@@ -20,7 +20,7 @@ import { acted, requestRow } from './request-acts.js';
 import { renderAnswer } from './answer.js';
 import { assetRoutes } from './assets.js';
 import { authRoutes } from './auth-routes.js';
-import { localDay } from './calendar.js';
+import { localDay } from '../records/calendar.js';
 import { CONSOLE_PATH, type ConsoleContext } from './context.js';
 import { consoleEvent, consoleKeys as eventKeys } from './audit-log.js';
 import { apiError, apiRoute, KID, NO_SUCH_REQUEST, queryParameter, RequestId, SECURITY_SCHEMES, sendJson, validEmail } from './http.js';

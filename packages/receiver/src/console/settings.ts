@@ -7,7 +7,7 @@
  */
 import { Email } from '@optimesys/privacy-records/schemas';
 import { emailKey } from '../store/store.js';
-import type { MailLocale } from '../mail/compose.js';
+import type { MailLocale } from '../mail/layout.js';
 
 export interface ConsoleOidc {
   /** The provider's issuer identifier, e.g. `https://login.microsoftonline.com/<tenant>/v2.0` or `https://accounts.google.com`. */

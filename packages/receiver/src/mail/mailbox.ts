@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import enMail from '../../locales/en/mail.json' with { type: 'json' };
 import fiMail from '../../locales/fi/mail.json' with { type: 'json' };
 import svMail from '../../locales/sv/mail.json' with { type: 'json' };
-import { escapeHtml, type MailLocale } from './compose.js';
+import { escapeHtml, type MailLocale } from './layout.js';
 import { PAGES_CSS_PATH, type RenderedPage } from './pages.js';
 
 export interface EmlSummary {

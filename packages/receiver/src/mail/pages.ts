@@ -11,7 +11,7 @@
 import enMail from '../../locales/en/mail.json' with { type: 'json' };
 import fiMail from '../../locales/fi/mail.json' with { type: 'json' };
 import svMail from '../../locales/sv/mail.json' with { type: 'json' };
-import { escapeHtml, type MailLocale } from './compose.js';
+import { escapeHtml, type MailLocale } from './layout.js';
 
 export type LinkPage =
   /** GET of a valid confirm link: one button. */
@@ -102,6 +102,30 @@ export function pageLocale(preferred?: string, acceptLanguage?: string | null): 
   return (match?.lang as MailLocale | undefined) ?? 'fi';
 }
 
+/**
+ * The document every page of the receiver's own (link pages, console sign-in pages) is: the site's name
+ * above `main` (markup the caller built, its values escaped), the pages' stylesheet, no script.
+ */
+export function pageDocument(page: { locale: MailLocale; title: string; siteName: string; stylesheet?: string | undefined; mainClass: string; main: string[]; footer?: string }): string {
+  return `<!doctype html>
+<html lang="${page.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(page.title)}</title>
+<link rel="stylesheet" href="${escapeHtml(page.stylesheet ?? PAGES_CSS_PATH)}">
+</head>
+<body>
+<header><p class="site">${escapeHtml(page.siteName)}</p></header>
+<main class="${escapeHtml(page.mainClass)}">
+${page.main.join('\n')}
+</main>
+${page.footer ? `<footer>${page.footer}</footer>\n` : ''}</body>
+</html>
+`;
+}
+
 export function renderLinkPage(input: LinkPageInput): RenderedPage {
   const locale = input.locale;
   const s = STRINGS[locale].pages;
@@ -129,24 +153,15 @@ export function renderLinkPage(input: LinkPageInput): RenderedPage {
     main.push(`<p>${escapeHtml(text.text!)}</p>`);
   }
   const home = input.homeHref ?? 'https://www.optimesys.fi/';
-  const body = `<!doctype html>
-<html lang="${locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(`${text.title} – ${s.siteName}`)}</title>
-<link rel="stylesheet" href="${escapeHtml(input.stylesheet ?? PAGES_CSS_PATH)}">
-</head>
-<body>
-<header><p class="site">${escapeHtml(s.siteName)}</p></header>
-<main class="${input.page}">
-${main.join('\n')}
-</main>
-<footer><p><a href="${escapeHtml(home)}" rel="noreferrer">${escapeHtml(s.home)}</a></p></footer>
-</body>
-</html>
-`;
+  const body = pageDocument({
+    locale,
+    title: `${text.title} – ${s.siteName}`,
+    siteName: s.siteName,
+    stylesheet: input.stylesheet,
+    mainClass: input.page,
+    main,
+    footer: `<p><a href="${escapeHtml(home)}" rel="noreferrer">${escapeHtml(s.home)}</a></p>`,
+  });
   return { status: STATUS[input.page], headers: { ...PAGE_HEADERS, 'content-language': locale }, body };
 }
 

@@ -9,7 +9,7 @@
 import enConsent from '../../locales/en/labels.json' with { type: 'json' };
 import fiConsent from '../../locales/fi/labels.json' with { type: 'json' };
 import svConsent from '../../locales/sv/labels.json' with { type: 'json' };
-import type { MailLocale } from './compose.js';
+import type { MailLocale } from './layout.js';
 
 /** Labels of purposes a site adds to the built-in catalogue, per language. */
 export type PurposeLabels = Readonly<Record<string, Partial<Record<MailLocale, string>>>>;

@@ -14,7 +14,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import type { MailMessage } from './compose.js';
+import type { MailMessage } from './layout.js';
 import { serializeMail, type SerializedMail } from './mime.js';
 
 export interface DkimConfig {

@@ -28,7 +28,7 @@ import type { ReceiverFeature, Vouch } from '../app.js';
 import type { PreferencePages, PreferencesState } from './routes.js';
 import { currentConsents, type ConsentState } from '../derive.js';
 import { emailKey, type NewJob, type RecordStore, type ReceiverEvent, type StoredRecord } from '../store/store.js';
-import type { MailLocale } from '../mail/compose.js';
+import type { MailLocale } from '../mail/layout.js';
 
 export const PREFERENCES_API = '/api/preferences';
 export const UNSUBSCRIBE_PATH = '/unsubscribe/';

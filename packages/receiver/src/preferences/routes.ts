@@ -21,7 +21,7 @@ import { refuse } from '../http/refusal.js';
 import { pageLocale, type RenderedPage } from '../mail/pages.js';
 import { emailKey } from '../store/store.js';
 import { bearer, LINK_REFUSALS, PREFERENCES_API, UNSUBSCRIBE_PATH } from './feature.js';
-import type { MailLocale } from '../mail/compose.js';
+import type { MailLocale } from '../mail/layout.js';
 
 const LINK_PATH = `${PREFERENCES_API}/link`;
 

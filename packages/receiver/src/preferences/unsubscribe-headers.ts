@@ -7,7 +7,7 @@
 import { createLinkTokens } from '../mail/link-tokens.js';
 import { openServerKey } from '../store/open.js';
 import { unsubscribeHeadersWith, type UnsubscribeHeaders } from './feature.js';
-import type { MailLocale } from '../mail/compose.js';
+import type { MailLocale } from '../mail/layout.js';
 
 export type { UnsubscribeHeaders } from './feature.js';
 

@@ -8,6 +8,19 @@
 
 const day = 86_400_000;
 
+/** Finland's time zone: the receipts' due dates, the mails' times and the console's days are Finnish. */
+export const FINNISH_TIME_ZONE = 'Europe/Helsinki';
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** `YYYY-MM-DD` of `instant` in `timeZone` (Finnish by default). */
+export function localDay(instant: Date, timeZone = FINNISH_TIME_ZONE): string {
+  let format = dayFormats.get(timeZone);
+  if (!format) dayFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
 /** Easter Sunday of a Gregorian year (the anonymous Gregorian algorithm), as UTC midnight. */
 export function easterSunday(year: number): Date {
   const a = year % 19;

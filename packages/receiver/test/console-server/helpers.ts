@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createDataRequest } from '@optimesys/privacy-records/create';
 import { keySigner, signRecord, type Signer } from '@optimesys/privacy-records/sign';
-import type { MailLocale } from '../../src/mail/compose.js';
+import type { MailLocale } from '../../src/mail/layout.js';
 import { createMailTransport } from '../../src/mail/transport.js';
 import type { ConsoleOptions } from '../../src/console/settings.js';
 import { emailKey, type RecordStore } from '../../src/store/store.js';

@@ -10,7 +10,7 @@ import type { ConsentRecord } from '@optimesys/privacy-records/schemas';
 import { createMailTransport } from '../../src/mail/transport.js';
 import { createLinkTokens } from '../../src/mail/link-tokens.js';
 import { currentConsents, openRequests } from '../../src/derive.js';
-import { escapeHtml } from '../../src/mail/compose.js';
+import { escapeHtml } from '../../src/mail/layout.js';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.js';
 import { tempDir } from './helpers.js';
 import { serveReceiver, type Served } from './serve.js';

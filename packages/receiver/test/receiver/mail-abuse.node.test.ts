@@ -11,7 +11,7 @@ import { simpleParser } from 'mailparser';
 import { createConsentRecord, createDataRequest } from '@optimesys/privacy-records/create';
 import { Email } from '@optimesys/privacy-records/schemas';
 import { keySigner, signRecord, type Signer } from '@optimesys/privacy-records/sign';
-import { escapeHtml } from '../../src/mail/compose.js';
+import { escapeHtml } from '../../src/mail/layout.js';
 import { serializeMail } from '../../src/mail/mime.js';
 import { createMailTransport } from '../../src/mail/transport.js';
 import { currentConsents } from '../../src/derive.js';

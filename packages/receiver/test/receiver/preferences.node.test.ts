@@ -12,7 +12,7 @@ import { parseConfig } from '../../src/cli/options.js';
 import { unsubscribeHeaders } from '../../src/preferences/unsubscribe-headers.js';
 import type { OutgoingMail } from '../../src/mail/transport.js';
 import { createLinkTokens } from '../../src/mail/link-tokens.js';
-import { escapeHtml } from '../../src/mail/compose.js';
+import { escapeHtml } from '../../src/mail/layout.js';
 import { captureTransport, signed, tempDir } from './helpers.js';
 import { label } from '../helpers/mail-records.js';
 

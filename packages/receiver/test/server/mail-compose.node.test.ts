@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import {
-  composeConfirmation,
-  composeConsentConfirmation,
-  composeKnownAddress,
-  composeRequestConfirmation,
-  formatDateTime,
-  needsConfirmation,
-} from '../../src/mail/compose.js';
+import { composeConfirmation, composeConsentConfirmation, composeKnownAddress, composeRequestConfirmation, needsConfirmation } from '../../src/mail/compose.js';
+import { formatDateTime } from '../../src/mail/layout.js';
 import { siteText } from '../../src/mail/site.js';
 import { ConsentRecord, DataRequest } from '@optimesys/privacy-records/schemas';
 import { consentRecord, label, requestRecord, webinarRecord, type Lang } from '../helpers/mail-records.js';
